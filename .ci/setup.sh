@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need, idempotently, from the
+# package registries only (crates.io, npm, Debian). Safe to run every time:
+# each step checks first and returns at once when its tool is already there.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$root"
+
+step() { printf '==> %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen-cli must be exactly the version Cargo.lock pins for the library.
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  step "cargo install wasm-bindgen-cli $want (was: ${have:-none})"
+  # Not --locked: its own lockfile pins a webpki-roots the registry lacks.
+  cargo install wasm-bindgen-cli --version "=$want" --force
+fi
+
+# Debian's chromium for Playwright (Playwright's own browser download cannot
+# reach its host from here).
+if [ "${SKIP_BROWSER:-}" != 1 ] && { ! command -v chromium || ! command -v brotli; } >/dev/null; then
+  step "apt-get install chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium brotli >/dev/null
+fi
+
+# Playwright, axe-core and binaryen's wasm-opt (Debian's binaryen 108 builds
+# modules that fail to hydrate; npm's 132 works).
+if [ ! -f end2end/node_modules/.package-lock.json ] ||
+   ! cmp -s end2end/package-lock.json end2end/node_modules/.lock-stamp; then
+  step "npm ci in end2end/"
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.lock-stamp)
+fi

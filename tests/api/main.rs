@@ -1,0 +1,9 @@
+//! Integration tests: the real app on 127.0.0.1, a real database (a fresh
+//! SQLite file, or a fresh PostgreSQL database when
+//! VARVAULT_TEST_POSTGRES_URL is set). One binary, per-area modules.
+
+mod helpers;
+
+mod health;
+mod pages;
+mod startup;
