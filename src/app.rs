@@ -1,12 +1,16 @@
 //! The HTML shell, the root component and the route table.
 
-use crate::ui::layout::Layout;
-use crate::ui::pages::{home::HomePage, not_found::NotFoundPage};
+use crate::ui::layout::WorkspaceShell;
+use crate::ui::pages::{
+    account::AccountPage, landing::LandingPage, login::LoginPage, members::MembersPage,
+    new_workspace::NewWorkspacePage, not_found::NotFoundPage, setup::SetupPage,
+    variables::VariablesPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
-    StaticSegment,
+    components::{ParentRoute, Route, Router, Routes},
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 /// The document around the app, rendered on the server only.
@@ -29,6 +33,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every route renders in `SsrMode::Async`: the server waits for the page's
+/// data, so pages arrive complete (no flash of empty content) and a
+/// redirect (to `/login`, say) is a real HTTP redirect.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -39,11 +46,25 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "varvault".to_string() } else { format!("{page} · varvault") }
         } />
         <Router>
-            <Layout>
-                <Routes fallback=NotFoundPage>
-                    <Route path=StaticSegment("") view=HomePage />
-                </Routes>
-            </Layout>
+            <Routes fallback=NotFoundPage>
+                <Route path=StaticSegment("") view=LandingPage ssr=SsrMode::Async />
+                <Route path=StaticSegment("setup") view=SetupPage ssr=SsrMode::Async />
+                <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
+                <Route
+                    path=StaticSegment("new-workspace")
+                    view=NewWorkspacePage
+                    ssr=SsrMode::Async
+                />
+                <ParentRoute
+                    path=(StaticSegment("w"), ParamSegment("ws"))
+                    view=WorkspaceShell
+                    ssr=SsrMode::Async
+                >
+                    <Route path=StaticSegment("variables") view=VariablesPage />
+                    <Route path=StaticSegment("members") view=MembersPage />
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

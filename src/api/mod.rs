@@ -1,5 +1,8 @@
-//! Thin `#[server]` functions, grouped by page. Each reads shared state from
-//! context, checks the caller's role, calls one domain function in
-//! `server/` and maps its result.
+//! Thin `#[server]` functions, grouped by page. Each gathers its request
+//! context, proves the caller's role (`RequestCtx::member` or
+//! `signed_in`), calls one domain function in `server/` and maps the
+//! result. Domain errors are already `AppError`s.
 
-pub mod system;
+pub mod auth;
+pub mod members;
+pub mod workspaces;

@@ -1,5 +1,7 @@
 //! Settings read from the environment at start-up.
 
+use crate::server::client::IpNet;
+use crate::server::session::SessionLimits;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -16,12 +18,26 @@ pub struct Config {
     /// (`LEPTOS_SITE_ROOT`), and the bundle's sub-directory in it.
     pub site_root: PathBuf,
     pub site_pkg_dir: String,
+    /// `VARVAULT_PUBLIC_URL`: the address users reach; by default
+    /// `http://` + the bound address.
+    pub public_url: Option<String>,
+    /// `VARVAULT_TRUSTED_PROXIES`: addresses or CIDR blocks whose
+    /// `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `VARVAULT_SESSION_IDLE_MINUTES`, `VARVAULT_SESSION_MAX_HOURS`.
+    pub session: SessionLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not a valid socket address ({value:?}), e.g. 127.0.0.1:3000")]
     BadAddr { name: &'static str, value: String },
+    #[error("{name} must be {expected} (got {value:?})")]
+    BadValue {
+        name: &'static str,
+        expected: &'static str,
+        value: String,
+    },
 }
 
 impl Config {
@@ -42,11 +58,53 @@ impl Config {
             name: "LEPTOS_SITE_ADDR",
             value: addr.clone(),
         })?;
+        let public_url = lookup("VARVAULT_PUBLIC_URL").filter(|v| !v.trim().is_empty());
+        if let Some(url) = &public_url {
+            if crate::server::client::origin_of(url).is_none() {
+                return Err(ConfigError::BadValue {
+                    name: "VARVAULT_PUBLIC_URL",
+                    expected: "an http:// or https:// URL",
+                    value: url.clone(),
+                });
+            }
+        }
+        let proxies = get("VARVAULT_TRUSTED_PROXIES", "");
+        let trusted_proxies = proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                IpNet::parse(p).ok_or(ConfigError::BadValue {
+                    name: "VARVAULT_TRUSTED_PROXIES",
+                    expected: "a comma-separated list of IP addresses or CIDR blocks",
+                    value: p.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let positive = |name: &'static str, default: i64| {
+            let text = get(name, &default.to_string());
+            text.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(ConfigError::BadValue {
+                    name,
+                    expected: "a positive whole number",
+                    value: text,
+                })
+        };
+        let defaults = SessionLimits::default();
         Ok(Config {
             site_addr,
             database_url: get("VARVAULT_DATABASE_URL", DEFAULT_DATABASE_URL),
             site_root: PathBuf::from(get("LEPTOS_SITE_ROOT", "target/site")),
             site_pkg_dir: get("LEPTOS_SITE_PKG_DIR", "pkg"),
+            public_url,
+            trusted_proxies,
+            session: SessionLimits {
+                idle_minutes: positive("VARVAULT_SESSION_IDLE_MINUTES", defaults.idle_minutes)?,
+                max_hours: positive("VARVAULT_SESSION_MAX_HOURS", defaults.max_hours)?,
+            },
         })
     }
 }
@@ -70,6 +128,21 @@ mod tests {
         assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.database_url, "sqlite://data/varvault.db");
         assert_eq!(c.site_root, PathBuf::from("target/site"));
+    }
+
+    #[test]
+    fn session_limits_and_proxies_are_read() {
+        let c = config(&[
+            ("VARVAULT_SESSION_IDLE_MINUTES", "5"),
+            ("VARVAULT_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"),
+        ])
+        .unwrap();
+        assert_eq!(c.session.idle_minutes, 5);
+        assert_eq!(c.session.max_hours, 12);
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(config(&[("VARVAULT_SESSION_MAX_HOURS", "0")]).is_err());
+        assert!(config(&[("VARVAULT_TRUSTED_PROXIES", "not-an-ip")]).is_err());
+        assert!(config(&[("VARVAULT_PUBLIC_URL", "vault.example.com")]).is_err());
     }
 
     #[test]

@@ -1,16 +1,24 @@
 //! Builds the application from its configuration and serves it.
 
 use crate::app::{shell, App};
+use crate::error::AppError;
+use crate::server::accounts;
+use crate::server::client::{allowed_origin, origin_of};
 use crate::server::config::Config;
 use crate::server::db::{Db, DbError};
-use crate::server::state::AppState;
-use axum::extract::State;
+use crate::server::session;
+use crate::server::state::{AppState, Settings};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -26,7 +34,12 @@ pub enum StartupError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("start-up failed: {0}")]
+    App(#[from] AppError),
 }
+
+/// How often expired sessions and stale throttle rows are swept.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
 
 /// A bound listener and the router that will serve it.
 pub struct Application {
@@ -52,6 +65,36 @@ impl Application {
             })?;
         let addr = listener.local_addr().map_err(StartupError::Serve)?;
 
+        let public_origin = match &config.public_url {
+            Some(url) => origin_of(url),
+            None if addr.ip().is_unspecified() => None,
+            None => Some(format!("http://{addr}")),
+        };
+        if config.public_url.is_none() && !addr.ip().is_loopback() {
+            tracing::warn!(
+                "listening on {addr} without VARVAULT_PUBLIC_URL: set it to the address \
+                 users reach (behind a proxy, the proxy's) for secure cookies and origin checks"
+            );
+        }
+        let setup_token_required = !addr.ip().is_loopback();
+        if setup_token_required {
+            if let Some(token) = accounts::setup_token(&db).await? {
+                tracing::warn!(
+                    "varvault is not set up yet and listens on {addr}: set-up asks for this \
+                     one-time setup token: {token}"
+                );
+            }
+        }
+        let settings = Arc::new(Settings {
+            secure_cookies: public_origin
+                .as_deref()
+                .is_some_and(|o| o.starts_with("https://")),
+            public_origin,
+            trusted_proxies: config.trusted_proxies.clone(),
+            session: config.session,
+            setup_token_required,
+        });
+
         let leptos_options = LeptosOptions::builder()
             .output_name("varvault")
             .site_root(config.site_root.to_string_lossy().as_ref())
@@ -61,6 +104,7 @@ impl Application {
         let state = AppState {
             leptos_options,
             db: db.clone(),
+            settings,
         };
         Ok(Application {
             listener,
@@ -82,6 +126,7 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM, then finishes open requests.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         tracing::info!("listening on http://{}", self.addr);
+        let sweeper = tokio::spawn(sweep_periodically(self.db.clone()));
         axum::serve(
             self.listener,
             self.router
@@ -90,6 +135,7 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(StartupError::Serve)?;
+        sweeper.abort();
         self.db.close().await;
         Ok(())
     }
@@ -99,6 +145,11 @@ fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let options = state.leptos_options.clone();
+    let sessions = session::layer(
+        state.db.clone(),
+        state.settings.session,
+        state.settings.secure_cookies,
+    );
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(
@@ -108,6 +159,12 @@ fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(middleware::from_fn(server_fn_responses))
+        .layer(middleware::from_fn_with_state(
+            state.settings.clone(),
+            same_origin_only,
+        ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -122,6 +179,75 @@ fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-referrer"),
         ))
         .with_state(state)
+}
+
+/// Refuses state-changing requests from other origins (SPEC §7) before
+/// they reach a handler.
+async fn same_origin_only(
+    State(settings): State<Arc<Settings>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if allowed_origin(
+        request.method(),
+        request.headers(),
+        settings.public_origin.as_deref(),
+    ) {
+        next.run(request).await
+    } else {
+        tracing::warn!(
+            method = %request.method(),
+            path = request.uri().path(),
+            "refused a cross-origin request"
+        );
+        (StatusCode::FORBIDDEN, "Forbidden: cross-origin request\n").into_response()
+    }
+}
+
+/// Server functions answer every error with 500; this gives each
+/// `AppError` its proper status (400, 401, 403, 404) for API clients and
+/// logs, and marks every answer `no-store`: they carry private data.
+async fn server_fn_responses(request: Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_server_fn {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let is_error = parts.status == StatusCode::INTERNAL_SERVER_ERROR
+        && parts.headers.contains_key("serverfnerror");
+    if !is_error {
+        return Response::from_parts(parts, body);
+    }
+    let bytes = match axum::body::to_bytes(body, 1 << 20).await {
+        Ok(bytes) => bytes,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = match err {
+            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            // Arguments the server could not decode: a bad request.
+            AppError::Transport(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+async fn sweep_periodically(db: Db) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(err) = accounts::sweep(&db).await {
+            tracing::warn!(error = %err, "sweeping expired sessions failed");
+        }
+    }
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -2,14 +2,33 @@
 //! functions.
 
 use crate::error::AppError;
+use crate::server::client::IpNet;
 use crate::server::db::Db;
+use crate::server::session::SessionLimits;
 use axum::extract::FromRef;
 use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Settings fixed at start-up that request handling needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `scheme://host[:port]` of `VARVAULT_PUBLIC_URL` (or of the bound
+    /// address): the only origin allowed to change state. `None` when
+    /// listening on every address without a public URL: then the request's
+    /// own host is the expected origin.
+    pub public_origin: Option<String>,
+    pub secure_cookies: bool,
+    pub trusted_proxies: Vec<IpNet>,
+    pub session: SessionLimits,
+    /// Set-up asks for the token printed in the log (non-loopback listen).
+    pub setup_token_required: bool,
+}
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
+    pub settings: Arc<Settings>,
 }
 
 impl AppState {

@@ -4,6 +4,10 @@
 
 mod helpers;
 
+mod accounts;
 mod health;
+mod members;
 mod pages;
+mod permissions;
+mod sessions;
 mod startup;

@@ -6,6 +6,13 @@
 //! backends. What differs per backend stays in this module: connection
 //! set-up, the migration folder and how a write transaction begins.
 
+pub mod audit;
+pub mod meta;
+pub mod sessions;
+pub mod throttle;
+pub mod users;
+pub mod workspaces;
+
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::path::Path;
@@ -161,6 +168,14 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Milliseconds since the Unix epoch: how every time is stored.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Makes sure a SQLite file can be created: its directory exists and the

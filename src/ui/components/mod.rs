@@ -1,1 +1,2 @@
-pub mod status_check;
+pub mod errors;
+pub mod modal;

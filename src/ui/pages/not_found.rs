@@ -1,3 +1,4 @@
+use crate::ui::layout::PublicFrame;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,11 +12,13 @@ pub fn NotFoundPage() -> impl IntoView {
 
     view! {
         <Title text="Page not found" />
-        <section class="empty-state">
-            <p class="empty-code" aria-hidden="true">"404"</p>
-            <h1>"Page not found"</h1>
-            <p>"The address may be mistyped, or the page may have moved."</p>
-            <a class="btn btn-primary" href="/">"Back to start"</a>
-        </section>
+        <PublicFrame>
+            <section class="empty-state">
+                <p class="empty-code" aria-hidden="true">"404"</p>
+                <h1>"Page not found"</h1>
+                <p>"The address may be mistyped, or the page may have moved."</p>
+                <a class="btn btn-primary" href="/">"Back to start"</a>
+            </section>
+        </PublicFrame>
     }
 }

@@ -1,0 +1,53 @@
+//! The members page: every member may look; owners and admins manage.
+
+use crate::error::AppError;
+use crate::model::{MembersPage, Role};
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "list_members")]
+pub async fn list_members(workspace: String) -> Result<MembersPage, AppError> {
+    use crate::server::{accounts, authz::RequestCtx};
+    let ctx = RequestCtx::get().await?;
+    let member = ctx.member(&workspace, Role::Editor).await?;
+    accounts::members_page(&ctx.state.db, &member).await
+}
+
+#[server(prefix = "/api", endpoint = "add_member")]
+pub async fn add_member(
+    workspace: String,
+    email: String,
+    name: String,
+    initial_password: String,
+    role: Role,
+) -> Result<(), AppError> {
+    use crate::server::{accounts, authz::RequestCtx};
+    let ctx = RequestCtx::get().await?;
+    let actor = ctx.member(&workspace, Role::Admin).await?;
+    let input = accounts::NewMember {
+        email,
+        display_name: name,
+        initial_password,
+        role,
+    };
+    accounts::add_member(&ctx.state.db, &actor, input).await
+}
+
+#[server(prefix = "/api", endpoint = "change_member_role")]
+pub async fn change_member_role(
+    workspace: String,
+    user_id: i64,
+    role: Role,
+) -> Result<(), AppError> {
+    use crate::server::{accounts, authz::RequestCtx};
+    let ctx = RequestCtx::get().await?;
+    let actor = ctx.member(&workspace, Role::Admin).await?;
+    accounts::change_role(&ctx.state.db, &actor, user_id, role).await
+}
+
+#[server(prefix = "/api", endpoint = "remove_member")]
+pub async fn remove_member(workspace: String, user_id: i64) -> Result<(), AppError> {
+    use crate::server::{accounts, authz::RequestCtx};
+    let ctx = RequestCtx::get().await?;
+    let actor = ctx.member(&workspace, Role::Admin).await?;
+    accounts::remove_member(&ctx.state.db, &actor, user_id).await
+}

@@ -1,0 +1,89 @@
+//! The `users` table.
+
+use super::{now_ms, DbError};
+use sqlx::{Any, AnyConnection, Executor, Row};
+
+/// A user as the server sees it; the hash never leaves this crate's server
+/// side (not `Serialize`).
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+}
+
+const COLUMNS: &str = "id, email, display_name, password_hash";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, sqlx::Error> {
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        password_hash: row.try_get("password_hash")?,
+    })
+}
+
+/// `email` must already be normalised (lower-case, trimmed).
+pub async fn find_by_email<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: &str,
+) -> Result<Option<UserRecord>, DbError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
+        .bind(email)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+pub async fn find_by_id<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> Result<Option<UserRecord>, DbError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+pub async fn count<'e>(ex: impl Executor<'e, Database = Any>) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(ex)
+        .await?)
+}
+
+/// Inserts a user; a taken email is a unique violation (see
+/// [`DbError::is_unique_violation`]).
+pub async fn insert(
+    conn: &mut AnyConnection,
+    email: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> Result<i64, DbError> {
+    let now = now_ms();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, password_hash, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    )
+    .bind(email)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn set_password_hash(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    password_hash: &str,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,223 @@
+//! The `workspaces` and `memberships` tables.
+
+use super::{now_ms, DbError};
+use crate::model::Role;
+use sqlx::{Any, AnyConnection, Executor, Row};
+
+#[derive(Debug, Clone)]
+pub struct WorkspaceRecord {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+/// One row of "who is in this workspace".
+#[derive(Debug, Clone)]
+pub struct MemberRecord {
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// The caller's membership of a workspace, found by slug.
+#[derive(Debug, Clone)]
+pub struct MembershipRecord {
+    pub workspace: WorkspaceRecord,
+    pub role: Role,
+}
+
+fn role_of(text: &str) -> Result<Role, DbError> {
+    Role::parse(text).ok_or_else(|| {
+        DbError::Query(sqlx::Error::Decode(
+            format!("unknown role {text:?} in memberships").into(),
+        ))
+    })
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    slug: &str,
+    name: &str,
+    created_by: i64,
+) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO workspaces (slug, name, created_at, created_by) VALUES ($1, $2, $3, $4) \
+         RETURNING id",
+    )
+    .bind(slug)
+    .bind(name)
+    .bind(now_ms())
+    .bind(created_by)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Slugs equal to `base` or of the form `base-N`, to pick the next free one.
+pub async fn slugs_like(conn: &mut AnyConnection, base: &str) -> Result<Vec<String>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT slug FROM workspaces WHERE slug = $1 OR slug LIKE $2")
+            .bind(base)
+            .bind(format!("{base}-%"))
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+pub async fn add_member(
+    conn: &mut AnyConnection,
+    workspace_id: i64,
+    user_id: i64,
+    role: Role,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(workspace_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_role(
+    conn: &mut AnyConnection,
+    workspace_id: i64,
+    user_id: i64,
+    role: Role,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3")
+        .bind(role.as_str())
+        .bind(workspace_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove_member(
+    conn: &mut AnyConnection,
+    workspace_id: i64,
+    user_id: i64,
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+        .bind(workspace_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn count_owners(conn: &mut AnyConnection, workspace_id: i64) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'",
+    )
+    .bind(workspace_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn membership<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    slug: &str,
+) -> Result<Option<MembershipRecord>, DbError> {
+    let row = sqlx::query(
+        "SELECT w.id, w.slug, w.name, m.role FROM workspaces w \
+         JOIN memberships m ON m.workspace_id = w.id \
+         WHERE w.slug = $1 AND m.user_id = $2",
+    )
+    .bind(slug)
+    .bind(user_id)
+    .fetch_optional(ex)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(MembershipRecord {
+        workspace: WorkspaceRecord {
+            id: row.try_get("id")?,
+            slug: row.try_get("slug")?,
+            name: row.try_get("name")?,
+        },
+        role: role_of(&row.try_get::<String, _>("role")?)?,
+    }))
+}
+
+/// Every workspace of a user with their role there, by name.
+pub async fn of_user<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<Vec<MembershipRecord>, DbError> {
+    let rows = sqlx::query(
+        "SELECT w.id, w.slug, w.name, m.role FROM workspaces w \
+         JOIN memberships m ON m.workspace_id = w.id \
+         WHERE m.user_id = $1 ORDER BY w.name, w.id",
+    )
+    .bind(user_id)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MembershipRecord {
+                workspace: WorkspaceRecord {
+                    id: row.try_get("id")?,
+                    slug: row.try_get("slug")?,
+                    name: row.try_get("name")?,
+                },
+                role: role_of(&row.try_get::<String, _>("role")?)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn members<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    workspace_id: i64,
+) -> Result<Vec<MemberRecord>, DbError> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.email, u.display_name, m.role FROM memberships m \
+         JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 \
+         ORDER BY u.display_name, u.email",
+    )
+    .bind(workspace_id)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MemberRecord {
+                user_id: row.try_get("id")?,
+                email: row.try_get("email")?,
+                display_name: row.try_get("display_name")?,
+                role: role_of(&row.try_get::<String, _>("role")?)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn member_role(
+    conn: &mut AnyConnection,
+    workspace_id: i64,
+    user_id: i64,
+) -> Result<Option<Role>, DbError> {
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+            .bind(workspace_id)
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?;
+    role.as_deref().map(role_of).transpose()
+}
+
+/// Ids of the workspaces a user belongs to (sign-in audit goes to each).
+pub async fn ids_of_user<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> Result<Vec<i64>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT workspace_id FROM memberships WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(ex)
+            .await?,
+    )
+}

@@ -1,0 +1,267 @@
+//! Set-up, sign-in and workspaces (SPEC §7).
+
+use crate::helpers::*;
+use std::time::Instant;
+use varvault::error::AppError;
+use varvault::model::Landing;
+use varvault::server::db::{meta, users};
+
+async fn user_count(app: &TestApp) -> i64 {
+    users::count(app.db.pool()).await.unwrap()
+}
+
+#[tokio::test]
+async fn setup_creates_the_owner_and_signs_them_in() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let res = app.call("get_session_info", &[]).await;
+    assert_eq!(res.status(), 200);
+    let info: varvault::model::SessionInfo = res.json().await.unwrap();
+    assert_eq!(info.email, OWNER_EMAIL);
+    assert_eq!(info.workspaces.len(), 1);
+    assert_eq!(info.workspaces[0].slug, WORKSPACE);
+    assert_eq!(info.workspaces[0].role, varvault::model::Role::Owner);
+}
+
+#[tokio::test]
+async fn setup_refuses_bad_input_and_stores_nothing() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            "not-an-email",
+            "Olive",
+            "long-enough-password",
+            "Acme",
+            "valid email",
+        ),
+        (
+            "o@example.com",
+            "Olive",
+            "short",
+            "Acme",
+            "at least 12 characters",
+        ),
+        (
+            "o@example.com",
+            " ",
+            "long-enough-password",
+            "Acme",
+            "Name is required",
+        ),
+        (
+            "o@example.com",
+            "Olive",
+            "long-enough-password",
+            "",
+            "Workspace name is required",
+        ),
+    ];
+    for (email, name, password, workspace, message) in cases {
+        let res = app
+            .call(
+                "setup_owner",
+                &[
+                    ("email", email),
+                    ("name", name),
+                    ("password", password),
+                    ("workspace_name", workspace),
+                ],
+            )
+            .await;
+        let (status, err) = app_error(res).await;
+        assert_eq!(status, 400);
+        assert!(
+            err.to_string().contains(message),
+            "{err} should say {message}"
+        );
+    }
+    assert_eq!(user_count(&app).await, 0);
+    assert!(meta::get(app.db.pool(), meta::SETUP_DONE)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn setup_happens_once_even_when_two_race() {
+    let app = spawn_app().await;
+    let form = |email: &'static str| {
+        [
+            ("email", email),
+            ("name", "Racer"),
+            ("password", "racing-password-123"),
+            ("workspace_name", "Race"),
+        ]
+    };
+    let (client_a, client_b) = (new_client(), new_client());
+    let (form_a, form_b) = (form("a@example.com"), form("b@example.com"));
+    let (a, b) = tokio::join!(
+        app.call_with(&client_a, "setup_owner", &form_a),
+        app.call_with(&client_b, "setup_owner", &form_b),
+    );
+    let ok = [a.status(), b.status()]
+        .iter()
+        .filter(|s| s.is_success() || s.is_redirection())
+        .count();
+    assert_eq!(
+        ok,
+        1,
+        "exactly one set-up wins: {} {}",
+        a.status(),
+        b.status()
+    );
+    assert_eq!(user_count(&app).await, 1);
+
+    // And afterwards it is gone for good.
+    let res = app
+        .call_with(&new_client(), "setup_owner", &form("c@example.com"))
+        .await;
+    let (status, err) = app_error(res).await;
+    assert_eq!(status, 400);
+    assert!(err.to_string().contains("already set up"), "{err}");
+    assert_eq!(user_count(&app).await, 1);
+}
+
+#[tokio::test]
+async fn setup_on_a_public_address_asks_for_the_logged_token() {
+    let app = spawn_app_with(|c| c.site_addr = "0.0.0.0:0".parse().unwrap()).await;
+    let res = app.call("get_landing", &[]).await;
+    let landing: Landing = res.json().await.unwrap();
+    assert_eq!(landing, Landing::Setup { needs_token: true });
+
+    let token = meta::get(app.db.pool(), meta::SETUP_TOKEN)
+        .await
+        .unwrap()
+        .expect("a token");
+    let res = setup_with_token(&app, "wrong-token").await;
+    let (status, err) = app_error(res).await;
+    assert_eq!(status, 400);
+    assert!(err.to_string().contains("setup token"), "{err}");
+    assert_eq!(user_count(&app).await, 0);
+
+    assert_ok(setup_with_token(&app, &token).await).await;
+    assert_eq!(user_count(&app).await, 1);
+    assert!(
+        meta::get(app.db.pool(), meta::SETUP_TOKEN)
+            .await
+            .unwrap()
+            .is_none(),
+        "token consumed"
+    );
+}
+
+async fn setup_with_token(app: &TestApp, token: &str) -> reqwest::Response {
+    app.call(
+        "setup_owner",
+        &[
+            ("email", "o@example.com"),
+            ("name", "Olive"),
+            ("password", "long-enough-password"),
+            ("workspace_name", "Acme"),
+            ("setup_token", token),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let client = new_client();
+    let wrong = app
+        .call_with(
+            &client,
+            "login",
+            &[("email", OWNER_EMAIL), ("password", "not-the-password")],
+        )
+        .await;
+    let unknown = app
+        .call_with(
+            &client,
+            "login",
+            &[
+                ("email", "nobody@example.com"),
+                ("password", "not-the-password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 400);
+    assert_eq!(unknown.status(), wrong.status());
+    let (wrong, unknown) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
+    assert_eq!(wrong, unknown);
+    assert_eq!(
+        serde_json::from_str::<AppError>(&wrong).unwrap(),
+        AppError::Invalid("Invalid email or password".into())
+    );
+}
+
+#[tokio::test]
+async fn emails_sign_in_case_insensitively() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    app.sign_in("  Owner@Example.COM ", OWNER_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn repeated_failures_slow_sign_in_down() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let client = new_client();
+    let attempt = || {
+        app.call_with(
+            &client,
+            "login",
+            &[("email", OWNER_EMAIL), ("password", "guess-guess-guess")],
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt().await.status(), 400);
+    }
+    // Five recent failures: the sixth attempt waits about a second.
+    let started = Instant::now();
+    let res = attempt().await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        started.elapsed().as_millis() >= 900,
+        "waited {:?}",
+        started.elapsed()
+    );
+    // The right password still works, and it resets the account's streak.
+    app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn an_owner_creates_workspaces_with_unique_slugs() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let res = app
+        .call("create_workspace", &[("name", "Acme Support")])
+        .await;
+    assert_ok(res).await;
+    let res = app
+        .call("create_workspace", &[("name", "Acme Support")])
+        .await;
+    assert_ok(res).await;
+    let info: varvault::model::SessionInfo = app
+        .call("get_session_info", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut slugs: Vec<_> = info.workspaces.iter().map(|w| w.slug.as_str()).collect();
+    slugs.sort();
+    assert_eq!(slugs, ["acme-support", "acme-support-2", "acme-support-3"]);
+}
+
+#[tokio::test]
+async fn only_owners_create_workspaces() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let editor = app.member("ed@example.com", "editor").await;
+    let res = app
+        .call_with(&editor, "create_workspace", &[("name", "Mine")])
+        .await;
+    let (status, err) = app_error(res).await;
+    assert_eq!((status.as_u16(), err), (403, AppError::Forbidden));
+}

@@ -1,0 +1,224 @@
+//! The permission matrix of SPEC §2: every server function × every kind of
+//! caller → allowed, or a clear refusal with nothing changed. The list of
+//! server functions comes from the app's own registry, so a new one
+//! without a row here fails this test.
+
+use crate::helpers::*;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Owner,
+    Admin,
+    Editor,
+    /// A member of another workspace only.
+    Outsider,
+    Anonymous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Ok,
+    /// 400: refused for what it asks (e.g. set-up after set-up), whoever asks.
+    Invalid,
+    Forbidden,
+    Unauthenticated,
+}
+
+use Caller::*;
+use Expect::*;
+
+const CALLERS: [Caller; 5] = [Owner, Admin, Editor, Outsider, Anonymous];
+
+/// Expected outcome per caller, in the order of `CALLERS`.
+fn matrix() -> Vec<(&'static str, [Expect; 5])> {
+    vec![
+        ("get_landing", [Ok, Ok, Ok, Ok, Ok]),
+        ("setup_owner", [Invalid, Invalid, Invalid, Invalid, Invalid]),
+        ("login", [Invalid, Invalid, Invalid, Invalid, Invalid]),
+        ("logout", [Ok, Ok, Ok, Ok, Ok]),
+        ("get_session_info", [Ok, Ok, Ok, Ok, Unauthenticated]),
+        (
+            "change_password",
+            [Invalid, Invalid, Invalid, Invalid, Unauthenticated],
+        ),
+        (
+            "create_workspace",
+            [Ok, Forbidden, Forbidden, Forbidden, Unauthenticated],
+        ),
+        ("list_members", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        (
+            "add_member",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
+        (
+            "change_member_role",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
+        (
+            "remove_member",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
+    ]
+}
+
+/// Arguments that would succeed for a caller allowed to make the call.
+/// `n` keeps each call's new email unique; `target` is an editor's id.
+fn args(name: &str, n: usize, target: &str) -> Vec<(&'static str, String)> {
+    let s = |v: &str| v.to_string();
+    match name {
+        "setup_owner" => vec![
+            ("email", s("late@example.com")),
+            ("name", s("Late")),
+            ("password", s("late-password-123")),
+            ("workspace_name", s("Late")),
+        ],
+        // A wrong password: sign-in is public, and must refuse it for anyone.
+        "login" => vec![
+            ("email", s(OWNER_EMAIL)),
+            ("password", s("not-the-password")),
+        ],
+        "change_password" => vec![
+            ("current_password", s("not-the-current-pw")),
+            ("new_password", s("another-password-1")),
+        ],
+        "create_workspace" => vec![("name", format!("Workspace {n}"))],
+        "list_members" => vec![("workspace", s(WORKSPACE))],
+        "add_member" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("email", format!("new{n}@example.com")),
+            ("name", s("New")),
+            ("initial_password", s("initial-password-1")),
+            ("role", s("editor")),
+        ],
+        "change_member_role" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("user_id", s(target)),
+            ("role", s("editor")),
+        ],
+        "remove_member" => vec![("workspace", s(WORKSPACE)), ("user_id", s(target))],
+        _ => vec![],
+    }
+}
+
+/// Everything a refused call must leave as it was.
+async fn snapshot(app: &TestApp) -> Vec<String> {
+    let rows: Vec<(i64, i64, String)> =
+        sqlx::query_as("SELECT workspace_id, user_id, role FROM memberships ORDER BY 1, 2")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    let users: Vec<(String, String)> =
+        sqlx::query_as("SELECT email, password_hash FROM users ORDER BY email")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    let workspaces: Vec<String> = sqlx::query_scalar("SELECT slug FROM workspaces ORDER BY slug")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| format!("{r:?}"))
+        .chain(users.iter().map(|u| format!("{u:?}")))
+        .chain(workspaces)
+        .collect()
+}
+
+async fn add_editor(app: &TestApp, email: &str) -> String {
+    let res = app
+        .call(
+            "add_member",
+            &[
+                ("workspace", WORKSPACE),
+                ("email", email),
+                ("name", "Target"),
+                ("initial_password", "target-password-1"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert_ok(res).await;
+    let page: varvault::model::MembersPage = app
+        .call("list_members", &[("workspace", WORKSPACE)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    page.members
+        .iter()
+        .find(|m| m.email == email)
+        .unwrap()
+        .user_id
+        .to_string()
+}
+
+#[tokio::test]
+async fn every_server_function_checks_the_callers_role() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+
+    // Every registered server function has a row, and every row a function.
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
+    let listed: BTreeSet<String> = matrix().iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(
+        registered, listed,
+        "server functions without a matrix row (or stale rows)"
+    );
+
+    // The outsider edits another workspace, owned by someone else.
+    let res = app.call("create_workspace", &[("name", "Elsewhere")]).await;
+    assert_ok(res).await;
+    let res = app
+        .call(
+            "add_member",
+            &[
+                ("workspace", "elsewhere"),
+                ("email", "outsider@example.com"),
+                ("name", "Outsider"),
+                ("initial_password", "outsider-password"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert_ok(res).await;
+
+    let mut n = 0;
+    for (name, expected) in matrix() {
+        for (caller, expect) in CALLERS.into_iter().zip(expected) {
+            n += 1;
+            // Fresh sessions each time: logout and password changes end them.
+            let client = match caller {
+                Owner => app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await,
+                Admin => app.member(&format!("admin{n}@example.com"), "admin").await,
+                Editor => {
+                    app.member(&format!("editor{n}@example.com"), "editor")
+                        .await
+                }
+                Outsider => {
+                    app.sign_in("outsider@example.com", "outsider-password")
+                        .await
+                }
+                Anonymous => new_client(),
+            };
+            let target = add_editor(&app, &format!("target{n}@example.com")).await;
+            let form = args(name, n, &target);
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let before = snapshot(&app).await;
+            let res = app.call_with(&client, name, &form).await;
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            let what = format!("{name} as {caller:?}: {status} {body}");
+            match expect {
+                Ok => assert!((200..400).contains(&status), "{what}"),
+                Invalid => assert_eq!(status, 400, "{what}"),
+                Forbidden => assert_eq!(status, 403, "{what}"),
+                Unauthenticated => assert_eq!(status, 401, "{what}"),
+            }
+            if expect != Ok {
+                assert_eq!(snapshot(&app).await, before, "{what} changed something");
+            }
+        }
+    }
+}
