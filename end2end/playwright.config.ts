@@ -38,6 +38,8 @@ export default defineConfig({
   projects: [{ name: "chromium", use: { browserName: "chromium" } }],
   webServer: {
     command: `"${bin}" serve`,
+    // data/master.key (the embedded default) is generated here.
+    cwd: dataDir,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

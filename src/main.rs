@@ -2,9 +2,12 @@
 
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use varvault::model::Role;
-use varvault::server::{accounts, config::Config, db::Db, startup::Application, telemetry};
+use varvault::server::crypto::{keyring, master, MasterKey, MasterKeySource};
+use varvault::server::startup::{open_database, Application};
+use varvault::server::{accounts, config::Config, db::Db, rotation, telemetry};
 
 #[derive(Parser)]
 #[command(name = "varvault", version, about = "Workspace variables and secrets")]
@@ -41,6 +44,29 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Re-wrap every data key under a new master key, in one transaction.
+    /// The new key comes from --new-key-file, VARVAULT_NEW_MASTER_KEY, or
+    /// --generate-new-key (a new file, mode 0600). Secrets are untouched.
+    RotateMasterKey {
+        /// A file holding the new key (standard base64 of 32 bytes).
+        #[arg(long, conflicts_with = "generate_new_key")]
+        new_key_file: Option<PathBuf>,
+        /// Generate the new key into this file (it must not exist).
+        #[arg(long)]
+        generate_new_key: Option<PathBuf>,
+    },
+    /// Give a workspace a new data key and re-encrypt its secrets in small
+    /// batches while the app keeps serving. Running it again after a crash
+    /// completes the rotation.
+    RotateWorkspaceKey {
+        /// The workspace's slug.
+        workspace: String,
+        #[arg(long, default_value_t = 500)]
+        batch_size: i64,
+    },
+    /// Decrypt every data key and secret under the current master key and
+    /// print counts per workspace (never values); exit 1 on any failure.
+    Check,
 }
 
 #[tokio::main]
@@ -85,6 +111,83 @@ fn read_password() -> Result<String, String> {
     }
 }
 
+fn new_master_key(
+    new_key_file: Option<PathBuf>,
+    generate: Option<PathBuf>,
+) -> Result<(MasterKey, String), String> {
+    if let Some(path) = generate {
+        let key = master::generate_file(&path).map_err(|e| e.to_string())?;
+        return Ok((MasterKey::new(key), path.display().to_string()));
+    }
+    if let Some(path) = new_key_file {
+        let key = master::read_file(&path).map_err(|e| e.to_string())?;
+        return Ok((MasterKey::new(key), path.display().to_string()));
+    }
+    match std::env::var("VARVAULT_NEW_MASTER_KEY") {
+        Ok(text) if !text.trim().is_empty() => {
+            let text = zeroize::Zeroizing::new(text);
+            let key = master::parse_base64(&text, "VARVAULT_NEW_MASTER_KEY")
+                .map_err(|e| e.to_string())?;
+            Ok((MasterKey::new(key), "VARVAULT_NEW_MASTER_KEY".into()))
+        }
+        _ => Err(
+            "give the new key with --new-key-file PATH, VARVAULT_NEW_MASTER_KEY, \
+                  or --generate-new-key PATH"
+                .into(),
+        ),
+    }
+}
+
+async fn rotate_master_key(
+    config: &Config,
+    new_key_file: Option<PathBuf>,
+    generate: Option<PathBuf>,
+) -> Result<(), String> {
+    let db = Db::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let old = master::load(&config.master_key).map_err(|e| e.to_string())?;
+    let wrapped_by = keyring::wrapping_key_ids(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (new, new_from) = new_master_key(new_key_file, generate)?;
+    if new.id() == old.id() {
+        return Err("the new master key is the current one".into());
+    }
+    if let Some(other) = wrapped_by
+        .iter()
+        .find(|id| *id != old.id() && *id != new.id())
+    {
+        return Err(format!(
+            "the database holds keys wrapped by master key {other}, which is neither the \
+             current key ({}) nor the new one ({}); nothing was changed",
+            old.id(),
+            new.id()
+        ));
+    }
+    db.migrate().await.map_err(|e| e.to_string())?;
+    let n = rotation::rotate_master_key(&db, &old, &new)
+        .await
+        .map_err(|e| e.to_string())?;
+    db.close().await;
+    let config_hint = match &config.master_key {
+        MasterKeySource::Default(path) => format!("replace {} with it", path.display()),
+        MasterKeySource::File(path) => format!("replace {} with it", path.display()),
+        MasterKeySource::Env(_) => "set VARVAULT_MASTER_KEY to it".into(),
+    };
+    println!(
+        "re-wrapped {n} data keys under the new master key (id {}, from {new_from}).\n\
+         Next:\n\
+         1. give every instance the new key ({config_hint}) and restart them;\n\
+         2. run `varvault check`; if an instance created keys with the old key meanwhile, \
+         run this command again, then check;\n\
+         3. only then destroy the old key (id {}) and its backups.",
+        new.id(),
+        old.id()
+    );
+    Ok(())
+}
+
 async fn run(command: Command) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     match command {
@@ -123,6 +226,50 @@ async fn run(command: Command) -> Result<(), String> {
                 Some(slug) => println!("created {email} in workspace {slug}"),
                 None => println!("created {email}"),
             }
+            Ok(())
+        }
+        Command::RotateMasterKey {
+            new_key_file,
+            generate_new_key,
+        } => rotate_master_key(&config, new_key_file, generate_new_key).await,
+        Command::RotateWorkspaceKey {
+            workspace,
+            batch_size,
+        } => {
+            let (db, keyring) = open_database(&config).await.map_err(|e| e.to_string())?;
+            let id = rotation::workspace_id(&db, &workspace)
+                .await
+                .map_err(|e| e.to_string())?;
+            let done = rotation::rotate_workspace_key(&db, &keyring, id, batch_size.max(1), |_| {
+                std::ops::ControlFlow::Continue(())
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            db.close().await;
+            println!(
+                "workspace {workspace}: key version {}, {} values re-encrypted, {} old versions deleted",
+                done.version, done.reencrypted, done.deleted_versions
+            );
+            Ok(())
+        }
+        Command::Check => {
+            let (db, keyring) = open_database(&config).await.map_err(|e| e.to_string())?;
+            let reports = rotation::check(&db, &keyring)
+                .await
+                .map_err(|e| e.to_string())?;
+            db.close().await;
+            let mut failed = 0;
+            for r in &reports {
+                println!(
+                    "workspace {}: {} data keys, {} secrets, {} failed",
+                    r.slug, r.data_keys, r.secrets, r.failed
+                );
+                failed += r.failed;
+            }
+            if failed > 0 {
+                return Err(format!("{failed} keys or values do not decrypt"));
+            }
+            println!("all keys and values decrypt under the current master key");
             Ok(())
         }
         Command::ResetPassword { email } => {

@@ -5,4 +5,5 @@
 
 pub mod auth;
 pub mod members;
+pub mod variables;
 pub mod workspaces;

@@ -17,6 +17,17 @@ pub enum Action {
     MemberRemoved,
     PasswordChanged,
     PasswordReset,
+    SecretCreated,
+    SecretValueUpdated,
+    SecretHostsUpdated,
+    SecretDescriptionUpdated,
+    SecretDeleted,
+    SecretRevealed,
+    SecretUsed,
+    VariableCreated,
+    VariableUpdated,
+    VariableDeleted,
+    WorkspaceKeyRotated,
 }
 
 impl Action {
@@ -30,6 +41,17 @@ impl Action {
             Action::MemberRemoved => "member.removed",
             Action::PasswordChanged => "user.password_changed",
             Action::PasswordReset => "user.password_reset",
+            Action::SecretCreated => "secret.created",
+            Action::SecretValueUpdated => "secret.value_updated",
+            Action::SecretHostsUpdated => "secret.allowed_hosts_updated",
+            Action::SecretDescriptionUpdated => "secret.description_updated",
+            Action::SecretDeleted => "secret.deleted",
+            Action::SecretRevealed => "secret.revealed",
+            Action::SecretUsed => "secret.used",
+            Action::VariableCreated => "variable.created",
+            Action::VariableUpdated => "variable.updated",
+            Action::VariableDeleted => "variable.deleted",
+            Action::WorkspaceKeyRotated => "workspace.key_rotated",
         }
     }
 }
@@ -56,6 +78,18 @@ impl Target {
             kind: "user",
             id,
             name: email.to_string(),
+        }
+    }
+
+    pub fn variable(kind: &str, id: i64, name: &str) -> Target {
+        Target {
+            kind: if kind == "secret" {
+                "secret"
+            } else {
+                "variable"
+            },
+            id,
+            name: name.to_string(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Settings read from the environment at start-up.
 
 use crate::server::client::IpNet;
+use crate::server::crypto::master::{self, MasterKeySource};
 use crate::server::session::SessionLimits;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,12 +27,21 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// `VARVAULT_SESSION_IDLE_MINUTES`, `VARVAULT_SESSION_MAX_HOURS`.
     pub session: SessionLimits,
+    /// `VARVAULT_MASTER_KEY` or `VARVAULT_MASTER_KEY_FILE`, else the
+    /// embedded default `data/master.key`.
+    pub master_key: MasterKeySource,
 }
+
+pub const DEFAULT_MASTER_KEY_FILE: &str = "data/master.key";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} is not a valid socket address ({value:?}), e.g. 127.0.0.1:3000")]
     BadAddr { name: &'static str, value: String },
+    #[error(transparent)]
+    MasterKey(#[from] master::MasterKeyError),
+    #[error("set either VARVAULT_MASTER_KEY or VARVAULT_MASTER_KEY_FILE, not both")]
+    TwoMasterKeys,
     #[error("{name} must be {expected} (got {value:?})")]
     BadValue {
         name: &'static str,
@@ -93,6 +103,17 @@ impl Config {
                     value: text,
                 })
         };
+        let key_env = lookup("VARVAULT_MASTER_KEY").filter(|v| !v.trim().is_empty());
+        let key_file = lookup("VARVAULT_MASTER_KEY_FILE").filter(|v| !v.trim().is_empty());
+        let master_key = match (key_env, key_file) {
+            (Some(_), Some(_)) => return Err(ConfigError::TwoMasterKeys),
+            (Some(text), None) => {
+                let text = zeroize::Zeroizing::new(text);
+                MasterKeySource::Env(master::parse_base64(&text, "VARVAULT_MASTER_KEY")?)
+            }
+            (None, Some(path)) => MasterKeySource::File(PathBuf::from(path.trim())),
+            (None, None) => MasterKeySource::Default(PathBuf::from(DEFAULT_MASTER_KEY_FILE)),
+        };
         let defaults = SessionLimits::default();
         Ok(Config {
             site_addr,
@@ -105,6 +126,7 @@ impl Config {
                 idle_minutes: positive("VARVAULT_SESSION_IDLE_MINUTES", defaults.idle_minutes)?,
                 max_hours: positive("VARVAULT_SESSION_MAX_HOURS", defaults.max_hours)?,
             },
+            master_key,
         })
     }
 }
@@ -143,6 +165,29 @@ mod tests {
         assert!(config(&[("VARVAULT_SESSION_MAX_HOURS", "0")]).is_err());
         assert!(config(&[("VARVAULT_TRUSTED_PROXIES", "not-an-ip")]).is_err());
         assert!(config(&[("VARVAULT_PUBLIC_URL", "vault.example.com")]).is_err());
+    }
+
+    #[test]
+    fn the_master_key_comes_from_one_place() {
+        assert!(matches!(
+            config(&[]).unwrap().master_key,
+            MasterKeySource::Default(_)
+        ));
+        let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let c = config(&[("VARVAULT_MASTER_KEY", key)]).unwrap();
+        assert!(matches!(c.master_key, MasterKeySource::Env(_)));
+        assert!(
+            !format!("{c:?}").contains(key),
+            "the key must not be printed"
+        );
+        let err = config(&[("VARVAULT_MASTER_KEY", "short")]).unwrap_err();
+        assert!(err.to_string().contains("VARVAULT_MASTER_KEY"), "{err}");
+        assert!(!err.to_string().contains("short"), "{err}");
+        let both = config(&[
+            ("VARVAULT_MASTER_KEY", key),
+            ("VARVAULT_MASTER_KEY_FILE", "/k"),
+        ]);
+        assert!(matches!(both, Err(ConfigError::TwoMasterKeys)));
     }
 
     #[test]

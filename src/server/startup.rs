@@ -5,6 +5,8 @@ use crate::error::AppError;
 use crate::server::accounts;
 use crate::server::client::{allowed_origin, origin_of};
 use crate::server::config::Config;
+use crate::server::crypto::master::{self as master_key, MasterKeyError};
+use crate::server::crypto::{keyring, CryptoError, Keyring};
 use crate::server::db::{Db, DbError};
 use crate::server::session;
 use crate::server::state::{AppState, Settings};
@@ -36,6 +38,10 @@ pub enum StartupError {
     Serve(std::io::Error),
     #[error("start-up failed: {0}")]
     App(#[from] AppError),
+    #[error(transparent)]
+    MasterKey(#[from] MasterKeyError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
 }
 
 /// How often expired sessions and stale throttle rows are swept.
@@ -53,8 +59,7 @@ impl Application {
     /// Opens and migrates the database, then binds the listener. Nothing is
     /// served until [`Application::run_until_stopped`].
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let db = Db::connect(&config.database_url).await?;
-        db.migrate().await?;
+        let (db, keyring) = open_database(&config).await?;
         tracing::info!(backend = db.backend().name(), "database ready");
 
         let listener = TcpListener::bind(config.site_addr)
@@ -105,6 +110,7 @@ impl Application {
             leptos_options,
             db: db.clone(),
             settings,
+            keyring: Arc::new(keyring),
         };
         Ok(Application {
             listener,
@@ -139,6 +145,25 @@ impl Application {
         self.db.close().await;
         Ok(())
     }
+}
+
+/// Connects, checks the master key against the keys the database holds
+/// (before anything is written: a wrong key changes nothing), then
+/// migrates. Shared by `serve` and the operator commands.
+pub async fn open_database(config: &Config) -> Result<(Db, Keyring), StartupError> {
+    let db = Db::connect(&config.database_url).await?;
+    let wrapped_by = keyring::wrapping_key_ids(&db).await?;
+    let (master, generated) = master_key::resolve(&config.master_key, &wrapped_by)?;
+    if let (true, master_key::MasterKeySource::Default(path)) = (generated, &config.master_key) {
+        tracing::warn!(
+            "generated a new master key in {}. Back it up now, apart from the database: \
+             without it the secrets cannot be decrypted. For production, give the key with \
+             VARVAULT_MASTER_KEY or VARVAULT_MASTER_KEY_FILE, kept elsewhere.",
+            path.display()
+        );
+    }
+    db.migrate().await?;
+    Ok((db, Keyring::new(master)))
 }
 
 fn router(state: AppState) -> Router {

@@ -3,6 +3,7 @@
 
 use crate::error::AppError;
 use crate::server::client::IpNet;
+use crate::server::crypto::Keyring;
 use crate::server::db::Db;
 use crate::server::session::SessionLimits;
 use axum::extract::FromRef;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub settings: Arc<Settings>,
+    pub keyring: Arc<Keyring>,
 }
 
 impl AppState {

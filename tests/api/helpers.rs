@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use tempfile::TempDir;
 use varvault::error::AppError;
 use varvault::server::config::Config;
+use varvault::server::crypto::MasterKeySource;
 use varvault::server::db::Db;
 use varvault::server::startup::Application;
 
@@ -193,6 +194,8 @@ pub fn test_config(dir: &TempDir, database_url: String) -> Config {
     config.site_addr = "127.0.0.1:0".parse().unwrap();
     config.database_url = database_url;
     config.site_root = PathBuf::from(dir.path());
+    // The embedded default, generated on first start, in the test's own dir.
+    config.master_key = MasterKeySource::Default(dir.path().join("data/master.key"));
     config
 }
 

@@ -11,3 +11,4 @@ mod pages;
 mod permissions;
 mod sessions;
 mod startup;
+mod variables;

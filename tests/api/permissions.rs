@@ -59,12 +59,28 @@ fn matrix() -> Vec<(&'static str, [Expect; 5])> {
             "remove_member",
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
         ),
+        ("list_variables", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        // A secret: owners and admins only (editors create plain ones).
+        (
+            "create_variable",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
+        (
+            "update_variable",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
+        (
+            "delete_variable",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
+        ("reveal_secret", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
     ]
 }
 
 /// Arguments that would succeed for a caller allowed to make the call.
-/// `n` keeps each call's new email unique; `target` is an editor's id.
-fn args(name: &str, n: usize, target: &str) -> Vec<(&'static str, String)> {
+/// `n` keeps each call's new email or name unique; `target` is an editor's
+/// id; `secret` a masked secret's id.
+fn args(name: &str, n: usize, target: &str, secret: &str) -> Vec<(&'static str, String)> {
     let s = |v: &str| v.to_string();
     match name {
         "setup_owner" => vec![
@@ -97,6 +113,22 @@ fn args(name: &str, n: usize, target: &str) -> Vec<(&'static str, String)> {
             ("role", s("editor")),
         ],
         "remove_member" => vec![("workspace", s(WORKSPACE)), ("user_id", s(target))],
+        "list_variables" => vec![("workspace", s(WORKSPACE))],
+        "create_variable" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("kind", s("secret")),
+            ("name", format!("SECRET_{n}")),
+            ("value", s("value")),
+            ("visibility", s("masked")),
+        ],
+        "update_variable" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("id", s(secret)),
+            ("value", format!("new value {n}")),
+        ],
+        "delete_variable" | "reveal_secret" => {
+            vec![("workspace", s(WORKSPACE)), ("id", s(secret))]
+        }
         _ => vec![],
     }
 }
@@ -117,10 +149,17 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         .fetch_all(app.db.pool())
         .await
         .unwrap();
+    let variables: Vec<(String, i64, Option<Vec<u8>>, String)> = sqlx::query_as(
+        "SELECT name, value_version, ciphertext, allowed_hosts FROM variables ORDER BY id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
     rows.iter()
         .map(|r| format!("{r:?}"))
         .chain(users.iter().map(|u| format!("{u:?}")))
         .chain(workspaces)
+        .chain(variables.iter().map(|v| format!("{v:?}")))
         .collect()
 }
 
@@ -150,6 +189,24 @@ async fn add_editor(app: &TestApp, email: &str) -> String {
         .unwrap()
         .user_id
         .to_string()
+}
+
+async fn add_secret(app: &TestApp, n: usize) -> String {
+    let res = app
+        .call(
+            "create_variable",
+            &[
+                ("workspace", WORKSPACE),
+                ("kind", "secret"),
+                ("name", &format!("TARGET_{n}")),
+                ("value", "target value"),
+                ("visibility", "masked"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: varvault::model::VariableView = res.json().await.unwrap();
+    view.id.to_string()
 }
 
 #[tokio::test]
@@ -203,7 +260,8 @@ async fn every_server_function_checks_the_callers_role() {
                 Anonymous => new_client(),
             };
             let target = add_editor(&app, &format!("target{n}@example.com")).await;
-            let form = args(name, n, &target);
+            let secret = add_secret(&app, n).await;
+            let form = args(name, n, &target, &secret);
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let before = snapshot(&app).await;
             let res = app.call_with(&client, name, &form).await;

@@ -11,6 +11,7 @@ pub mod meta;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
+pub mod variables;
 pub mod workspaces;
 
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
@@ -152,6 +153,25 @@ impl Db {
     pub async fn ping(&self) -> Result<(), DbError> {
         let _: AnyQueryResult = sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Whether a table exists (before migrations, to check the master key
+    /// without writing anything).
+    pub async fn table_exists(&self, table: &str) -> Result<bool, DbError> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = $1"
+            }
+        };
+        let n: i64 = sqlx::query_scalar(sql)
+            .bind(table)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write

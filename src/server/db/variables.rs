@@ -1,0 +1,266 @@
+//! The `variables` table: plain variables and secrets of a workspace.
+
+use super::{now_ms, DbError};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Executor, Row};
+
+/// A stored variable. `ciphertext` never leaves the server side, and only
+/// the keyring turns it back into a value.
+#[derive(Debug, Clone)]
+pub struct VariableRecord {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub visibility: Option<String>,
+    pub plain_value: Option<String>,
+    pub ciphertext: Option<Vec<u8>>,
+    pub key_version: Option<i64>,
+    pub value_version: i64,
+    pub description: String,
+    pub allowed_hosts: String,
+    pub updated_at: i64,
+    pub updated_by_name: Option<String>,
+    pub last_used_at: Option<i64>,
+}
+
+const SELECT: &str = "SELECT v.id, v.workspace_id, v.name, v.kind, v.visibility, v.plain_value, \
+     v.ciphertext, v.key_version, v.value_version, v.description, v.allowed_hosts, \
+     v.updated_at, u.display_name AS updated_by_name, v.last_used_at \
+     FROM variables v LEFT JOIN users u ON u.id = v.updated_by";
+
+fn from_row(row: &AnyRow) -> Result<VariableRecord, sqlx::Error> {
+    Ok(VariableRecord {
+        id: row.try_get("id")?,
+        workspace_id: row.try_get("workspace_id")?,
+        name: row.try_get("name")?,
+        kind: row.try_get("kind")?,
+        visibility: row.try_get("visibility")?,
+        plain_value: row.try_get("plain_value")?,
+        ciphertext: row.try_get("ciphertext")?,
+        key_version: row.try_get("key_version")?,
+        value_version: row.try_get("value_version")?,
+        description: row.try_get("description")?,
+        allowed_hosts: row.try_get("allowed_hosts")?,
+        updated_at: row.try_get("updated_at")?,
+        updated_by_name: row.try_get("updated_by_name")?,
+        last_used_at: row.try_get("last_used_at")?,
+    })
+}
+
+/// What a new row holds; a secret's ciphertext is set right after, once
+/// its id (part of the associated data) is known.
+pub struct NewRow<'a> {
+    pub workspace_id: i64,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub visibility: Option<&'a str>,
+    pub plain_value: Option<&'a str>,
+    pub key_version: Option<i64>,
+    pub description: &'a str,
+    pub allowed_hosts: &'a str,
+    pub actor_id: i64,
+}
+
+/// Inserts a row; a name taken in any case is a unique violation.
+pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<i64, DbError> {
+    let now = now_ms();
+    let placeholder: Option<Vec<u8>> = row.key_version.map(|_| Vec::new());
+    Ok(sqlx::query_scalar(
+        "INSERT INTO variables (workspace_id, name, name_key, kind, visibility, plain_value, \
+         ciphertext, key_version, value_version, description, allowed_hosts, created_at, \
+         created_by, updated_at, updated_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, $11, $12) RETURNING id",
+    )
+    .bind(row.workspace_id)
+    .bind(row.name)
+    .bind(row.name.to_ascii_lowercase())
+    .bind(row.kind)
+    .bind(row.visibility)
+    .bind(row.plain_value)
+    .bind(placeholder)
+    .bind(row.key_version)
+    .bind(row.description)
+    .bind(row.allowed_hosts)
+    .bind(now)
+    .bind(row.actor_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Stores a sealed value. With `expect_version`, only if the row still
+/// holds that value version (rotation must not overwrite a newer write).
+pub async fn set_ciphertext(
+    conn: &mut AnyConnection,
+    id: i64,
+    ciphertext: &[u8],
+    key_version: i64,
+    value_version: i64,
+    expect_version: Option<i64>,
+) -> Result<bool, DbError> {
+    let result = sqlx::query(
+        "UPDATE variables SET ciphertext = $1, key_version = $2, value_version = $3 \
+         WHERE id = $4 AND ($5 IS NULL OR value_version = $5)",
+    )
+    .bind(ciphertext)
+    .bind(key_version)
+    .bind(value_version)
+    .bind(id)
+    .bind(expect_version)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn touch(conn: &mut AnyConnection, id: i64, actor_id: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE variables SET updated_at = $1, updated_by = $2 WHERE id = $3")
+        .bind(now_ms())
+        .bind(actor_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_plain_value(
+    conn: &mut AnyConnection,
+    id: i64,
+    value: &str,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE variables SET plain_value = $1, value_version = value_version + 1 WHERE id = $2",
+    )
+    .bind(value)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_details(
+    conn: &mut AnyConnection,
+    id: i64,
+    description: &str,
+    allowed_hosts: &str,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE variables SET description = $1, allowed_hosts = $2 WHERE id = $3")
+        .bind(description)
+        .bind(allowed_hosts)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM variables WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A variable of one workspace; ids of other workspaces are not found.
+pub async fn get<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    workspace_id: i64,
+    id: i64,
+) -> Result<Option<VariableRecord>, DbError> {
+    let row = sqlx::query(&format!("{SELECT} WHERE v.workspace_id = $1 AND v.id = $2"))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+/// The stored spelling of a name, found case-insensitively.
+pub async fn name_in_use<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    workspace_id: i64,
+    name: &str,
+) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT name FROM variables WHERE workspace_id = $1 AND name_key = $2")
+            .bind(workspace_id)
+            .bind(name.to_ascii_lowercase())
+            .fetch_optional(ex)
+            .await?,
+    )
+}
+
+/// Variables of a workspace by name; `search` keeps names containing it
+/// (any case); `kind` keeps one kind; at most `limit` rows.
+pub async fn list<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    workspace_id: i64,
+    search: &str,
+    kind: Option<&str>,
+    limit: i64,
+) -> Result<Vec<VariableRecord>, DbError> {
+    // Names hold letters, digits and `_`; `_` is LIKE's wildcard: escape it.
+    let pattern = format!(
+        "%{}%",
+        search
+            .to_ascii_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE v.workspace_id = $1 AND v.name_key LIKE $2 ESCAPE '\\' \
+         AND ($3 IS NULL OR v.kind = $3) ORDER BY v.name_key LIMIT $4"
+    ))
+    .bind(workspace_id)
+    .bind(pattern)
+    .bind(kind)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| from_row(r).map_err(DbError::from))
+        .collect()
+}
+
+/// Secrets of a workspace sealed with a key version older than `version`,
+/// oldest first: the next batch of a rotation.
+pub async fn sealed_before(
+    conn: &mut AnyConnection,
+    workspace_id: i64,
+    version: i64,
+    limit: i64,
+) -> Result<Vec<VariableRecord>, DbError> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE v.workspace_id = $1 AND v.kind = 'secret' AND v.key_version < $2 \
+         ORDER BY v.id LIMIT $3"
+    ))
+    .bind(workspace_id)
+    .bind(version)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| from_row(r).map_err(DbError::from))
+        .collect()
+}
+
+/// Every secret of a workspace, a page at a time (for `check`).
+pub async fn secrets_after(
+    conn: &mut AnyConnection,
+    workspace_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<VariableRecord>, DbError> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE v.workspace_id = $1 AND v.kind = 'secret' AND v.id > $2 \
+         ORDER BY v.id LIMIT $3"
+    ))
+    .bind(workspace_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| from_row(r).map_err(DbError::from))
+        .collect()
+}

@@ -1,0 +1,197 @@
+//! Allowed-host patterns of a secret (SPEC §4): `api.example.com` matches
+//! that host only; `*.example.com` any subdomain at any depth, but not
+//! `example.com`; an IP literal only itself. No ports, schemes or paths.
+//! Names compare case-insensitively, in punycode, without a trailing dot.
+
+use std::net::IpAddr;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostPattern {
+    Exact(String),
+    /// The suffix after `*.`.
+    Subdomains(String),
+    Ip(IpAddr),
+}
+
+impl HostPattern {
+    /// Parses one pattern as typed; the error says what is wrong with it.
+    pub fn parse(text: &str) -> Result<HostPattern, String> {
+        let raw = text.trim();
+        let bad = |why: &str| Err(format!("\"{raw}\" is not a host pattern: {why}"));
+        if raw.is_empty() {
+            return bad("it is empty");
+        }
+        if raw.contains("://") || raw.contains('/') || raw.contains('@') {
+            return bad("enter a host name only, without scheme, path or user");
+        }
+        let unbracketed = raw.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = unbracketed.parse::<IpAddr>() {
+            return Ok(HostPattern::Ip(ip));
+        }
+        if raw.contains(':') {
+            return bad("ports are not part of a pattern");
+        }
+        let (wildcard, name) = match raw.strip_prefix("*.") {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        if name.contains('*') {
+            return bad("a wildcard may only stand first, as in *.example.com");
+        }
+        let name = normalize_name(name).ok_or_else(|| {
+            format!("\"{raw}\" is not a host pattern: it is not a valid host name")
+        })?;
+        if wildcard {
+            if !name.contains('.') {
+                return bad("a wildcard needs at least two labels after *., as in *.example.com");
+            }
+            Ok(HostPattern::Subdomains(name))
+        } else {
+            Ok(HostPattern::Exact(name))
+        }
+    }
+
+    /// Whether `host` (as a URL gives it) is allowed by this pattern.
+    pub fn matches(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return matches!(self, HostPattern::Ip(p) if *p == ip);
+        }
+        let Some(host) = normalize_name(host) else {
+            return false;
+        };
+        match self {
+            HostPattern::Exact(name) => host == *name,
+            HostPattern::Subdomains(suffix) => host
+                .strip_suffix(suffix.as_str())
+                .is_some_and(|prefix| prefix.len() > 1 && prefix.ends_with('.')),
+            HostPattern::Ip(_) => false,
+        }
+    }
+}
+
+impl std::fmt::Display for HostPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HostPattern::Exact(name) => f.write_str(name),
+            HostPattern::Subdomains(suffix) => write!(f, "*.{suffix}"),
+            HostPattern::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// Lower-case punycode without a trailing dot, or `None` when not a valid
+/// DNS name.
+fn normalize_name(name: &str) -> Option<String> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    let ascii = idna::domain_to_ascii_strict(name).ok()?;
+    let valid = !ascii.is_empty()
+        && ascii.len() <= 253
+        && ascii.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    valid.then_some(ascii)
+}
+
+/// Parses the "Allowed hosts" text into canonical patterns (deduplicated,
+/// in the order given).
+pub fn parse_list(text: &str) -> Result<Vec<HostPattern>, String> {
+    let mut out: Vec<HostPattern> = Vec::new();
+    for raw in crate::model::split_host_patterns(text) {
+        let pattern = HostPattern::parse(&raw)?;
+        if !out.contains(&pattern) {
+            out.push(pattern);
+        }
+    }
+    Ok(out)
+}
+
+/// Parses the stored form (one canonical pattern per line).
+pub fn from_stored(text: &str) -> Vec<HostPattern> {
+    text.lines()
+        .filter_map(|l| HostPattern::parse(l).ok())
+        .collect()
+}
+
+pub fn to_stored(patterns: &[HostPattern]) -> String {
+    patterns
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> HostPattern {
+        HostPattern::parse(text).unwrap()
+    }
+
+    #[test]
+    fn exact_names_match_only_themselves() {
+        let pat = p("API.Example.com.");
+        assert_eq!(pat.to_string(), "api.example.com");
+        assert!(pat.matches("api.example.com"));
+        assert!(pat.matches("API.EXAMPLE.COM."));
+        assert!(!pat.matches("x.api.example.com"));
+        assert!(!pat.matches("example.com"));
+        assert!(!pat.matches("api.example.com.evil.org"));
+    }
+
+    #[test]
+    fn wildcards_match_subdomains_at_any_depth_but_not_the_apex() {
+        let pat = p("*.zendesk.com");
+        assert!(pat.matches("acme.zendesk.com"));
+        assert!(pat.matches("a.b.zendesk.com"));
+        assert!(!pat.matches("zendesk.com"));
+        assert!(!pat.matches("evilzendesk.com"));
+        assert!(!pat.matches("zendesk.com.evil.org"));
+    }
+
+    #[test]
+    fn ip_literals_match_only_themselves() {
+        assert!(p("192.0.2.7").matches("192.0.2.7"));
+        assert!(!p("192.0.2.7").matches("192.0.2.8"));
+        assert!(p("[2001:db8::1]").matches("[2001:db8::1]"));
+        assert!(!p("192.0.2.7").matches("seven.example.com"));
+    }
+
+    #[test]
+    fn names_compare_in_punycode() {
+        let pat = p("bücher.example");
+        assert_eq!(pat.to_string(), "xn--bcher-kva.example");
+        assert!(pat.matches("xn--bcher-kva.example"));
+        assert!(pat.matches("BÜCHER.example"));
+    }
+
+    #[test]
+    fn ports_schemes_paths_and_odd_wildcards_are_refused() {
+        for bad in [
+            "api.example.com:443",
+            "https://api.example.com",
+            "api.example.com/v2",
+            "user@api.example.com",
+            "*",
+            "*.com",
+            "a.*.example.com",
+            "-bad-.example.com",
+            "under_score.example.com",
+        ] {
+            assert!(HostPattern::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn lists_parse_and_deduplicate() {
+        let list = parse_list("api.example.com, *.zendesk.com\nAPI.example.com").unwrap();
+        assert_eq!(to_stored(&list), "api.example.com\n*.zendesk.com");
+        assert!(parse_list("ok.example.com, bad:1").is_err());
+        assert_eq!(from_stored(&to_stored(&list)), list);
+    }
+}

@@ -1,0 +1,300 @@
+//! Key rotation without downtime (SPEC §3) and the `check` of every
+//! ciphertext. Each step commits on its own, so a crash at any point
+//! leaves every value decryptable, and running the rotation again
+//! completes it.
+
+use crate::server::audit::{self, Action, Actor, Target};
+use crate::server::crypto::aead::{self, data_key_aad};
+use crate::server::crypto::keyring::newest_version;
+use crate::server::crypto::{CryptoError, Keyring, MasterKey};
+use crate::server::db::variables as rows;
+use crate::server::db::{Db, DbError};
+use sqlx::Row;
+use std::ops::ControlFlow;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RotationError {
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("no workspace has the slug {0}")]
+    NoWorkspace(String),
+    #[error(
+        "data key {workspace}/{version} is wrapped by master key {found}, which is neither \
+         the current key ({old}) nor the new one ({new})"
+    )]
+    UnknownMasterKey {
+        workspace: i64,
+        version: i64,
+        found: String,
+        old: String,
+        new: String,
+    },
+    #[error("stopped after {0} batches (fault injection)")]
+    Interrupted(usize),
+}
+
+impl From<sqlx::Error> for RotationError {
+    fn from(err: sqlx::Error) -> Self {
+        RotationError::Db(err.into())
+    }
+}
+
+/// Re-wraps every data key under `new`, in one transaction. Keys already
+/// under `new` (a rerun) are left alone. Returns how many were re-wrapped.
+pub async fn rotate_master_key(
+    db: &Db,
+    old: &MasterKey,
+    new: &MasterKey,
+) -> Result<u64, RotationError> {
+    let mut tx = db.begin_write().await?;
+    let keys = sqlx::query(
+        "SELECT workspace_id, version, wrapped, master_key_id FROM data_keys ORDER BY 1, 2",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut rewrapped = 0;
+    for row in keys {
+        let workspace: i64 = row.try_get("workspace_id")?;
+        let version: i64 = row.try_get("version")?;
+        let wrapped: Vec<u8> = row.try_get("wrapped")?;
+        let found: String = row.try_get("master_key_id")?;
+        if found == new.id() {
+            continue;
+        }
+        if found != old.id() {
+            return Err(RotationError::UnknownMasterKey {
+                workspace,
+                version,
+                found,
+                old: old.id().into(),
+                new: new.id().into(),
+            });
+        }
+        let plain = aead::open(
+            old.key(),
+            &wrapped,
+            &data_key_aad(workspace, version, old.id()),
+        )?;
+        let rewrapped_key = aead::seal(
+            new.key(),
+            &plain,
+            &data_key_aad(workspace, version, new.id()),
+        );
+        sqlx::query(
+            "UPDATE data_keys SET wrapped = $1, master_key_id = $2 \
+             WHERE workspace_id = $3 AND version = $4",
+        )
+        .bind(rewrapped_key)
+        .bind(new.id())
+        .bind(workspace)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        rewrapped += 1;
+    }
+    tx.commit().await?;
+    Ok(rewrapped)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceRotation {
+    /// The key version every value now uses.
+    pub version: i64,
+    pub reencrypted: u64,
+    /// Old versions deleted once no value used them.
+    pub deleted_versions: u64,
+}
+
+pub async fn workspace_id(db: &Db, slug: &str) -> Result<i64, RotationError> {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM workspaces WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or_else(|| RotationError::NoWorkspace(slug.to_string()))
+}
+
+/// Rotates a workspace's data key: a new version, then values re-sealed in
+/// batches of `batch_size` (one transaction each, reads and writes going on
+/// meanwhile), then old versions deleted. An unfinished rotation (older
+/// versions still in use) is resumed instead of starting another.
+/// `after_batch` is told each batch number; breaking stops there, as a
+/// crash would (tests use it to inject faults).
+pub async fn rotate_workspace_key(
+    db: &Db,
+    keyring: &Keyring,
+    workspace_id: i64,
+    batch_size: i64,
+    mut after_batch: impl FnMut(usize) -> ControlFlow<()>,
+) -> Result<WorkspaceRotation, RotationError> {
+    let mut tx = db.begin_write().await?;
+    let newest = newest_version(&mut tx, workspace_id).await?;
+    let older: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM data_keys WHERE workspace_id = $1 AND version < $2",
+    )
+    .bind(workspace_id)
+    .bind(newest.unwrap_or(0))
+    .fetch_one(&mut *tx)
+    .await?;
+    let target = match newest {
+        Some(v) if older > 0 => v, // resume the unfinished rotation
+        _ => keyring.add_version(&mut tx, workspace_id).await?,
+    };
+    tx.commit().await?;
+
+    let mut reencrypted = 0;
+    let mut batch_no = 0;
+    loop {
+        let mut tx = db.begin_write().await?;
+        let batch = rows::sealed_before(&mut tx, workspace_id, target, batch_size).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for record in &batch {
+            let (Some(blob), Some(key_version)) =
+                (record.ciphertext.as_deref(), record.key_version)
+            else {
+                continue;
+            };
+            let value = keyring
+                .open_value(
+                    &mut tx,
+                    workspace_id,
+                    record.id,
+                    record.value_version,
+                    key_version,
+                    blob,
+                )
+                .await?;
+            let sealed = keyring
+                .seal_with(
+                    &mut tx,
+                    workspace_id,
+                    target,
+                    record.id,
+                    record.value_version,
+                    &value,
+                )
+                .await?;
+            // Only if no write changed the value meanwhile (a write seals
+            // with the newest key anyway).
+            if rows::set_ciphertext(
+                &mut tx,
+                record.id,
+                &sealed,
+                target,
+                record.value_version,
+                Some(record.value_version),
+            )
+            .await?
+            {
+                reencrypted += 1;
+            }
+        }
+        tx.commit().await?;
+        batch_no += 1;
+        if after_batch(batch_no).is_break() {
+            return Err(RotationError::Interrupted(batch_no));
+        }
+    }
+
+    let mut tx = db.begin_write().await?;
+    let deleted = sqlx::query(
+        "DELETE FROM data_keys WHERE workspace_id = $1 AND version < $2 AND NOT EXISTS \
+         (SELECT 1 FROM variables v WHERE v.workspace_id = data_keys.workspace_id \
+          AND v.key_version = data_keys.version)",
+    )
+    .bind(workspace_id)
+    .bind(target)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let slug: String = sqlx::query_scalar("SELECT slug FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let actor = Actor {
+        client_addr: Some("cli".into()),
+        ..Actor::default()
+    };
+    audit::record(
+        &mut tx,
+        workspace_id,
+        &actor,
+        Action::WorkspaceKeyRotated,
+        Some(&Target::workspace(workspace_id, &slug)),
+        Some(format!(
+            "key version {target}; {reencrypted} values re-encrypted"
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    keyring.forget(workspace_id);
+    Ok(WorkspaceRotation {
+        version: target,
+        reencrypted,
+        deleted_versions: deleted,
+    })
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    pub slug: String,
+    pub data_keys: u64,
+    pub secrets: u64,
+    pub failed: u64,
+}
+
+/// Opens every data key and every secret value under the current master
+/// key, per workspace. Counts only: never a value.
+pub async fn check(db: &Db, keyring: &Keyring) -> Result<Vec<CheckReport>, RotationError> {
+    let workspaces: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, slug FROM workspaces ORDER BY slug")
+            .fetch_all(db.pool())
+            .await?;
+    let mut reports = Vec::new();
+    let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
+    for (ws, slug) in workspaces {
+        let mut report = CheckReport {
+            slug,
+            ..CheckReport::default()
+        };
+        let versions: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM data_keys WHERE workspace_id = $1")
+                .bind(ws)
+                .fetch_all(&mut *conn)
+                .await?;
+        for version in versions {
+            match keyring.data_key(&mut conn, ws, version).await {
+                Ok(_) => report.data_keys += 1,
+                Err(err) => {
+                    tracing::error!(workspace = ws, version, error = %err, "data key does not open");
+                    report.failed += 1;
+                }
+            }
+        }
+        let mut after = 0;
+        loop {
+            let page = rows::secrets_after(&mut conn, ws, after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for record in &page {
+                report.secrets += 1;
+                let opened = match (record.ciphertext.as_deref(), record.key_version) {
+                    (Some(blob), Some(kv)) => keyring
+                        .open_value(&mut conn, ws, record.id, record.value_version, kv, blob)
+                        .await
+                        .is_ok(),
+                    _ => false,
+                };
+                if !opened {
+                    tracing::error!(workspace = ws, secret = record.id, "secret does not open");
+                    report.failed += 1;
+                }
+            }
+        }
+        reports.push(report);
+    }
+    Ok(reports)
+}

@@ -1,0 +1,381 @@
+//! Variables and secrets of a workspace (SPEC §1, §2, §4): validation, role
+//! rules, sealing, and the audited reveal. Every change is audited in its
+//! own transaction.
+
+use crate::error::AppError;
+use crate::model::{
+    check_variable_name, check_variable_value, Role, VariableKind, VariableView, VariablesPage,
+    Visibility,
+};
+use crate::server::audit::{self, Action, Target};
+use crate::server::authz::Member;
+use crate::server::crypto::{CryptoError, Keyring, SecretValue};
+use crate::server::db::variables::{self as rows, NewRow, VariableRecord};
+use crate::server::db::{Db, DbError};
+use crate::server::hosts;
+
+pub const DESCRIPTION_MAX_CHARS: usize = 500;
+/// Rows the panel lists at most (a workspace with more is searched).
+pub const LIST_LIMIT: i64 = 5000;
+
+pub struct NewVariable {
+    pub kind: VariableKind,
+    pub name: String,
+    /// Plain text for a plain variable; sealed at once for a secret.
+    pub value: SecretValue,
+    pub visibility: Option<Visibility>,
+    pub allowed_hosts: String,
+    pub description: String,
+}
+
+pub struct VariableChanges {
+    /// For a secret, `None` (or empty) keeps the value as it is.
+    pub value: Option<SecretValue>,
+    pub allowed_hosts: String,
+    pub description: String,
+}
+
+fn crypto_error(err: CryptoError) -> AppError {
+    match err {
+        CryptoError::KeyWornOut { .. } => AppError::Invalid(err.to_string()),
+        other => {
+            tracing::error!(error = %other, "secret store");
+            AppError::Internal
+        }
+    }
+}
+
+fn invalid(message: String) -> AppError {
+    AppError::Invalid(message)
+}
+
+fn check_description(text: &str) -> Result<String, AppError> {
+    let text = text.trim();
+    if text.chars().count() > DESCRIPTION_MAX_CHARS {
+        return Err(invalid(format!(
+            "Description must be at most {DESCRIPTION_MAX_CHARS} characters"
+        )));
+    }
+    Ok(text.to_string())
+}
+
+/// Who may write a variable of this kind: editors plain ones, admins and
+/// owners secrets too.
+fn require_writer(member: &Member, kind: VariableKind) -> Result<(), AppError> {
+    let needed = match kind {
+        VariableKind::Plain => Role::Editor,
+        VariableKind::Secret => Role::Admin,
+    };
+    if member.role >= needed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Parses allowed hosts for a secret of `visibility`: restricted secrets
+/// need at least one.
+fn allowed_hosts_for(visibility: Visibility, text: &str) -> Result<String, AppError> {
+    let patterns = hosts::parse_list(text).map_err(invalid)?;
+    if visibility == Visibility::Restricted && patterns.is_empty() {
+        return Err(invalid(
+            "A restricted secret needs at least one allowed host".into(),
+        ));
+    }
+    Ok(hosts::to_stored(&patterns))
+}
+
+fn kind_of(record: &VariableRecord) -> VariableKind {
+    VariableKind::parse(&record.kind).unwrap_or(VariableKind::Secret)
+}
+
+fn view(record: VariableRecord) -> VariableView {
+    let kind = kind_of(&record);
+    VariableView {
+        id: record.id,
+        name: record.name,
+        kind,
+        visibility: record.visibility.as_deref().and_then(Visibility::parse),
+        // Only a plain variable's value is ever part of a view.
+        value: match kind {
+            VariableKind::Plain => record.plain_value,
+            VariableKind::Secret => None,
+        },
+        description: record.description,
+        allowed_hosts: record.allowed_hosts.lines().map(str::to_string).collect(),
+        updated_at: record.updated_at,
+        updated_by: record.updated_by_name,
+        usage_count: 0,
+        last_used_at: record.last_used_at,
+    }
+}
+
+pub async fn list(db: &Db, member: &Member, search: &str) -> Result<VariablesPage, AppError> {
+    let records = rows::list(
+        db.pool(),
+        member.workspace.id,
+        search.trim(),
+        None,
+        LIST_LIMIT,
+    )
+    .await?;
+    Ok(VariablesPage {
+        variables: records.into_iter().map(view).collect(),
+        your_role: member.role,
+    })
+}
+
+async fn already_exists(db: &Db, workspace_id: i64, name: &str) -> AppError {
+    let existing = rows::name_in_use(db.pool(), workspace_id, name)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| name.to_string());
+    invalid(format!("A variable named {existing} already exists"))
+}
+
+pub async fn create(
+    db: &Db,
+    keyring: &Keyring,
+    member: &Member,
+    input: NewVariable,
+) -> Result<VariableView, AppError> {
+    require_writer(member, input.kind)?;
+    check_variable_name(&input.name).map_err(invalid)?;
+    check_variable_value(input.value.expose()).map_err(invalid)?;
+    let description = check_description(&input.description)?;
+    let (visibility, allowed_hosts) = match (input.kind, input.visibility) {
+        (VariableKind::Plain, _) => (None, String::new()),
+        (VariableKind::Secret, None) => {
+            return Err(invalid("Choose a visibility: Masked or Restricted".into()))
+        }
+        (VariableKind::Secret, Some(v)) => (Some(v), allowed_hosts_for(v, &input.allowed_hosts)?),
+    };
+    let ws = member.workspace.id;
+
+    let mut tx = db.begin_write().await?;
+    let key_version = match input.kind {
+        VariableKind::Secret => Some(
+            keyring
+                .current_version(&mut tx, ws)
+                .await
+                .map_err(crypto_error)?,
+        ),
+        VariableKind::Plain => None,
+    };
+    let new_row = NewRow {
+        workspace_id: ws,
+        name: &input.name,
+        kind: input.kind.as_str(),
+        visibility: visibility.map(Visibility::as_str),
+        plain_value: match input.kind {
+            VariableKind::Plain => Some(input.value.expose()),
+            VariableKind::Secret => None,
+        },
+        key_version,
+        description: &description,
+        allowed_hosts: &allowed_hosts,
+        actor_id: member.user.user_id,
+    };
+    let id = match rows::insert(&mut tx, &new_row).await {
+        Ok(id) => id,
+        Err(err) if err.is_unique_violation() => {
+            drop(tx);
+            return Err(already_exists(db, ws, &input.name).await);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let action = match input.kind {
+        VariableKind::Secret => {
+            let (version, blob) = keyring
+                .seal_value(&mut tx, ws, id, 1, &input.value)
+                .await
+                .map_err(crypto_error)?;
+            rows::set_ciphertext(&mut tx, id, &blob, version, 1, None).await?;
+            Action::SecretCreated
+        }
+        VariableKind::Plain => Action::VariableCreated,
+    };
+    let target = Target::variable(input.kind.as_str(), id, &input.name);
+    audit::record(
+        &mut tx,
+        ws,
+        &member.actor(),
+        action,
+        Some(&target),
+        visibility.map(|v| v.as_str().to_string()),
+    )
+    .await?;
+    let record = rows::get(&mut *tx, ws, id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(view(record))
+}
+
+pub async fn update(
+    db: &Db,
+    keyring: &Keyring,
+    member: &Member,
+    id: i64,
+    changes: VariableChanges,
+) -> Result<VariableView, AppError> {
+    let ws = member.workspace.id;
+    let mut tx = db.begin_write().await?;
+    let record = rows::get(&mut *tx, ws, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let kind = kind_of(&record);
+    require_writer(member, kind)?;
+    let description = check_description(&changes.description)?;
+    let target = Target::variable(&record.kind, id, &record.name);
+    let actor = member.actor();
+    let mut changed = false;
+
+    match kind {
+        VariableKind::Plain => {
+            let value = changes
+                .value
+                .ok_or_else(|| invalid("Value is required".into()))?;
+            check_variable_value(value.expose()).map_err(invalid)?;
+            let value_changed = record.plain_value.as_deref() != Some(value.expose());
+            if value_changed {
+                rows::set_plain_value(&mut tx, id, value.expose()).await?;
+            }
+            if value_changed || description != record.description {
+                rows::set_details(&mut tx, id, &description, "").await?;
+                audit::record(
+                    &mut tx,
+                    ws,
+                    &actor,
+                    Action::VariableUpdated,
+                    Some(&target),
+                    None,
+                )
+                .await?;
+                changed = true;
+            }
+        }
+        VariableKind::Secret => {
+            let visibility = record
+                .visibility
+                .as_deref()
+                .and_then(Visibility::parse)
+                .ok_or(AppError::Internal)?;
+            let allowed_hosts = allowed_hosts_for(visibility, &changes.allowed_hosts)?;
+            if let Some(value) = changes.value.filter(|v| !v.is_empty()) {
+                check_variable_value(value.expose()).map_err(invalid)?;
+                let next = record.value_version + 1;
+                let (version, blob) = keyring
+                    .seal_value(&mut tx, ws, id, next, &value)
+                    .await
+                    .map_err(crypto_error)?;
+                rows::set_ciphertext(&mut tx, id, &blob, version, next, None).await?;
+                audit::record(
+                    &mut tx,
+                    ws,
+                    &actor,
+                    Action::SecretValueUpdated,
+                    Some(&target),
+                    None,
+                )
+                .await?;
+                changed = true;
+            }
+            if allowed_hosts != record.allowed_hosts {
+                let detail = Some(allowed_hosts.replace('\n', ", "));
+                audit::record(
+                    &mut tx,
+                    ws,
+                    &actor,
+                    Action::SecretHostsUpdated,
+                    Some(&target),
+                    detail,
+                )
+                .await?;
+                changed = true;
+            }
+            if description != record.description {
+                audit::record(
+                    &mut tx,
+                    ws,
+                    &actor,
+                    Action::SecretDescriptionUpdated,
+                    Some(&target),
+                    None,
+                )
+                .await?;
+                changed = true;
+            }
+            rows::set_details(&mut tx, id, &description, &allowed_hosts).await?;
+        }
+    }
+    if changed {
+        rows::touch(&mut tx, id, member.user.user_id).await?;
+    }
+    let record = rows::get(&mut *tx, ws, id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(view(record))
+}
+
+pub async fn delete(db: &Db, member: &Member, id: i64) -> Result<(), AppError> {
+    let ws = member.workspace.id;
+    let mut tx = db.begin_write().await?;
+    let record = rows::get(&mut *tx, ws, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let kind = kind_of(&record);
+    require_writer(member, kind)?;
+    rows::delete(&mut tx, id).await?;
+    let action = match kind {
+        VariableKind::Secret => Action::SecretDeleted,
+        VariableKind::Plain => Action::VariableDeleted,
+    };
+    let target = Target::variable(&record.kind, id, &record.name);
+    audit::record(&mut tx, ws, &member.actor(), action, Some(&target), None).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+/// The value of a masked secret, for a temporary reveal. Audited in the
+/// same transaction: no entry, no value. Restricted secrets are refused to
+/// everyone.
+pub async fn reveal(
+    db: &Db,
+    keyring: &Keyring,
+    member: &Member,
+    id: i64,
+) -> Result<SecretValue, AppError> {
+    let ws = member.workspace.id;
+    let mut tx = db.begin_write().await?;
+    let record = rows::get(&mut *tx, ws, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if kind_of(&record) != VariableKind::Secret {
+        return Err(invalid(format!("{} is not a secret", record.name)));
+    }
+    if record.visibility.as_deref() != Some(Visibility::Masked.as_str()) {
+        return Err(AppError::Forbidden);
+    }
+    let (Some(blob), Some(key_version)) = (record.ciphertext.as_deref(), record.key_version) else {
+        return Err(AppError::Internal);
+    };
+    let value = keyring
+        .open_value(&mut tx, ws, id, record.value_version, key_version, blob)
+        .await
+        .map_err(crypto_error)?;
+    let target = Target::variable(&record.kind, id, &record.name);
+    audit::record(
+        &mut tx,
+        ws,
+        &member.actor(),
+        Action::SecretRevealed,
+        Some(&target),
+        None,
+    )
+    .await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(value)
+}

@@ -1,0 +1,431 @@
+//! The Variables panel's server functions (SPEC §2, §4): every role, bad
+//! input (clear error, nothing stored), and restricted values never in
+//! any answer.
+
+use crate::helpers::*;
+use varvault::error::AppError;
+use varvault::model::{Role, VariableKind, VariableView, VariablesPage, Visibility};
+
+pub const RESTRICTED_CANARY: &str = "canary-restricted-7f3a9c";
+pub const MASKED_CANARY: &str = "canary-masked-41d2e8";
+
+pub async fn create(
+    app: &TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = vec![("workspace", WORKSPACE)];
+    form.extend_from_slice(fields);
+    app.call_with(client, "create_variable", &form).await
+}
+
+pub async fn create_ok(app: &TestApp, fields: &[(&str, &str)]) -> VariableView {
+    let res = create(app, &app.client, fields).await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    res.json().await.unwrap()
+}
+
+pub async fn list(app: &TestApp, client: &reqwest::Client) -> VariablesPage {
+    let res = app
+        .call_with(client, "list_variables", &[("workspace", WORKSPACE)])
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// A masked and a restricted secret with canary values, and a plain one.
+pub async fn seed(app: &TestApp) -> (VariableView, VariableView, VariableView) {
+    let masked = create_ok(
+        app,
+        &[
+            ("kind", "secret"),
+            ("name", "MASKED_TOKEN"),
+            ("value", MASKED_CANARY),
+            ("visibility", "masked"),
+        ],
+    )
+    .await;
+    let restricted = create_ok(
+        app,
+        &[
+            ("kind", "secret"),
+            ("name", "ZENDESK_TOKEN"),
+            ("value", RESTRICTED_CANARY),
+            ("visibility", "restricted"),
+            ("allowed_hosts", "*.zendesk.com"),
+        ],
+    )
+    .await;
+    let plain = create_ok(
+        app,
+        &[
+            ("kind", "plain"),
+            ("name", "REGION"),
+            ("value", "eu-west-1"),
+        ],
+    )
+    .await;
+    (masked, restricted, plain)
+}
+
+async fn variable_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM variables")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_list_shows_plain_values_and_never_a_secret_value() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (masked, restricted, plain) = seed(&app).await;
+    assert_eq!(masked.value, None);
+    assert_eq!(restricted.value, None);
+    assert_eq!(restricted.allowed_hosts, ["*.zendesk.com"]);
+    assert_eq!(plain.value.as_deref(), Some("eu-west-1"));
+
+    let page = list(&app, &app.client).await;
+    assert_eq!(page.your_role, Role::Owner);
+    let names: Vec<_> = page.variables.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["MASKED_TOKEN", "REGION", "ZENDESK_TOKEN"]);
+    let z = &page.variables[2];
+    assert_eq!(
+        (z.kind, z.visibility),
+        (VariableKind::Secret, Some(Visibility::Restricted))
+    );
+    assert_eq!(z.updated_by.as_deref(), Some("Olive Owner"));
+
+    let res = app
+        .call(
+            "list_variables",
+            &[("workspace", WORKSPACE), ("search", "token")],
+        )
+        .await;
+    let page: VariablesPage = res.json().await.unwrap();
+    assert_eq!(page.variables.len(), 2);
+    // `_` is a letter here, not a LIKE wildcard.
+    let names_for = |search: &'static str| {
+        let app = &app;
+        async move {
+            let res = app
+                .call(
+                    "list_variables",
+                    &[("workspace", WORKSPACE), ("search", search)],
+                )
+                .await;
+            let page: VariablesPage = res.json().await.unwrap();
+            page.variables
+                .into_iter()
+                .map(|v| v.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names_for("_tok").await, ["MASKED_TOKEN", "ZENDESK_TOKEN"]);
+    assert!(
+        names_for("N_").await.is_empty(),
+        "N_ must not match ZENDESK"
+    );
+}
+
+#[tokio::test]
+async fn a_masked_secret_reveals_with_no_store_and_an_audit_entry() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (masked, restricted, _) = seed(&app).await;
+    let editor = app.member("ed@example.com", "editor").await;
+    let id = masked.id.to_string();
+    let res = app
+        .call_with(
+            &editor,
+            "reveal_secret",
+            &[("workspace", WORKSPACE), ("id", &id)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert_eq!(res.json::<String>().await.unwrap(), MASKED_CANARY);
+    let actions = varvault::server::db::audit::actions_of(app.db.pool(), 1)
+        .await
+        .unwrap();
+    assert_eq!(actions.last().map(String::as_str), Some("secret.revealed"));
+
+    // A restricted secret is shown to no one, owners included.
+    let id = restricted.id.to_string();
+    let res = app
+        .call("reveal_secret", &[("workspace", WORKSPACE), ("id", &id)])
+        .await;
+    let (status, err) = app_error(res).await;
+    assert_eq!((status.as_u16(), err), (403, AppError::Forbidden));
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    create_ok(
+        &app,
+        &[
+            ("kind", "secret"),
+            ("name", "ZENDESK_TOKEN"),
+            ("value", "v"),
+            ("visibility", "masked"),
+        ],
+    )
+    .await;
+    let big = "x".repeat(64 * 1024 + 1);
+    let long_name = "N".repeat(65);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (vec![("kind", "plain"), ("name", "1BAD"), ("value", "v")], "Name must start with a letter or underscore and contain only letters, digits and underscores"),
+        (vec![("kind", "plain"), ("name", "BAD-NAME"), ("value", "v")], "Name must start with a letter"),
+        (vec![("kind", "plain"), ("name", &long_name), ("value", "v")], "Name must be at most 64 characters"),
+        (vec![("kind", "plain"), ("name", ""), ("value", "v")], "Name is required"),
+        (vec![("kind", "plain"), ("name", "EMPTY"), ("value", "")], "Value is required"),
+        (vec![("kind", "plain"), ("name", "BIG"), ("value", &big)], "Value must be at most 64 KiB"),
+        (vec![("kind", "secret"), ("name", "Zendesk_Token"), ("value", "v"), ("visibility", "masked")], "A variable named ZENDESK_TOKEN already exists"),
+        (vec![("kind", "secret"), ("name", "R"), ("value", "v"), ("visibility", "restricted")], "at least one allowed host"),
+        (vec![("kind", "secret"), ("name", "R"), ("value", "v"), ("visibility", "restricted"), ("allowed_hosts", "https://x.com/")], "not a host pattern"),
+        (vec![("kind", "secret"), ("name", "NOVIS"), ("value", "v")], "Choose a visibility"),
+    ];
+    for (fields, message) in cases {
+        let res = create(&app, &app.client, &fields).await;
+        let (status, err) = app_error(res).await;
+        assert_eq!(status, 400, "{message}");
+        assert!(
+            err.to_string().contains(message),
+            "{err} should say {message}"
+        );
+    }
+    assert_eq!(variable_count(&app).await, 1, "nothing stored");
+}
+
+#[tokio::test]
+async fn editors_write_plain_variables_only() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (masked, _, plain) = seed(&app).await;
+    let editor = app.member("ed@example.com", "editor").await;
+    let before = variable_count(&app).await;
+
+    let res = create(
+        &app,
+        &editor,
+        &[
+            ("kind", "secret"),
+            ("name", "MINE"),
+            ("value", "v"),
+            ("visibility", "masked"),
+        ],
+    )
+    .await;
+    assert_eq!(app_error(res).await.1, AppError::Forbidden);
+    let id = masked.id.to_string();
+    let res = app
+        .call_with(
+            &editor,
+            "update_variable",
+            &[("workspace", WORKSPACE), ("id", &id), ("value", "new")],
+        )
+        .await;
+    assert_eq!(app_error(res).await.1, AppError::Forbidden);
+    let res = app
+        .call_with(
+            &editor,
+            "delete_variable",
+            &[("workspace", WORKSPACE), ("id", &id)],
+        )
+        .await;
+    assert_eq!(app_error(res).await.1, AppError::Forbidden);
+    assert_eq!(variable_count(&app).await, before);
+
+    let res = create(
+        &app,
+        &editor,
+        &[("kind", "plain"), ("name", "EDITOR_VAR"), ("value", "v")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let id = plain.id.to_string();
+    let res = app
+        .call_with(
+            &editor,
+            "update_variable",
+            &[
+                ("workspace", WORKSPACE),
+                ("id", &id),
+                ("value", "us-east-1"),
+            ],
+        )
+        .await;
+    let updated: VariableView = res.json().await.unwrap();
+    assert_eq!(updated.value.as_deref(), Some("us-east-1"));
+    assert_eq!(updated.updated_by.as_deref(), Some("Test editor"));
+    let res = app
+        .call_with(
+            &editor,
+            "delete_variable",
+            &[("workspace", WORKSPACE), ("id", &id)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn editing_a_secret_keeps_its_value_unless_a_new_one_is_given() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (masked, restricted, _) = seed(&app).await;
+    let id = masked.id.to_string();
+    let reveal_form = [("workspace", WORKSPACE), ("id", id.as_str())];
+    let reveal = || app.call("reveal_secret", &reveal_form);
+
+    let res = app
+        .call(
+            "update_variable",
+            &[
+                ("workspace", WORKSPACE),
+                ("id", &id),
+                ("value", ""),
+                ("description", "Support API"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        reveal().await.json::<String>().await.unwrap(),
+        MASKED_CANARY
+    );
+
+    let res = app
+        .call(
+            "update_variable",
+            &[
+                ("workspace", WORKSPACE),
+                ("id", &id),
+                ("value", "rotated-value"),
+                ("description", "Support API"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        reveal().await.json::<String>().await.unwrap(),
+        "rotated-value"
+    );
+
+    // Allowed hosts: a restricted secret cannot lose its last one.
+    let rid = restricted.id.to_string();
+    let res = app
+        .call(
+            "update_variable",
+            &[
+                ("workspace", WORKSPACE),
+                ("id", &rid),
+                ("allowed_hosts", ""),
+            ],
+        )
+        .await;
+    assert_eq!(app_error(res).await.0, 400);
+    let res = app
+        .call(
+            "update_variable",
+            &[
+                ("workspace", WORKSPACE),
+                ("id", &rid),
+                ("allowed_hosts", "*.zendesk.com, api.zendesk.com"),
+            ],
+        )
+        .await;
+    let view: VariableView = res.json().await.unwrap();
+    assert_eq!(view.allowed_hosts, ["*.zendesk.com", "api.zendesk.com"]);
+    let actions = varvault::server::db::audit::actions_of(app.db.pool(), 1)
+        .await
+        .unwrap();
+    assert!(
+        actions.ends_with(&[
+            "secret.description_updated".to_string(),
+            "secret.revealed".to_string(),
+            "secret.value_updated".to_string(),
+            "secret.revealed".to_string(),
+            "secret.allowed_hosts_updated".to_string(),
+        ]),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn ids_of_another_workspace_are_not_found() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (masked, _, _) = seed(&app).await;
+    assert_ok(app.call("create_workspace", &[("name", "Other")]).await).await;
+    let id = masked.id.to_string();
+    for name in ["reveal_secret", "delete_variable", "update_variable"] {
+        let res = app
+            .call(name, &[("workspace", "other"), ("id", &id), ("value", "x")])
+            .await;
+        let (status, err) = app_error(res).await;
+        assert_eq!((status.as_u16(), err), (404, AppError::NotFound), "{name}");
+    }
+    assert_eq!(variable_count(&app).await, 3);
+}
+
+#[tokio::test]
+async fn no_answer_ever_holds_a_restricted_value() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (_, restricted, _) = seed(&app).await;
+    let id = restricted.id.to_string();
+    let editor = app.member("ed@example.com", "editor").await;
+    let mut bodies = Vec::new();
+    for client in [&app.client, &editor] {
+        for (name, form) in [
+            ("list_variables", vec![("workspace", WORKSPACE)]),
+            (
+                "reveal_secret",
+                vec![("workspace", WORKSPACE), ("id", id.as_str())],
+            ),
+            (
+                "update_variable",
+                vec![
+                    ("workspace", WORKSPACE),
+                    ("id", id.as_str()),
+                    ("allowed_hosts", "*.zendesk.com"),
+                ],
+            ),
+        ] {
+            let res = app.call_with(client, name, &form).await;
+            bodies.push(format!(
+                "{:?}\n{}",
+                res.headers().clone(),
+                res.text().await.unwrap()
+            ));
+        }
+        for page in ["/w/acme-support/variables", "/"] {
+            bodies.push(app.page(client, page).await.text().await.unwrap());
+        }
+    }
+    for body in bodies {
+        assert_no_canary(&body, RESTRICTED_CANARY);
+    }
+}
+
+/// Fails if `haystack` holds `canary` raw, in base64 (both alphabets, with
+/// or without padding) or URL-encoded.
+pub fn assert_no_canary(haystack: &str, canary: &str) {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let forms = [
+        canary.to_string(),
+        STANDARD.encode(canary),
+        STANDARD_NO_PAD.encode(canary),
+        URL_SAFE.encode(canary),
+        URL_SAFE_NO_PAD.encode(canary),
+    ];
+    for form in forms {
+        assert!(
+            !haystack.contains(&form),
+            "found {form:?} (a form of the canary)"
+        );
+    }
+}
