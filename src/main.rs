@@ -84,11 +84,10 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Opens the database the way `serve` does: the master key is checked
+/// before any migration or write.
 async fn open_db(config: &Config) -> Result<Db, String> {
-    let db = Db::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
-    db.migrate().await.map_err(|e| e.to_string())?;
+    let (db, _keyring) = open_database(config).await.map_err(|e| e.to_string())?;
     Ok(db)
 }
 

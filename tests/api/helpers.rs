@@ -40,6 +40,11 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// The test's own directory (SQLite file, data/master.key).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// The database URL, for a second instance or the CLI.
     pub fn db_url(&self) -> String {
         self.database_url.clone()

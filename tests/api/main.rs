@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod crypto;
 mod health;
 mod members;
 mod pages;

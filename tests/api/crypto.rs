@@ -1,0 +1,453 @@
+//! Encryption at rest (SPEC §3): the master key check at start, rotation
+//! with crashes and concurrent writes, and canary scans of everything the
+//! app leaves behind.
+
+use crate::helpers::*;
+use crate::variables::{assert_no_canary, create_ok, seed, MASKED_CANARY, RESTRICTED_CANARY};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::process::{Command, Output};
+use varvault::server::crypto::{master, Keyring, MasterKey, MasterKeySource};
+use varvault::server::rotation::{self, RotationError};
+
+fn key_path(app_dir: &Path) -> std::path::PathBuf {
+    app_dir.join("data/master.key")
+}
+
+fn cli(app: &TestApp, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_varvault"));
+    cmd.args(args)
+        .env("VARVAULT_DATABASE_URL", app.db_url())
+        .env("VARVAULT_MASTER_KEY_FILE", key_path(app.dir()))
+        .env("RUST_LOG", "info")
+        .current_dir(app.dir());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run varvault")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+async fn keyring_of(app: &TestApp) -> Keyring {
+    let key = master::load(&MasterKeySource::File(key_path(app.dir()))).unwrap();
+    Keyring::new(key)
+}
+
+/// Every secret of workspace 1 opens, and the versions in use.
+async fn all_open(app: &TestApp) -> Vec<i64> {
+    let keyring = keyring_of(app).await;
+    let reports = rotation::check(&app.db, &keyring).await.unwrap();
+    assert!(reports.iter().all(|r| r.failed == 0), "{reports:?}");
+    sqlx::query_scalar("SELECT version FROM data_keys WHERE workspace_id = 1 ORDER BY version")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn many_secrets(app: &TestApp, n: usize) {
+    for i in 0..n {
+        create_ok(
+            app,
+            &[
+                ("kind", "secret"),
+                ("name", &format!("S{i}")),
+                ("value", &format!("value-{i}")),
+                ("visibility", "masked"),
+            ],
+        )
+        .await;
+    }
+}
+
+async fn reveal(app: &TestApp, id: i64) -> String {
+    let id = id.to_string();
+    let res = app
+        .call("reveal_secret", &[("workspace", WORKSPACE), ("id", &id)])
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_wrong_master_key_stops_start_up_and_changes_nothing() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    seed(&app).await;
+    let db_file = app.dir().join("varvault.db");
+    let sqlite = app.db_url().starts_with("sqlite");
+    let snapshot = || sqlite.then(|| std::fs::read(&db_file).unwrap());
+    app.db.close().await;
+    let before = snapshot();
+
+    let wrong = master::generate_file(&app.dir().join("wrong.key")).unwrap();
+    let wrong_id = MasterKey::new(wrong).id().to_string();
+    let wrong_path = app.dir().join("wrong.key");
+    for args in [&["serve"][..], &["migrate"], &["check"]] {
+        let out = cli(
+            &app,
+            args,
+            &[
+                ("VARVAULT_MASTER_KEY_FILE", wrong_path.to_str().unwrap()),
+                ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        let msg = text(&out);
+        assert!(
+            msg.contains("is not the one this database was encrypted with"),
+            "{msg}"
+        );
+        assert!(msg.contains(&wrong_id), "{msg}");
+        assert!(!msg.contains("panicked"), "{msg}");
+    }
+    assert_eq!(snapshot(), before, "the database file changed");
+
+    // With no key at all, an encrypted database never gets a new one.
+    std::fs::rename(key_path(app.dir()), app.dir().join("moved.key")).unwrap();
+    let out = cli(&app, &["migrate"], &[("VARVAULT_MASTER_KEY_FILE", "")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no master key was given"),
+        "{}",
+        text(&out)
+    );
+    assert!(!key_path(app.dir()).exists(), "a second key was generated");
+}
+
+#[tokio::test]
+async fn a_crashed_workspace_rotation_leaves_everything_readable_and_a_rerun_completes() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (masked, _, _) = seed(&app).await;
+    many_secrets(&app, 10).await;
+    assert_eq!(all_open(&app).await, [1]);
+
+    // Crash after the first batch of 3.
+    let keyring = keyring_of(&app).await;
+    let err = rotation::rotate_workspace_key(&app.db, &keyring, 1, 3, |n| {
+        if n == 1 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RotationError::Interrupted(1)));
+    assert_eq!(all_open(&app).await, [1, 2], "both versions kept meanwhile");
+    assert_eq!(
+        reveal(&app, masked.id).await,
+        MASKED_CANARY,
+        "the app still reads"
+    );
+
+    // The CLI resumes the same rotation (no version 3) and finishes it.
+    let out = cli(
+        &app,
+        &["rotate-workspace-key", WORKSPACE, "--batch-size", "4"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("key version 2"), "{}", text(&out));
+    assert_eq!(all_open(&app).await, [2], "the old version is gone");
+    assert_eq!(reveal(&app, masked.id).await, MASKED_CANARY);
+    let in_use: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT key_version FROM variables WHERE kind = 'secret'")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(in_use, [2]);
+
+    let out = cli(&app, &["check"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("workspace acme-support: 1 data keys, 12 secrets, 0 failed"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[tokio::test]
+async fn a_running_instance_notices_a_new_key_version() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    seed(&app).await; // the app has cached version 1
+    let out = cli(&app, &["rotate-workspace-key", WORKSPACE], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let fresh = create_ok(
+        &app,
+        &[
+            ("kind", "secret"),
+            ("name", "AFTER"),
+            ("value", "v"),
+            ("visibility", "masked"),
+        ],
+    )
+    .await;
+    let version: i64 = sqlx::query_scalar("SELECT key_version FROM variables WHERE id = $1")
+        .bind(fresh.id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(version, 2);
+    assert_eq!(reveal(&app, fresh.id).await, "v");
+}
+
+#[tokio::test]
+async fn rotation_during_writes_and_reads_loses_no_write() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    many_secrets(&app, 30).await;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM variables ORDER BY id")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+
+    let keyring = keyring_of(&app).await;
+    let rotate = async {
+        rotation::rotate_workspace_key(&app.db, &keyring, 1, 2, |_| ControlFlow::Continue(()))
+            .await
+            .unwrap()
+    };
+    let write = async {
+        for (round, id) in ids.iter().enumerate() {
+            let id_text = id.to_string();
+            let value = format!("written-during-rotation-{round}");
+            let res = app
+                .call(
+                    "update_variable",
+                    &[
+                        ("workspace", WORKSPACE),
+                        ("id", &id_text),
+                        ("value", &value),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+            assert_eq!(reveal(&app, *id).await, value);
+        }
+    };
+    let (done, ()) = tokio::join!(rotate, write);
+    assert_eq!(done.version, 2);
+    for (round, id) in ids.iter().enumerate() {
+        assert_eq!(
+            reveal(&app, *id).await,
+            format!("written-during-rotation-{round}")
+        );
+    }
+    assert_eq!(all_open(&app).await, [2]);
+}
+
+#[tokio::test]
+async fn a_master_key_rotation_rewraps_keys_and_the_old_key_stops_working() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (masked, _, _) = seed(&app).await;
+    let new_key = app.dir().join("new.key");
+    let out = cli(
+        &app,
+        &[
+            "rotate-master-key",
+            "--generate-new-key",
+            new_key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("re-wrapped 1 data keys"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("destroy the old key"), "{}", text(&out));
+    let new_id = MasterKey::new(master::read_file(&new_key).unwrap())
+        .id()
+        .to_string();
+
+    // A rerun (old key still configured) finds nothing left to do.
+    let out = cli(
+        &app,
+        &[
+            "rotate-master-key",
+            "--new-key-file",
+            new_key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("re-wrapped 0 data keys"),
+        "{}",
+        text(&out)
+    );
+
+    let out = cli(&app, &["check"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the old key no longer opens: {}",
+        text(&out)
+    );
+    assert!(text(&out).contains(&new_id), "{}", text(&out));
+    let out = cli(
+        &app,
+        &["check"],
+        &[("VARVAULT_MASTER_KEY_FILE", new_key.to_str().unwrap())],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Secrets themselves were not touched: same ciphertext, same answer.
+    let keyring = Keyring::new(MasterKey::new(master::read_file(&new_key).unwrap()));
+    let reports = rotation::check(&app.db, &keyring).await.unwrap();
+    assert_eq!(reports[0].failed, 0);
+    let _ = masked;
+}
+
+/// Runs `varvault serve` on the test's database with every log line kept
+/// in `log`, and points the test's client at it.
+async fn serve_in_a_process(app: &mut TestApp, log: &Path) -> std::process::Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log_file = std::fs::File::create(log).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_varvault"))
+        .arg("serve")
+        .env("VARVAULT_DATABASE_URL", app.db_url())
+        .env("VARVAULT_MASTER_KEY_FILE", key_path(app.dir()))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", app.dir())
+        .env("RUST_LOG", "trace")
+        .current_dir(app.dir())
+        .stdout(log_file.try_clone().unwrap())
+        .stderr(log_file)
+        .spawn()
+        .unwrap();
+    app.addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    for _ in 0..100 {
+        if let Ok(res) = app.client.get(app.url("/healthz")).send().await {
+            if res.status() == 200 {
+                return child;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!(
+        "the server process did not start: {}",
+        std::fs::read_to_string(log).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn no_canary_in_the_database_its_files_or_the_logs() {
+    let mut app = spawn_app().await;
+    // The in-process app made the key; now a real process serves, and
+    // everything it logs (at trace level) is kept.
+    let log = app.dir().join("server.log");
+    let mut server = serve_in_a_process(&mut app, &log).await;
+    app.setup_owner().await;
+    seed(&app).await;
+    let res = app
+        .call("list_variables", &[("workspace", WORKSPACE)])
+        .await;
+    assert_eq!(res.status(), 200);
+    let page: varvault::model::VariablesPage = res.json().await.unwrap();
+    let masked_id = page
+        .variables
+        .iter()
+        .find(|v| v.name == "MASKED_TOKEN")
+        .unwrap()
+        .id;
+    assert_eq!(reveal(&app, masked_id).await, MASKED_CANARY);
+    let restricted_id = page
+        .variables
+        .iter()
+        .find(|v| v.name == "ZENDESK_TOKEN")
+        .unwrap()
+        .id;
+    let res = app
+        .call(
+            "reveal_secret",
+            &[("workspace", WORKSPACE), ("id", &restricted_id.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let mut logs = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logs.contains("listening on"),
+        "the log was captured: {logs}"
+    );
+    for args in [
+        &["rotate-workspace-key", WORKSPACE][..],
+        &["rotate-master-key", "--generate-new-key", "next.key"],
+    ] {
+        let out = cli(&app, args, &[("RUST_LOG", "trace")]);
+        assert!(out.status.success(), "{}", text(&out));
+        logs.push_str(&text(&out));
+    }
+    let out = cli(
+        &app,
+        &["check"],
+        &[
+            ("VARVAULT_MASTER_KEY_FILE", "next.key"),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    logs.push_str(&text(&out));
+    for canary in [RESTRICTED_CANARY, MASKED_CANARY] {
+        assert_no_canary(&logs, canary);
+    }
+
+    let stored = stored_bytes(&app).await;
+    assert!(stored.contains("ZENDESK_TOKEN"), "the scan sees the data");
+    for canary in [RESTRICTED_CANARY, MASKED_CANARY] {
+        assert_no_canary(&stored, canary);
+        let hex: String = canary.bytes().map(|b| format!("{b:02x}")).collect();
+        assert!(!stored.contains(&hex), "hex form of the canary stored");
+    }
+}
+
+/// Everything the database holds: the SQLite files byte for byte (main,
+/// -wal, -shm), or every row of every table as PostgreSQL prints it.
+async fn stored_bytes(app: &TestApp) -> String {
+    if app.db_url().starts_with("sqlite") {
+        let mut all = Vec::new();
+        for suffix in ["", "-wal", "-shm"] {
+            if let Ok(bytes) = std::fs::read(app.dir().join(format!("varvault.db{suffix}"))) {
+                all.extend(bytes);
+            }
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    } else {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+        )
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+        let mut all = String::new();
+        for table in tables {
+            let rows: Vec<String> =
+                sqlx::query_scalar(&format!("SELECT CAST(t AS TEXT) FROM \"{table}\" t"))
+                    .fetch_all(app.db.pool())
+                    .await
+                    .unwrap();
+            all.push_str(&rows.join("\n"));
+        }
+        all
+    }
+}
