@@ -1,25 +1,10 @@
-import { test, expect, type Page } from "@playwright/test";
-import { waitForHydration } from "./helpers";
+import { test, expect } from "@playwright/test";
+import { owner, signIn, signedIn, waitForHydration } from "./helpers";
 
 // One story, in order: the app starts empty (see playwright.config.ts).
 test.describe.configure({ mode: "serial" });
 
-const owner = { email: "owner@example.com", name: "Olive Owner", password: "owner-password-1234" };
 const editor = { email: "ed@example.com", name: "Ed Editor", password: "editor-password-1234" };
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto("/login");
-  await waitForHydration(page);
-  await page.getByLabel("Email", { exact: true }).fill(who.email);
-  await page.getByLabel("Password", { exact: true }).fill(who.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
-/** Signs in and waits until the workspace page has loaded. */
-async function signedIn(page: Page, who: { email: string; password: string }) {
-  await signIn(page, who);
-  await expect(page).toHaveURL(/\/w\/acme-support\/variables$/);
-}
 
 test("the first visit sets up the owner, who lands on the Variables page", async ({ page }) => {
   await page.goto("/");

@@ -2,7 +2,7 @@
 //! editors write plain variables; admins and owners write secrets too.
 
 use crate::error::AppError;
-use crate::model::{Role, VariableKind, VariableView, VariablesPage, Visibility};
+use crate::model::{VariableKind, VariableView, VariablesPage, Visibility};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "list_variables")]
@@ -10,7 +10,10 @@ pub async fn list_variables(
     workspace: String,
     #[server(default)] search: String,
 ) -> Result<VariablesPage, AppError> {
-    use crate::server::{authz::RequestCtx, variables};
+    use crate::{
+        model::Role,
+        server::{authz::RequestCtx, variables},
+    };
     let ctx = RequestCtx::get().await?;
     let member = ctx.member(&workspace, Role::Editor).await?;
     variables::list(&ctx.state.db, &member, &search).await
@@ -26,7 +29,10 @@ pub async fn create_variable(
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
 ) -> Result<VariableView, AppError> {
-    use crate::server::{authz::RequestCtx, crypto::SecretValue, variables};
+    use crate::{
+        model::Role,
+        server::{authz::RequestCtx, crypto::SecretValue, variables},
+    };
     let value = SecretValue::new(value);
     let ctx = RequestCtx::get().await?;
     let member = ctx.member(&workspace, Role::Editor).await?;
@@ -51,7 +57,10 @@ pub async fn update_variable(
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
 ) -> Result<VariableView, AppError> {
-    use crate::server::{authz::RequestCtx, crypto::SecretValue, variables};
+    use crate::{
+        model::Role,
+        server::{authz::RequestCtx, crypto::SecretValue, variables},
+    };
     let value = SecretValue::new(value);
     let ctx = RequestCtx::get().await?;
     let member = ctx.member(&workspace, Role::Editor).await?;
@@ -65,7 +74,10 @@ pub async fn update_variable(
 
 #[server(prefix = "/api", endpoint = "delete_variable")]
 pub async fn delete_variable(workspace: String, id: i64) -> Result<(), AppError> {
-    use crate::server::{authz::RequestCtx, variables};
+    use crate::{
+        model::Role,
+        server::{authz::RequestCtx, variables},
+    };
     let ctx = RequestCtx::get().await?;
     let member = ctx.member(&workspace, Role::Editor).await?;
     variables::delete(&ctx.state.db, &member, id).await
@@ -76,7 +88,10 @@ pub async fn delete_variable(workspace: String, id: i64) -> Result<(), AppError>
 /// one.
 #[server(prefix = "/api", endpoint = "reveal_secret")]
 pub async fn reveal_secret(workspace: String, id: i64) -> Result<String, AppError> {
-    use crate::server::{authz::RequestCtx, variables};
+    use crate::{
+        model::Role,
+        server::{authz::RequestCtx, variables},
+    };
     let ctx = RequestCtx::get().await?;
     let member = ctx.member(&workspace, Role::Editor).await?;
     let value = variables::reveal(&ctx.state.db, &ctx.state.keyring, &member, id).await?;

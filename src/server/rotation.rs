@@ -143,32 +143,40 @@ pub async fn rotate_workspace_key(
     };
     tx.commit().await?;
 
+    // Walk the secrets by id; then look again from the start, for values a
+    // writer sealed with an older version while the walk went on, until a
+    // pass finds none (normally the second, a cheap index look-up).
     let mut reencrypted = 0;
     let mut batch_no = 0;
+    let mut after = 0;
     loop {
         let mut tx = db.begin_write().await?;
-        let batch = rows::sealed_before(&mut tx, workspace_id, target, batch_size).await?;
-        if batch.is_empty() {
-            break;
-        }
+        let batch = rows::sealed_before(&mut tx, workspace_id, target, after, batch_size).await?;
+        let Some(last) = batch.last() else {
+            drop(tx);
+            if after == 0 {
+                break; // a whole pass found nothing left
+            }
+            after = 0;
+            continue;
+        };
+        after = last.id;
+        keyring
+            .count_seals(&mut tx, workspace_id, target, batch.len() as i64)
+            .await?;
         for record in &batch {
-            let (Some(blob), Some(key_version)) =
-                (record.ciphertext.as_deref(), record.key_version)
-            else {
-                continue;
-            };
             let value = keyring
                 .open_value(
                     &mut tx,
                     workspace_id,
                     record.id,
                     record.value_version,
-                    key_version,
-                    blob,
+                    record.key_version,
+                    &record.ciphertext,
                 )
                 .await?;
             let sealed = keyring
-                .seal_with(
+                .seal_counted(
                     &mut tx,
                     workspace_id,
                     target,

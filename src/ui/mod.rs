@@ -2,5 +2,6 @@
 //! to the server only through the `#[server]` functions in `api/`.
 
 pub mod components;
+pub mod format;
 pub mod layout;
 pub mod pages;

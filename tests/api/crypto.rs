@@ -451,3 +451,48 @@ async fn stored_bytes(app: &TestApp) -> String {
         all
     }
 }
+
+#[tokio::test]
+async fn a_worn_out_data_key_refuses_writes_and_asks_for_a_rotation() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    seed(&app).await;
+    sqlx::query("UPDATE data_keys SET seal_count = $1")
+        .bind(varvault::server::crypto::keyring::SEAL_LIMIT)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let res = crate::variables::create(
+        &app,
+        &app.client,
+        &[
+            ("kind", "secret"),
+            ("name", "ONE_TOO_MANY"),
+            ("value", "v"),
+            ("visibility", "masked"),
+        ],
+    )
+    .await;
+    let (status, err) = app_error(res).await;
+    assert_eq!(status, 400);
+    assert!(err.to_string().contains("rotate-workspace-key"), "{err}");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variables WHERE name = 'ONE_TOO_MANY'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing stored");
+
+    // A rotation gives a fresh key and writes work again.
+    let out = cli(&app, &["rotate-workspace-key", WORKSPACE], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    create_ok(
+        &app,
+        &[
+            ("kind", "secret"),
+            ("name", "ONE_TOO_MANY"),
+            ("value", "v"),
+            ("visibility", "masked"),
+        ],
+    )
+    .await;
+}

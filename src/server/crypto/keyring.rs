@@ -162,20 +162,52 @@ impl Keyring {
         value_version: i64,
         value: &SecretValue,
     ) -> Result<Vec<u8>, CryptoError> {
+        self.count_seals(conn, workspace_id, version, 1).await?;
+        self.seal_counted(conn, workspace_id, version, secret_id, value_version, value)
+            .await
+    }
+
+    /// Counts `n` seals against a key before they are made, refusing past
+    /// [`SEAL_LIMIT`]. Rotation counts a whole batch at once.
+    pub async fn count_seals(
+        &self,
+        conn: &mut AnyConnection,
+        workspace_id: i64,
+        version: i64,
+        n: i64,
+    ) -> Result<(), CryptoError> {
         let count: i64 = sqlx::query_scalar(
-            "UPDATE data_keys SET seal_count = seal_count + 1 \
-             WHERE workspace_id = $1 AND version = $2 RETURNING seal_count",
+            "UPDATE data_keys SET seal_count = seal_count + $1 \
+             WHERE workspace_id = $2 AND version = $3 RETURNING seal_count",
         )
+        .bind(n)
         .bind(workspace_id)
         .bind(version)
-        .fetch_one(&mut *conn)
-        .await?;
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(CryptoError::MissingKey {
+            workspace: workspace_id,
+            version,
+        })?;
         if count > SEAL_LIMIT {
             return Err(CryptoError::KeyWornOut {
                 workspace: workspace_id,
                 count,
             });
         }
+        Ok(())
+    }
+
+    /// Seals with a key whose seals [`Keyring::count_seals`] already counted.
+    pub async fn seal_counted(
+        &self,
+        conn: &mut AnyConnection,
+        workspace_id: i64,
+        version: i64,
+        secret_id: i64,
+        value_version: i64,
+        value: &SecretValue,
+    ) -> Result<Vec<u8>, CryptoError> {
         let key = self.data_key(conn, workspace_id, version).await?;
         let aad = secret_aad(workspace_id, secret_id, value_version);
         Ok(aead::seal(&key, value.expose().as_bytes(), &aad))

@@ -222,25 +222,45 @@ pub async fn list<'e>(
         .collect()
 }
 
+/// What rotation needs of a secret.
+#[derive(Debug, Clone)]
+pub struct SealedValue {
+    pub id: i64,
+    pub value_version: i64,
+    pub key_version: i64,
+    pub ciphertext: Vec<u8>,
+}
+
 /// Secrets of a workspace sealed with a key version older than `version`,
-/// oldest first: the next batch of a rotation.
+/// with ids above `after`, by id: the next batch of a rotation. Walking by
+/// id keeps each batch an index range, not a sort of what remains.
 pub async fn sealed_before(
     conn: &mut AnyConnection,
     workspace_id: i64,
     version: i64,
+    after: i64,
     limit: i64,
-) -> Result<Vec<VariableRecord>, DbError> {
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE v.workspace_id = $1 AND v.kind = 'secret' AND v.key_version < $2 \
-         ORDER BY v.id LIMIT $3"
-    ))
+) -> Result<Vec<SealedValue>, DbError> {
+    let rows = sqlx::query(
+        "SELECT id, value_version, key_version, ciphertext FROM variables \
+         WHERE workspace_id = $1 AND kind = 'secret' AND key_version < $2 AND id > $3 \
+         ORDER BY id LIMIT $4",
+    )
     .bind(workspace_id)
     .bind(version)
+    .bind(after)
     .bind(limit)
     .fetch_all(conn)
     .await?;
     rows.iter()
-        .map(|r| from_row(r).map_err(DbError::from))
+        .map(|r| {
+            Ok(SealedValue {
+                id: r.try_get("id")?,
+                value_version: r.try_get("value_version")?,
+                key_version: r.try_get("key_version")?,
+                ciphertext: r.try_get("ciphertext")?,
+            })
+        })
         .collect()
 }
 

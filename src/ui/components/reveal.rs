@@ -1,0 +1,130 @@
+//! The value cell of a secret: dots that never tell the length, and for a
+//! masked secret an eye button that fetches the value (audited), shows it
+//! for 20 seconds, then forgets it.
+
+use crate::api::variables::reveal_secret;
+use crate::model::Visibility;
+use leptos::prelude::*;
+use std::time::Duration;
+
+pub const DOTS: &str = "••••••••";
+const SHOW_FOR: Duration = Duration::from_secs(20);
+
+#[component]
+pub fn SecretValueCell(
+    workspace: Signal<String>,
+    id: i64,
+    name: String,
+    visibility: Visibility,
+) -> impl IntoView {
+    let shown = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    // Each reveal gets a number; only the newest one's timer may hide it.
+    let generation = StoredValue::new(0u64);
+    let hide = move || {
+        shown.set(None);
+    };
+    let reveal = move || {
+        let this = generation.get_value() + 1;
+        generation.set_value(this);
+        leptos::task::spawn_local(async move {
+            match reveal_secret(workspace.get_untracked(), id).await {
+                Ok(value) => {
+                    error.set(None);
+                    shown.set(Some(value));
+                    set_timeout(
+                        move || {
+                            if generation.get_value() == this {
+                                shown.set(None);
+                            }
+                        },
+                        SHOW_FOR,
+                    );
+                }
+                Err(err) => error.set(Some(err.to_string())),
+            }
+        });
+    };
+    let name_label = name.clone();
+    let button = (visibility == Visibility::Masked).then(|| {
+        view! {
+            <button
+                type="button"
+                class="icon-btn"
+                aria-label=move || {
+                    if shown.with(Option::is_some) {
+                        format!("Hide value of {name_label}")
+                    } else {
+                        format!("Reveal value of {name_label}")
+                    }
+                }
+                on:click=move |_| {
+                    if shown.with(Option::is_some) { hide() } else { reveal() }
+                }
+            >
+                {move || if shown.with(Option::is_some) { eye_off_icon().into_any() } else { eye_icon().into_any() }}
+            </button>
+        }
+    });
+    let restricted = (visibility == Visibility::Restricted).then(|| {
+        view! {
+            <span class="restricted-note">
+                {lock_icon()}
+                "Restricted"
+            </span>
+        }
+    });
+
+    view! {
+        <div class="value-cell">
+            {move || match shown.get() {
+                Some(value) => {
+                    view! {
+                        // Shown, not copyable: no selection, copy or cut.
+                        <span
+                            class="secret-shown"
+                            on:copy=|ev| ev.prevent_default()
+                            on:cut=|ev| ev.prevent_default()
+                            on:selectstart=|ev| ev.prevent_default()
+                            on:contextmenu=|ev| ev.prevent_default()
+                        >
+                            {value}
+                        </span>
+                    }
+                        .into_any()
+                }
+                None => view! { <span class="dots" aria-label="Hidden value">{DOTS}</span> }.into_any(),
+            }}
+            {button}
+            {restricted}
+            {move || error.get().map(|e| view! { <span class="form-error small" role="alert">{e}</span> })}
+        </div>
+    }
+}
+
+fn eye_icon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M1 12s4-7 11-7 11 7 11 7-4 7-11 7S1 12 1 12z" />
+            <circle cx="12" cy="12" r="3" />
+        </svg>
+    }
+}
+
+fn eye_off_icon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M17.9 17.9A10.4 10.4 0 0 1 12 19C5 19 1 12 1 12a18.6 18.6 0 0 1 5.1-5.9M9.9 5.2A9.8 9.8 0 0 1 12 5c7 0 11 7 11 7a18.7 18.7 0 0 1-2.2 3.2" />
+            <path d="M1 1l22 22" />
+        </svg>
+    }
+}
+
+pub fn lock_icon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+            <rect x="4" y="11" width="16" height="10" rx="2" />
+            <path d="M8 11V7a4 4 0 0 1 8 0v4" />
+        </svg>
+    }
+}
