@@ -2,9 +2,9 @@
 
 use crate::ui::layout::WorkspaceShell;
 use crate::ui::pages::{
-    account::AccountPage, landing::LandingPage, login::LoginPage, members::MembersPage,
-    new_workspace::NewWorkspacePage, not_found::NotFoundPage, setup::SetupPage,
-    variables::VariablesPage,
+    account::AccountPage, audit::AuditPage, landing::LandingPage, login::LoginPage,
+    members::MembersPage, new_workspace::NewWorkspacePage, not_found::NotFoundPage,
+    setup::SetupPage, variables::VariablesPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                 >
                     <Route path=StaticSegment("variables") view=VariablesPage />
                     <Route path=StaticSegment("members") view=MembersPage />
+                    <Route path=StaticSegment("audit") view=AuditPage />
                 </ParentRoute>
             </Routes>
         </Router>

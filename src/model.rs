@@ -381,3 +381,64 @@ mod variable_rule_tests {
         );
     }
 }
+
+// ---- audit log ---------------------------------------------------------------
+
+/// Every action code the audit log records, with its readable label, in
+/// the order the "Action" filter lists them.
+pub const AUDIT_ACTIONS: [(&str, &str); 20] = [
+    ("secret.created", "Secret created"),
+    ("secret.value_updated", "Secret value updated"),
+    (
+        "secret.allowed_hosts_updated",
+        "Secret allowed hosts updated",
+    ),
+    ("secret.description_updated", "Secret description updated"),
+    ("secret.revealed", "Secret revealed"),
+    ("secret.used", "Secret used"),
+    ("secret.deleted", "Secret deleted"),
+    ("variable.created", "Variable created"),
+    ("variable.updated", "Variable updated"),
+    ("variable.deleted", "Variable deleted"),
+    ("auth.sign_in", "Signed in"),
+    ("auth.sign_in_failed", "Sign-in failed"),
+    ("user.password_changed", "Password changed"),
+    ("user.password_reset", "Password reset"),
+    ("member.added", "Member added"),
+    ("member.role_changed", "Member role changed"),
+    ("member.removed", "Member removed"),
+    ("workspace.created", "Workspace created"),
+    ("workspace.key_rotated", "Workspace key rotated"),
+    ("master_key.rotated", "Master key rotated"),
+];
+
+pub fn audit_action_label(code: &str) -> &str {
+    AUDIT_ACTIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, label)| *label)
+        .unwrap_or(code)
+}
+
+/// One line of the audit log. Never a value, a password or a session id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_name: Option<String>,
+    pub client_addr: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// A page of the audit log, newest first, with keyset cursors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntryView>,
+    /// Pass as `before` for the next, older page.
+    pub older: Option<i64>,
+    /// Pass as `after` for the previous, newer page.
+    pub newer: Option<i64>,
+}

@@ -16,10 +16,10 @@ export async function signIn(page: Page, who: { email: string; password: string 
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-/** Signs in and waits until the workspace page has loaded. */
+/** Signs in and waits until their (first) workspace's page has loaded. */
 export async function signedIn(page: Page, who: { email: string; password: string }) {
   await signIn(page, who);
-  await expect(page).toHaveURL(new RegExp(`/w/${WORKSPACE}/variables$`));
+  await expect(page).toHaveURL(/\/w\/[a-z0-9-]+\/variables$/);
   await waitForHydration(page);
 }
 

@@ -3,6 +3,7 @@
 //! `signed_in`), calls one domain function in `server/` and maps the
 //! result. Domain errors are already `AppError`s.
 
+pub mod audit;
 pub mod auth;
 pub mod members;
 pub mod variables;

@@ -2,8 +2,15 @@
 //! record, so a rolled-back action leaves no entry. Never a value, never a
 //! password, never a session id: only who, what, when and from where.
 
-use crate::server::db::{self, audit::AuditRow, now_ms, DbError};
+use crate::error::AppError;
+use crate::model::{AuditEntryView, AuditPage, Role, AUDIT_ACTIONS};
+use crate::server::authz::Member;
+use crate::server::db::audit::AuditFilter;
+use crate::server::db::{self, audit::AuditRow, now_ms, Db, DbError};
 use sqlx::AnyConnection;
+
+/// Entries per page of the log.
+pub const PAGE_SIZE: i64 = 50;
 
 /// Stable action codes: stored in the database and filtered on, so a code
 /// never changes meaning once released.
@@ -28,6 +35,7 @@ pub enum Action {
     VariableUpdated,
     VariableDeleted,
     WorkspaceKeyRotated,
+    MasterKeyRotated,
 }
 
 impl Action {
@@ -52,6 +60,7 @@ impl Action {
             Action::VariableUpdated => "variable.updated",
             Action::VariableDeleted => "variable.deleted",
             Action::WorkspaceKeyRotated => "workspace.key_rotated",
+            Action::MasterKeyRotated => "master_key.rotated",
         }
     }
 }
@@ -126,4 +135,77 @@ pub async fn record(
         },
     )
     .await
+}
+
+/// A page of a workspace's log for its owners and admins.
+pub async fn page(db: &Db, member: &Member, filter: AuditFilter) -> Result<AuditPage, AppError> {
+    if member.role < Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(action) = &filter.action {
+        if !AUDIT_ACTIONS.iter().any(|(code, _)| code == action) {
+            return Err(AppError::Invalid(format!("Unknown action {action:?}")));
+        }
+    }
+    let ws = member.workspace.id;
+    // One more than a page says whether another page follows.
+    let mut rows = db::audit::page(db.pool(), ws, &filter, PAGE_SIZE + 1).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let going_newer = filter.after.is_some();
+    if going_newer {
+        rows.reverse();
+    }
+    let (first, last) = (rows.first().map(|r| r.id), rows.last().map(|r| r.id));
+    let newer_exists = match first {
+        Some(id) if !going_newer => {
+            let probe = AuditFilter {
+                before: None,
+                after: Some(id),
+                ..filter.clone()
+            };
+            !db::audit::page(db.pool(), ws, &probe, 1).await?.is_empty()
+        }
+        Some(_) => more,
+        None => false,
+    };
+    let older_exists = match last {
+        Some(id) if going_newer => {
+            let probe = AuditFilter {
+                before: Some(id),
+                after: None,
+                ..filter.clone()
+            };
+            !db::audit::page(db.pool(), ws, &probe, 1).await?.is_empty()
+        }
+        Some(_) => more,
+        None => false,
+    };
+    Ok(AuditPage {
+        older: older_exists.then_some(last).flatten(),
+        newer: newer_exists.then_some(first).flatten(),
+        entries: rows
+            .into_iter()
+            .map(|r| AuditEntryView {
+                id: r.id,
+                at: r.at,
+                actor: r.actor_email,
+                action: r.action,
+                target_kind: r.target_kind,
+                target_name: r.target_name,
+                client_addr: r.client_addr,
+                detail: r.detail,
+            })
+            .collect(),
+    })
+}
+
+/// Deletes entries older than the retention period (`None`: keep forever).
+pub async fn apply_retention(db: &Db, days: Option<i64>) -> Result<u64, DbError> {
+    let Some(days) = days else { return Ok(0) };
+    let deleted = db::audit::delete_older_than(db.pool(), now_ms() - days * 86_400_000).await?;
+    if deleted > 0 {
+        tracing::info!(deleted, days, "audit entries past their retention deleted");
+    }
+    Ok(deleted)
 }

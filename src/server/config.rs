@@ -30,6 +30,9 @@ pub struct Config {
     /// `VARVAULT_MASTER_KEY` or `VARVAULT_MASTER_KEY_FILE`, else the
     /// embedded default `data/master.key`.
     pub master_key: MasterKeySource,
+    /// `VARVAULT_AUDIT_RETENTION_DAYS`: audit entries older than this are
+    /// deleted; `None` (unset) keeps them forever.
+    pub audit_retention_days: Option<i64>,
 }
 
 pub const DEFAULT_MASTER_KEY_FILE: &str = "data/master.key";
@@ -114,6 +117,10 @@ impl Config {
             (None, Some(path)) => MasterKeySource::File(PathBuf::from(path.trim())),
             (None, None) => MasterKeySource::Default(PathBuf::from(DEFAULT_MASTER_KEY_FILE)),
         };
+        let audit_retention_days = match lookup("VARVAULT_AUDIT_RETENTION_DAYS") {
+            Some(v) if !v.trim().is_empty() => Some(positive("VARVAULT_AUDIT_RETENTION_DAYS", 0)?),
+            _ => None,
+        };
         let defaults = SessionLimits::default();
         Ok(Config {
             site_addr,
@@ -127,6 +134,7 @@ impl Config {
                 max_hours: positive("VARVAULT_SESSION_MAX_HOURS", defaults.max_hours)?,
             },
             master_key,
+            audit_retention_days,
         })
     }
 }

@@ -94,6 +94,25 @@ pub async fn rotate_master_key(
         .await?;
         rewrapped += 1;
     }
+    let workspaces: Vec<(i64, String)> = sqlx::query_as("SELECT id, slug FROM workspaces")
+        .fetch_all(&mut *tx)
+        .await?;
+    let actor = Actor {
+        client_addr: Some("cli".into()),
+        ..Actor::default()
+    };
+    for (id, slug) in workspaces {
+        let detail = Some(format!("master key {} -> {}", old.id(), new.id()));
+        audit::record(
+            &mut tx,
+            id,
+            &actor,
+            Action::MasterKeyRotated,
+            Some(&Target::workspace(id, &slug)),
+            detail,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(rewrapped)
 }

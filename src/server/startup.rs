@@ -2,7 +2,6 @@
 
 use crate::app::{shell, App};
 use crate::error::AppError;
-use crate::server::accounts;
 use crate::server::client::{allowed_origin, origin_of};
 use crate::server::config::Config;
 use crate::server::crypto::master::{self as master_key, MasterKeyError};
@@ -10,6 +9,7 @@ use crate::server::crypto::{keyring, CryptoError, Keyring};
 use crate::server::db::{Db, DbError};
 use crate::server::session;
 use crate::server::state::{AppState, Settings};
+use crate::server::{accounts, audit};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -53,6 +53,7 @@ pub struct Application {
     router: Router,
     addr: SocketAddr,
     db: Db,
+    audit_retention_days: Option<i64>,
 }
 
 impl Application {
@@ -117,6 +118,7 @@ impl Application {
             router: router(state),
             addr,
             db,
+            audit_retention_days: config.audit_retention_days,
         })
     }
 
@@ -132,7 +134,10 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM, then finishes open requests.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         tracing::info!("listening on http://{}", self.addr);
-        let sweeper = tokio::spawn(sweep_periodically(self.db.clone()));
+        let sweeper = tokio::spawn(sweep_periodically(
+            self.db.clone(),
+            self.audit_retention_days,
+        ));
         axum::serve(
             self.listener,
             self.router
@@ -265,12 +270,17 @@ async fn server_fn_responses(request: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-async fn sweep_periodically(db: Db) {
+/// Expired sessions, stale throttle rows, and audit entries past their
+/// retention, every few minutes (the first sweep at start).
+async fn sweep_periodically(db: Db, audit_retention_days: Option<i64>) {
     let mut every = tokio::time::interval(SWEEP_EVERY);
     loop {
         every.tick().await;
         if let Err(err) = accounts::sweep(&db).await {
             tracing::warn!(error = %err, "sweeping expired sessions failed");
+        }
+        if let Err(err) = audit::apply_retention(&db, audit_retention_days).await {
+            tracing::warn!(error = %err, "applying the audit retention failed");
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::api::auth::{get_session_info, Logout};
 use crate::error::AppError;
-use crate::model::SessionInfo;
+use crate::model::{Role, SessionInfo};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_params_map;
@@ -136,11 +136,15 @@ fn AppHeader(info: SessionInfo, current: Option<String>) -> impl IntoView {
         })
         .collect_view();
     let nav = here.map(|w| {
-        // Workflows and the audit log get their links with their pages.
+        // Workflows get their link with their page.
         let base = format!("/w/{}", w.slug);
+        let audit = (w.role >= Role::Admin).then(|| {
+            view! { <li><A href=format!("{base}/audit")>"Audit log"</A></li> }
+        });
         view! {
             <li><A href=format!("{base}/variables")>"Variables"</A></li>
             <li><A href=format!("{base}/members")>"Members"</A></li>
+            {audit}
         }
     });
 

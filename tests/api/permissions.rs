@@ -74,6 +74,10 @@ fn matrix() -> Vec<(&'static str, [Expect; 5])> {
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
         ),
         ("reveal_secret", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        (
+            "list_audit",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
     ]
 }
 
@@ -113,7 +117,7 @@ fn args(name: &str, n: usize, target: &str, secret: &str) -> Vec<(&'static str, 
             ("role", s("editor")),
         ],
         "remove_member" => vec![("workspace", s(WORKSPACE)), ("user_id", s(target))],
-        "list_variables" => vec![("workspace", s(WORKSPACE))],
+        "list_variables" | "list_audit" => vec![("workspace", s(WORKSPACE))],
         "create_variable" => vec![
             ("workspace", s(WORKSPACE)),
             ("kind", s("secret")),

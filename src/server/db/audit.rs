@@ -55,3 +55,98 @@ pub async fn actions_of<'e>(
             .await?,
     )
 }
+
+/// A stored entry as the log page shows it.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: i64,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_name: Option<String>,
+    pub client_addr: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Which entries a page shows.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    /// Part of the target's name or the actor's email, any case.
+    pub name: String,
+    /// Entries older than this id (newest first), or
+    pub before: Option<i64>,
+    /// newer than this id (then returned oldest first).
+    pub after: Option<i64>,
+}
+
+/// One page of a workspace's entries by keyset on id (no OFFSET: pages stay
+/// fast and stable while entries are added).
+pub async fn page<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    workspace_id: i64,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, DbError> {
+    use sqlx::Row;
+    let order = if filter.after.is_some() {
+        "ASC"
+    } else {
+        "DESC"
+    };
+    let pattern = format!(
+        "%{}%",
+        filter
+            .name
+            .trim()
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = sqlx::query(&format!(
+        "SELECT id, at, actor_email, action, target_kind, target_name, client_addr, detail \
+         FROM audit_log WHERE workspace_id = $1 \
+         AND ($2 IS NULL OR action = $2) \
+         AND (LOWER(COALESCE(target_name, '')) LIKE $3 ESCAPE '\\' \
+              OR LOWER(COALESCE(actor_email, '')) LIKE $3 ESCAPE '\\') \
+         AND ($4 IS NULL OR id < $4) AND ($5 IS NULL OR id > $5) \
+         ORDER BY id {order} LIMIT $6"
+    ))
+    .bind(workspace_id)
+    .bind(filter.action.as_deref())
+    .bind(pattern)
+    .bind(filter.before)
+    .bind(filter.after)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditRecord {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor_email: r.try_get("actor_email")?,
+                action: r.try_get("action")?,
+                target_kind: r.try_get("target_kind")?,
+                target_name: r.try_get("target_name")?,
+                client_addr: r.try_get("client_addr")?,
+                detail: r.try_get("detail")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}
+
+/// Deletes entries older than `cutoff_ms` in every workspace.
+pub async fn delete_older_than<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    cutoff_ms: i64,
+) -> Result<u64, DbError> {
+    Ok(sqlx::query("DELETE FROM audit_log WHERE at < $1")
+        .bind(cutoff_ms)
+        .execute(ex)
+        .await?
+        .rows_affected())
+}

@@ -1,4 +1,5 @@
 pub mod account;
+pub mod audit;
 pub mod landing;
 pub mod login;
 pub mod members;

@@ -1,0 +1,27 @@
+//! The audit log page: owners and admins only.
+
+use crate::error::AppError;
+use crate::model::AuditPage;
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "list_audit")]
+pub async fn list_audit(
+    workspace: String,
+    #[server(default)] action: Option<String>,
+    #[server(default)] name: String,
+    #[server(default)] before: Option<i64>,
+    #[server(default)] after: Option<i64>,
+) -> Result<AuditPage, AppError> {
+    use crate::model::Role;
+    use crate::server::db::audit::AuditFilter;
+    use crate::server::{audit, authz::RequestCtx};
+    let ctx = RequestCtx::get().await?;
+    let member = ctx.member(&workspace, Role::Admin).await?;
+    let filter = AuditFilter {
+        action: action.filter(|a| !a.is_empty()),
+        name,
+        before,
+        after,
+    };
+    audit::page(&ctx.state.db, &member, filter).await
+}

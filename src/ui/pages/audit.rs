@@ -1,0 +1,173 @@
+//! `/w/{ws}/audit`: the audit log for owners and admins, newest first,
+//! filtered by action and name, paged by keyset ("Older" / "Newer"). The
+//! filters live in the URL, so a filtered page can be shared or reloaded.
+
+use crate::api::audit::list_audit;
+use crate::error::AppError;
+use crate::model::{audit_action_label, AuditEntryView, AuditPage as Page, AUDIT_ACTIONS};
+use crate::ui::format::utc_minutes;
+use crate::ui::layout::workspace_slug;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::use_query_map;
+
+#[derive(Clone, PartialEq)]
+struct Query {
+    action: String,
+    name: String,
+    before: Option<i64>,
+    after: Option<i64>,
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let slug = workspace_slug();
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| {
+        let q = query_map.read();
+        Query {
+            action: q.get("action").unwrap_or_default(),
+            name: q.get("name").unwrap_or_default(),
+            before: q.get("before").and_then(|v| v.parse().ok()),
+            after: q.get("after").and_then(|v| v.parse().ok()),
+        }
+    });
+    let entries = Resource::new(
+        move || (slug.get().unwrap_or_default(), query.get()),
+        |(ws, q)| {
+            let action = (!q.action.is_empty()).then_some(q.action);
+            list_audit(ws, action, q.name, q.before, q.after)
+        },
+    );
+
+    view! {
+        <Title text="Audit log" />
+        <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
+            {move || {
+                entries
+                    .get()
+                    .map(|result| match result {
+                        Err(AppError::Forbidden) => view! {
+                            <section class="empty-state">
+                                <h1>"You don't have access to this page"</h1>
+                                <p class="muted">"The audit log is for owners and admins."</p>
+                            </section>
+                        }
+                            .into_any(),
+                        Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
+                        Ok(page) => view! {
+                            <AuditView page=page query=query.get() slug=slug.get().unwrap_or_default() />
+                        }
+                            .into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+fn page_link(slug: &str, q: &Query, cursor: (&str, i64)) -> String {
+    let mut params = Vec::new();
+    if !q.action.is_empty() {
+        params.push(format!("action={}", q.action));
+    }
+    if !q.name.is_empty() {
+        params.push(format!("name={}", urlencode(&q.name)));
+    }
+    params.push(format!("{}={}", cursor.0, cursor.1));
+    format!("/w/{slug}/audit?{}", params.join("&"))
+}
+
+/// Percent-encodes a query value (letters, digits and `-_.~` stay).
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn describe(e: &AuditEntryView) -> String {
+    let who = e
+        .actor
+        .clone()
+        .unwrap_or_else(|| "The operator (CLI)".to_string());
+    let what = audit_action_label(&e.action);
+    let target = match (&e.target_kind, &e.target_name) {
+        (Some(kind), Some(name)) => format!(" {kind} {name}"),
+        _ => String::new(),
+    };
+    let detail = e
+        .detail
+        .as_ref()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default();
+    format!("{who}: {what}{target}{detail}")
+}
+
+#[component]
+fn AuditView(page: Page, query: Query, slug: String) -> impl IntoView {
+    let rows = page
+        .entries
+        .iter()
+        .map(|e| {
+            view! {
+                <li class="audit-entry">
+                    <time class="muted small mono">{utc_minutes(e.at)}</time>
+                    <span class="audit-action badge">{audit_action_label(&e.action).to_string()}</span>
+                    <span class="audit-text">{describe(e)}</span>
+                    <span class="muted small">{e.client_addr.clone().map(|a| format!("from {a}"))}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let empty = page.entries.is_empty();
+    let options = AUDIT_ACTIONS
+        .iter()
+        .map(|(code, label)| {
+            view! { <option value=*code selected=query.action == *code>{*label}</option> }
+        })
+        .collect_view();
+    let older = page
+        .older
+        .map(|id| page_link(&slug, &query, ("before", id)));
+    let newer = page.newer.map(|id| page_link(&slug, &query, ("after", id)));
+
+    view! {
+        <div class="page-head">
+            <h1>"Audit log"</h1>
+        </div>
+        <Form method="GET" action=format!("/w/{slug}/audit") attr:class="toolbar audit-filters">
+            <label class="field inline">
+                <span>"Action"</span>
+                <select name="action">
+                    <option value="" selected=query.action.is_empty()>"All actions"</option>
+                    {options}
+                </select>
+            </label>
+            <label class="search">
+                <span class="visually-hidden">"Search by name"</span>
+                <input
+                    type="search"
+                    name="name"
+                    aria-label="Search by name"
+                    placeholder="Search by name"
+                    value=query.name.clone()
+                />
+            </label>
+            <button class="btn" type="submit">"Filter"</button>
+        </Form>
+        {if empty {
+            view! { <p class="muted card">"No entries match."</p> }.into_any()
+        } else {
+            view! { <ol class="audit-list card" aria-label="Audit entries">{rows}</ol> }.into_any()
+        }}
+        <nav class="pager" aria-label="Audit log pages">
+            {newer.map(|href| view! { <A href=href attr:class="btn">"Newer"</A> })}
+            {older.map(|href| view! { <A href=href attr:class="btn">"Older"</A> })}
+        </nav>
+    }
+}
