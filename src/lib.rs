@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod error;
 pub mod model;
+pub mod template;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

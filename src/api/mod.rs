@@ -7,4 +7,5 @@ pub mod audit;
 pub mod auth;
 pub mod members;
 pub mod variables;
+pub mod workflows;
 pub mod workspaces;

@@ -33,6 +33,12 @@ pub struct Config {
     /// `VARVAULT_AUDIT_RETENTION_DAYS`: audit entries older than this are
     /// deleted; `None` (unset) keeps them forever.
     pub audit_retention_days: Option<i64>,
+    /// `VARVAULT_ALLOW_PRIVATE_NETWORKS=true`: API blocks may call private,
+    /// loopback and link-local addresses (off by default).
+    pub allow_private_networks: bool,
+    /// `VARVAULT_OUTBOUND_TIMEOUT_SECONDS`: total time an API block's
+    /// request may take (default 30; connecting takes at most 5).
+    pub outbound_timeout: std::time::Duration,
 }
 
 pub const DEFAULT_MASTER_KEY_FILE: &str = "data/master.key";
@@ -135,6 +141,17 @@ impl Config {
             },
             master_key,
             audit_retention_days,
+            allow_private_networks: matches!(
+                get("VARVAULT_ALLOW_PRIVATE_NETWORKS", "false")
+                    .trim()
+                    .to_ascii_lowercase()
+                    .as_str(),
+                "true" | "1" | "yes"
+            ),
+            outbound_timeout: std::time::Duration::from_secs(positive(
+                "VARVAULT_OUTBOUND_TIMEOUT_SECONDS",
+                30,
+            )? as u64),
         })
     }
 }

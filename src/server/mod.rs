@@ -1,6 +1,7 @@
 //! Everything that runs only on the server. Compiled with the `ssr` feature.
 
 pub mod accounts;
+pub mod api_block;
 pub mod audit;
 pub mod authz;
 pub mod client;
@@ -15,3 +16,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod variables;
+pub mod workflows;

@@ -99,6 +99,7 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone(),
             session: config.session,
             setup_token_required,
+            allow_private_networks: config.allow_private_networks,
         });
 
         let leptos_options = LeptosOptions::builder()
@@ -112,6 +113,10 @@ impl Application {
             db: db.clone(),
             settings,
             keyring: Arc::new(keyring),
+            outbound: crate::server::api_block::client(
+                config.allow_private_networks,
+                config.outbound_timeout,
+            ),
         };
         Ok(Application {
             listener,

@@ -23,6 +23,7 @@ pub struct Settings {
     pub session: SessionLimits,
     /// Set-up asks for the token printed in the log (non-loopback listen).
     pub setup_token_required: bool,
+    pub allow_private_networks: bool,
 }
 
 #[derive(Clone, Debug, FromRef)]
@@ -31,6 +32,8 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub keyring: Arc<Keyring>,
+    /// The one client API blocks send through (see `api_block::client`).
+    pub outbound: reqwest::Client,
 }
 
 impl AppState {

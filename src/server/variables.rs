@@ -106,21 +106,36 @@ fn view(record: VariableRecord) -> VariableView {
         updated_at: record.updated_at,
         updated_by: record.updated_by_name,
         usage_count: 0,
+        used_in: Vec::new(),
         last_used_at: record.last_used_at,
     }
 }
 
 pub async fn list(db: &Db, member: &Member, search: &str) -> Result<VariablesPage, AppError> {
-    let records = rows::list(
-        db.pool(),
-        member.workspace.id,
-        search.trim(),
-        None,
-        LIST_LIMIT,
-    )
-    .await?;
+    let ws = member.workspace.id;
+    let records = rows::list(db.pool(), ws, search.trim(), None, LIST_LIMIT).await?;
+    let usages = crate::server::db::workflows::usages(db.pool(), ws).await?;
+    let variables = records
+        .into_iter()
+        .map(|record| {
+            let ref_kind = if record.kind == "secret" {
+                "secret"
+            } else {
+                "var"
+            };
+            let key = record.name.to_ascii_lowercase();
+            let mut v = view(record);
+            v.used_in = usages
+                .iter()
+                .filter(|(kind, name_key, _)| kind == ref_kind && *name_key == key)
+                .map(|(_, _, used)| used.clone())
+                .collect();
+            v.usage_count = v.used_in.len() as i64;
+            v
+        })
+        .collect();
     Ok(VariablesPage {
-        variables: records.into_iter().map(view).collect(),
+        variables,
         your_role: member.role,
     })
 }

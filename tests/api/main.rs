@@ -5,6 +5,7 @@
 mod helpers;
 
 mod accounts;
+mod api_block;
 mod audit;
 mod crypto;
 mod health;

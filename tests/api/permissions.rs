@@ -78,13 +78,35 @@ fn matrix() -> Vec<(&'static str, [Expect; 5])> {
             "list_audit",
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
         ),
+        ("list_workflows", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("create_workflow", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("rename_workflow", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("delete_workflow", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("get_workflow", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("add_block", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("save_block", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("delete_block", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("move_block", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("search_secrets", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        // The block's URL is empty: members get the run's own refusal.
+        (
+            "run_block",
+            [Invalid, Invalid, Invalid, Forbidden, Unauthenticated],
+        ),
     ]
 }
 
 /// Arguments that would succeed for a caller allowed to make the call.
 /// `n` keeps each call's new email or name unique; `target` is an editor's
 /// id; `secret` a masked secret's id.
-fn args(name: &str, n: usize, target: &str, secret: &str) -> Vec<(&'static str, String)> {
+fn args(
+    name: &str,
+    n: usize,
+    target: &str,
+    secret: &str,
+    wf: &str,
+    block: &str,
+) -> Vec<(&'static str, String)> {
     let s = |v: &str| v.to_string();
     match name {
         "setup_owner" => vec![
@@ -133,6 +155,21 @@ fn args(name: &str, n: usize, target: &str, secret: &str) -> Vec<(&'static str, 
         "delete_variable" | "reveal_secret" => {
             vec![("workspace", s(WORKSPACE)), ("id", s(secret))]
         }
+        "list_workflows" | "search_secrets" => vec![("workspace", s(WORKSPACE))],
+        "create_workflow" => vec![("workspace", s(WORKSPACE)), ("name", format!("Flow {n}"))],
+        "rename_workflow" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("id", s(wf)),
+            ("name", format!("Renamed {n}")),
+        ],
+        "delete_workflow" | "get_workflow" => vec![("workspace", s(WORKSPACE)), ("id", s(wf))],
+        "add_block" => vec![("workspace", s(WORKSPACE)), ("workflow_id", s(wf))],
+        "delete_block" | "run_block" => vec![("workspace", s(WORKSPACE)), ("id", s(block))],
+        "move_block" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("id", s(block)),
+            ("up", s("true")),
+        ],
         _ => vec![],
     }
 }
@@ -159,11 +196,22 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
     .fetch_all(app.db.pool())
     .await
     .unwrap();
+    let blocks: Vec<(i64, String, String, i64)> =
+        sqlx::query_as("SELECT id, name, url, position FROM api_blocks ORDER BY id")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    let flows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM workflows ORDER BY id")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
     rows.iter()
         .map(|r| format!("{r:?}"))
         .chain(users.iter().map(|u| format!("{u:?}")))
         .chain(workspaces)
         .chain(variables.iter().map(|v| format!("{v:?}")))
+        .chain(blocks.iter().map(|b| format!("{b:?}")))
+        .chain(flows.iter().map(|f| format!("{f:?}")))
         .collect()
 }
 
@@ -193,6 +241,27 @@ async fn add_editor(app: &TestApp, email: &str) -> String {
         .unwrap()
         .user_id
         .to_string()
+}
+
+async fn add_workflow(app: &TestApp, n: usize) -> (String, String) {
+    let res = app
+        .call(
+            "create_workflow",
+            &[
+                ("workspace", WORKSPACE),
+                ("name", &format!("Target flow {n}")),
+            ],
+        )
+        .await;
+    let wf: i64 = res.json().await.unwrap();
+    let res = app
+        .call(
+            "add_block",
+            &[("workspace", WORKSPACE), ("workflow_id", &wf.to_string())],
+        )
+        .await;
+    let block: varvault::model::BlockView = res.json().await.unwrap();
+    (wf.to_string(), block.block.id.to_string())
 }
 
 async fn add_secret(app: &TestApp, n: usize) -> String {
@@ -265,10 +334,26 @@ async fn every_server_function_checks_the_callers_role() {
             };
             let target = add_editor(&app, &format!("target{n}@example.com")).await;
             let secret = add_secret(&app, n).await;
-            let form = args(name, n, &target, &secret);
+            let (wf, block) = add_workflow(&app, n).await;
+            let form = args(name, n, &target, &secret, &wf, &block);
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let before = snapshot(&app).await;
-            let res = app.call_with(&client, name, &form).await;
+            let res = if name == "save_block" {
+                // The one JSON endpoint (a block holds lists of rows).
+                let body = serde_json::json!({ "workspace": WORKSPACE, "block": {
+                    "id": block.parse::<i64>().unwrap(), "name": format!("Saved {n}"), "method": "GET",
+                    "url": "https://api.example.com/", "query": [], "headers": [], "body": ""
+                }});
+                client
+                    .post(app.url("/api/save_block"))
+                    .header("origin", app.origin())
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+            } else {
+                app.call_with(&client, name, &form).await
+            };
             let status = res.status().as_u16();
             let body = res.text().await.unwrap();
             let what = format!("{name} as {caller:?}: {status} {body}");

@@ -12,6 +12,7 @@ pub mod sessions;
 pub mod throttle;
 pub mod users;
 pub mod variables;
+pub mod workflows;
 pub mod workspaces;
 
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};

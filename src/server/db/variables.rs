@@ -284,3 +284,19 @@ pub async fn secrets_after(
         .map(|r| from_row(r).map_err(DbError::from))
         .collect()
 }
+
+/// A variable of one workspace by name, any case.
+pub async fn by_name<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    workspace_id: i64,
+    name: &str,
+) -> Result<Option<VariableRecord>, DbError> {
+    let row = sqlx::query(&format!(
+        "{SELECT} WHERE v.workspace_id = $1 AND v.name_key = $2"
+    ))
+    .bind(workspace_id)
+    .bind(name.to_ascii_lowercase())
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}

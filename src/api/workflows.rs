@@ -1,0 +1,107 @@
+//! Workflows, API blocks, the secret picker and "Send request". Every
+//! member of the workspace may use them.
+
+use crate::error::AppError;
+use crate::model::{BlockInput, BlockView, RunResult, SecretOption, WorkflowSummary, WorkflowView};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+async fn member(
+    workspace: &str,
+) -> Result<
+    (
+        crate::server::authz::RequestCtx,
+        crate::server::authz::Member,
+    ),
+    AppError,
+> {
+    let ctx = crate::server::authz::RequestCtx::get().await?;
+    let member = ctx.member(workspace, crate::model::Role::Editor).await?;
+    Ok((ctx, member))
+}
+
+#[server(prefix = "/api", endpoint = "list_workflows")]
+pub async fn list_workflows(workspace: String) -> Result<Vec<WorkflowSummary>, AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    crate::server::workflows::list(&ctx.state.db, &m).await
+}
+
+/// Creates a workflow and opens it.
+#[server(prefix = "/api", endpoint = "create_workflow")]
+pub async fn create_workflow(workspace: String, name: String) -> Result<i64, AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    let id = crate::server::workflows::create(&ctx.state.db, &m, &name).await?;
+    leptos_axum::redirect(&format!("/w/{workspace}/workflows/{id}"));
+    Ok(id)
+}
+
+#[server(prefix = "/api", endpoint = "rename_workflow")]
+pub async fn rename_workflow(workspace: String, id: i64, name: String) -> Result<(), AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    crate::server::workflows::rename(&ctx.state.db, &m, id, &name).await
+}
+
+#[server(prefix = "/api", endpoint = "delete_workflow")]
+pub async fn delete_workflow(workspace: String, id: i64) -> Result<(), AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    crate::server::workflows::delete(&ctx.state.db, &m, id).await
+}
+
+#[server(prefix = "/api", endpoint = "get_workflow")]
+pub async fn get_workflow(workspace: String, id: i64) -> Result<WorkflowView, AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    crate::server::workflows::view(&ctx.state.db, &m, id).await
+}
+
+#[server(prefix = "/api", endpoint = "add_block")]
+pub async fn add_block(workspace: String, workflow_id: i64) -> Result<BlockView, AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    crate::server::workflows::add_block(&ctx.state.db, &m, workflow_id).await
+}
+
+/// Saves a block (JSON: it holds lists of rows).
+#[server(prefix = "/api", endpoint = "save_block", input = Json)]
+pub async fn save_block(workspace: String, block: BlockInput) -> Result<BlockView, AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    crate::server::workflows::save_block(&ctx.state.db, &m, block).await
+}
+
+#[server(prefix = "/api", endpoint = "delete_block")]
+pub async fn delete_block(workspace: String, id: i64) -> Result<(), AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    crate::server::workflows::delete_block(&ctx.state.db, &m, id).await
+}
+
+#[server(prefix = "/api", endpoint = "move_block")]
+pub async fn move_block(workspace: String, id: i64, up: bool) -> Result<(), AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    crate::server::workflows::move_block(&ctx.state.db, &m, id, up).await
+}
+
+/// The picker's options: secrets whose name contains `search`, never a
+/// value.
+#[server(prefix = "/api", endpoint = "search_secrets")]
+pub async fn search_secrets(
+    workspace: String,
+    #[server(default)] search: String,
+) -> Result<Vec<SecretOption>, AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    crate::server::workflows::search_secrets(&ctx.state.db, &m, &search).await
+}
+
+/// "Send request": runs a saved block on the server.
+#[server(prefix = "/api", endpoint = "run_block")]
+pub async fn run_block(workspace: String, id: i64) -> Result<RunResult, AppError> {
+    let (ctx, m) = member(&workspace).await?;
+    let state = &ctx.state;
+    crate::server::api_block::run(
+        &state.db,
+        &state.keyring,
+        &state.outbound,
+        state.settings.allow_private_networks,
+        &m,
+        id,
+    )
+    .await
+}

@@ -1,0 +1,377 @@
+//! Workflows and their API blocks (SPEC §5): what a block may hold, and
+//! the usage index its references feed. Every member may build and run.
+
+use crate::error::AppError;
+use crate::model::{
+    BlockInput, BlockView, HttpMethod, KeyValue, Role, SecretOption, Visibility, WorkflowSummary,
+    WorkflowView,
+};
+use crate::server::authz::Member;
+use crate::server::db::workflows::{self as rows, BlockUpdate};
+use crate::server::db::{variables, Db, DbError};
+use crate::template::{self, Piece, RefKind};
+
+const NAME_MAX_CHARS: usize = 100;
+const URL_MAX_BYTES: usize = 8 * 1024;
+const BODY_MAX_BYTES: usize = 1024 * 1024;
+const ROWS_MAX: usize = 100;
+/// Options the picker shows at most (search narrows 10,000 secrets).
+pub const PICKER_LIMIT: i64 = 50;
+
+fn invalid(message: impl Into<String>) -> AppError {
+    AppError::Invalid(message.into())
+}
+
+fn clean_name(name: &str, what: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(invalid(format!("{what} is required")));
+    }
+    if name.chars().count() > NAME_MAX_CHARS {
+        return Err(invalid(format!(
+            "{what} must be at most {NAME_MAX_CHARS} characters"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+async fn workflow_of(db: &Db, member: &Member, id: i64) -> Result<String, AppError> {
+    rows::workflow_name(db.pool(), member.workspace.id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn list(db: &Db, member: &Member) -> Result<Vec<WorkflowSummary>, AppError> {
+    Ok(rows::list_workflows(db.pool(), member.workspace.id)
+        .await?
+        .into_iter()
+        .map(|(id, name, blocks, updated_at)| WorkflowSummary {
+            id,
+            name,
+            blocks,
+            updated_at,
+        })
+        .collect())
+}
+
+pub async fn create(db: &Db, member: &Member, name: &str) -> Result<i64, AppError> {
+    let name = clean_name(name, "Workflow name")?;
+    let mut tx = db.begin_write().await?;
+    let id = rows::insert_workflow(&mut tx, member.workspace.id, &name).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(id)
+}
+
+pub async fn rename(db: &Db, member: &Member, id: i64, name: &str) -> Result<(), AppError> {
+    let name = clean_name(name, "Workflow name")?;
+    workflow_of(db, member, id).await?;
+    let mut tx = db.begin_write().await?;
+    rows::rename_workflow(&mut tx, id, &name).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+pub async fn delete(db: &Db, member: &Member, id: i64) -> Result<(), AppError> {
+    workflow_of(db, member, id).await?;
+    let mut tx = db.begin_write().await?;
+    rows::delete_workflow(&mut tx, id).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+fn block_view(record: rows::BlockRecord, missing: Vec<String>) -> BlockView {
+    BlockView {
+        position: record.position,
+        missing,
+        block: BlockInput {
+            id: record.id,
+            name: record.name,
+            method: HttpMethod::parse(&record.method).unwrap_or(HttpMethod::Get),
+            url: record.url,
+            query: record.query,
+            headers: record.headers,
+            body: record.body,
+        },
+    }
+}
+
+fn missing_message(kind: &str, name: &str) -> String {
+    if kind == "secret" {
+        format!("Missing secret {name}")
+    } else {
+        format!("Missing variable {name}")
+    }
+}
+
+pub async fn view(db: &Db, member: &Member, id: i64) -> Result<WorkflowView, AppError> {
+    let name = workflow_of(db, member, id).await?;
+    let missing = rows::missing_refs(db.pool(), id).await?;
+    let blocks = rows::blocks_of(db.pool(), id)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let gone = missing
+                .iter()
+                .filter(|(block, ..)| *block == b.id)
+                .map(|(_, kind, name)| missing_message(kind, name))
+                .collect();
+            block_view(b, gone)
+        })
+        .collect();
+    Ok(WorkflowView {
+        id,
+        name,
+        blocks,
+        can_write_secrets: member.role >= Role::Admin,
+    })
+}
+
+pub async fn add_block(db: &Db, member: &Member, workflow_id: i64) -> Result<BlockView, AppError> {
+    workflow_of(db, member, workflow_id).await?;
+    let mut tx = db.begin_write().await?;
+    let count = rows::blocks_of(&mut *tx, workflow_id).await?.len();
+    let name = format!("API block {}", count + 1);
+    let id = rows::insert_block(
+        &mut tx,
+        member.workspace.id,
+        workflow_id,
+        &name,
+        member.user.user_id,
+    )
+    .await?;
+    rows::touch_workflow(&mut tx, workflow_id).await?;
+    let record = rows::block(&mut *tx, member.workspace.id, id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(block_view(record, Vec::new()))
+}
+
+/// Checks one field's template: parses, holds at most one secret, names
+/// only variables that exist (of the right kind). Returns its references.
+async fn check_field(
+    db: &Db,
+    ws: i64,
+    label: &str,
+    text: &str,
+) -> Result<Vec<(&'static str, String)>, AppError> {
+    let pieces = template::parse(text).map_err(|e| invalid(format!("{label}: {e}")))?;
+    let secrets = template::refs(&pieces, RefKind::Secret);
+    if secrets.len() > 1 {
+        return Err(invalid(format!(
+            "{label} holds {} secrets; a field may hold at most one",
+            secrets.len()
+        )));
+    }
+    let mut refs = Vec::new();
+    for name in secrets {
+        match variables::by_name(db.pool(), ws, &name).await? {
+            Some(v) if v.kind == "secret" => refs.push(("secret", v.name)),
+            _ => return Err(invalid(format!("{label}: there is no secret named {name}"))),
+        }
+    }
+    for name in template::refs(&pieces, RefKind::Var) {
+        match variables::by_name(db.pool(), ws, &name).await? {
+            Some(v) if v.kind == "plain" => refs.push(("var", v.name)),
+            _ => {
+                return Err(invalid(format!(
+                    "{label}: there is no variable named {name}"
+                )))
+            }
+        }
+    }
+    Ok(refs)
+}
+
+/// Whether a secret placeholder in the URL could land in its scheme, user,
+/// host or port: the literal text before it must already have left the
+/// authority (a `/`, `?` or `#` after any `://`).
+fn secret_in_authority(url: &str) -> bool {
+    let Ok(pieces) = template::parse(url) else {
+        return false;
+    };
+    let mut before = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Ref {
+                kind: RefKind::Secret,
+                ..
+            } => {
+                let rest = before.split_once("://").map(|(_, r)| r).unwrap_or(&before);
+                return !rest.contains(['/', '?', '#']);
+            }
+            Piece::Text(t) => before.push_str(t),
+            // A variable may hold anything; only literal text proves where
+            // the authority ends (the run checks the resolved URL again).
+            Piece::Ref { .. } => {}
+        }
+    }
+    false
+}
+
+fn clean_rows(list: &[KeyValue]) -> Vec<KeyValue> {
+    list.iter()
+        .filter(|kv| !(kv.name.trim().is_empty() && kv.value.is_empty()))
+        .map(|kv| KeyValue {
+            name: kv.name.trim().to_string(),
+            value: kv.value.clone(),
+        })
+        .collect()
+}
+
+pub async fn save_block(
+    db: &Db,
+    member: &Member,
+    input: BlockInput,
+) -> Result<BlockView, AppError> {
+    let ws = member.workspace.id;
+    let existing = rows::block(db.pool(), ws, input.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = clean_name(&input.name, "Block name")?;
+    let url = input.url.trim().to_string();
+    if url.len() > URL_MAX_BYTES {
+        return Err(invalid("URL must be at most 8 KiB"));
+    }
+    if input.body.len() > BODY_MAX_BYTES {
+        return Err(invalid("Body must be at most 1 MiB"));
+    }
+    let query = clean_rows(&input.query);
+    let headers = clean_rows(&input.headers);
+    if query.len() > ROWS_MAX || headers.len() > ROWS_MAX {
+        return Err(invalid(format!(
+            "A block holds at most {ROWS_MAX} parameters and {ROWS_MAX} headers"
+        )));
+    }
+
+    let mut refs = check_field(db, ws, "URL", &url).await?;
+    if secret_in_authority(&url) {
+        return Err(invalid(
+            "URL: a secret may not stand in the scheme, host or port; put it in the path, the query, a header or the body",
+        ));
+    }
+    for (i, kv) in query.iter().enumerate() {
+        if kv.name.contains("{{") {
+            return Err(invalid(format!(
+                "Parameter name {}: names cannot hold placeholders",
+                i + 1
+            )));
+        }
+        refs.extend(check_field(db, ws, &format!("Parameter value {}", i + 1), &kv.value).await?);
+    }
+    for (i, kv) in headers.iter().enumerate() {
+        let valid = !kv.name.is_empty()
+            && kv
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !valid {
+            return Err(invalid(format!(
+                "Header name {} is not a valid header name",
+                i + 1
+            )));
+        }
+        refs.extend(check_field(db, ws, &format!("Header value {}", i + 1), &kv.value).await?);
+    }
+    refs.extend(check_field(db, ws, "Body", &input.body).await?);
+
+    let mut tx = db.begin_write().await?;
+    let update = BlockUpdate {
+        name: &name,
+        method: input.method.as_str(),
+        url: &url,
+        query: &query,
+        headers: &headers,
+        body: &input.body,
+    };
+    rows::update_block(&mut tx, input.id, &update, member.user.user_id).await?;
+    rows::set_refs(&mut tx, ws, input.id, &refs).await?;
+    rows::touch_workflow(&mut tx, existing.workflow_id).await?;
+    let record = rows::block(&mut *tx, ws, input.id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(block_view(record, Vec::new()))
+}
+
+pub async fn delete_block(db: &Db, member: &Member, id: i64) -> Result<(), AppError> {
+    let block = rows::block(db.pool(), member.workspace.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = db.begin_write().await?;
+    rows::delete_block(&mut tx, id).await?;
+    rows::touch_workflow(&mut tx, block.workflow_id).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+/// Moves a block one place up or down.
+pub async fn move_block(db: &Db, member: &Member, id: i64, up: bool) -> Result<(), AppError> {
+    let block = rows::block(db.pool(), member.workspace.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = db.begin_write().await?;
+    let mut all = rows::blocks_of(&mut *tx, block.workflow_id).await?;
+    let Some(i) = all.iter().position(|b| b.id == id) else {
+        return Err(AppError::NotFound);
+    };
+    let j = if up {
+        i.checked_sub(1)
+    } else {
+        (i + 1 < all.len()).then_some(i + 1)
+    };
+    if let Some(j) = j {
+        all.swap(i, j);
+        for (pos, b) in all.iter().enumerate() {
+            rows::set_position(&mut tx, b.id, pos as i64 + 1).await?;
+        }
+    }
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+pub async fn search_secrets(
+    db: &Db,
+    member: &Member,
+    search: &str,
+) -> Result<Vec<SecretOption>, AppError> {
+    Ok(
+        rows::search_secrets(db.pool(), member.workspace.id, search.trim(), PICKER_LIMIT)
+            .await?
+            .into_iter()
+            .map(|(id, name, visibility)| SecretOption {
+                id,
+                name,
+                visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Restricted),
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_in_authority;
+
+    #[test]
+    fn secrets_stay_out_of_the_authority() {
+        for bad in [
+            "https://{{secret:T}}.evil.com/",
+            "https://{{secret:T}}@api.example.com/",
+            "https://api.example.com:{{secret:T}}/",
+            "{{secret:T}}",
+            "{{var:BASE}}{{secret:T}}",
+            "http{{secret:T}}://x/",
+        ] {
+            assert!(secret_in_authority(bad), "{bad}");
+        }
+        for ok in [
+            "https://api.example.com/v2?token={{secret:T}}",
+            "https://api.example.com/{{secret:T}}",
+            "{{var:BASE}}/tickets?k={{secret:T}}",
+            "https://api.example.com#{{secret:T}}",
+            "https://{{var:HOST}}/x",
+        ] {
+            assert!(!secret_in_authority(ok), "{ok}");
+        }
+    }
+}
