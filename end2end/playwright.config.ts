@@ -50,6 +50,9 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: path.resolve(__dirname, "../target/site"),
       VARVAULT_DATABASE_URL: `sqlite://${path.join(dataDir, "varvault.db")}`,
       RUST_LOG: "info",
+      // API block specs call an echo server on 127.0.0.1 (the refusal of
+      // private addresses is covered by the integration tests).
+      VARVAULT_ALLOW_PRIVATE_NETWORKS: "true",
     },
   },
 });

@@ -4,7 +4,7 @@ use crate::ui::layout::WorkspaceShell;
 use crate::ui::pages::{
     account::AccountPage, audit::AuditPage, landing::LandingPage, login::LoginPage,
     members::MembersPage, new_workspace::NewWorkspacePage, not_found::NotFoundPage,
-    setup::SetupPage, variables::VariablesPage,
+    setup::SetupPage, variables::VariablesPage, workflow::WorkflowPage, workflows::WorkflowsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -64,6 +64,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("variables") view=VariablesPage />
                     <Route path=StaticSegment("members") view=MembersPage />
                     <Route path=StaticSegment("audit") view=AuditPage />
+                    <Route path=StaticSegment("workflows") view=WorkflowsPage />
+                    <Route path=(StaticSegment("workflows"), ParamSegment("id")) view=WorkflowPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -527,6 +527,8 @@ pub struct WorkflowView {
     pub blocks: Vec<BlockView>,
     /// Owners and admins may create and edit secrets from the picker.
     pub can_write_secrets: bool,
+    /// The secrets its blocks refer to, for the chips (never a value).
+    pub secrets: Vec<SecretOption>,
 }
 
 /// A secret offered by the picker: never its value.

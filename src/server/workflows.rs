@@ -118,11 +118,21 @@ pub async fn view(db: &Db, member: &Member, id: i64) -> Result<WorkflowView, App
             block_view(b, gone)
         })
         .collect();
+    let secrets = rows::referenced_secrets(db.pool(), id)
+        .await?
+        .into_iter()
+        .map(|(id, name, visibility)| SecretOption {
+            id,
+            name,
+            visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Restricted),
+        })
+        .collect();
     Ok(WorkflowView {
         id,
         name,
         blocks,
         can_write_secrets: member.role >= Role::Admin,
+        secrets,
     })
 }
 

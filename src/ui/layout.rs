@@ -136,13 +136,13 @@ fn AppHeader(info: SessionInfo, current: Option<String>) -> impl IntoView {
         })
         .collect_view();
     let nav = here.map(|w| {
-        // Workflows get their link with their page.
         let base = format!("/w/{}", w.slug);
         let audit = (w.role >= Role::Admin).then(|| {
             view! { <li><A href=format!("{base}/audit")>"Audit log"</A></li> }
         });
         view! {
             <li><A href=format!("{base}/variables")>"Variables"</A></li>
+            <li><A href=format!("{base}/workflows")>"Workflows"</A></li>
             <li><A href=format!("{base}/members")>"Members"</A></li>
             {audit}
         }

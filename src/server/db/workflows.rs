@@ -338,3 +338,19 @@ pub async fn mark_used(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), DbEr
     }
     Ok(())
 }
+
+/// The secrets a workflow's blocks refer to: (id, name, visibility).
+pub async fn referenced_secrets<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    workflow_id: i64,
+) -> Result<Vec<(i64, String, String)>, DbError> {
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT v.id, v.name, v.visibility FROM block_refs r \
+         JOIN api_blocks b ON b.id = r.block_id \
+         JOIN variables v ON v.workspace_id = r.workspace_id AND v.name_key = r.name_key \
+         WHERE b.workflow_id = $1 AND r.kind = 'secret' AND v.kind = 'secret'",
+    )
+    .bind(workflow_id)
+    .fetch_all(ex)
+    .await?)
+}

@@ -15,6 +15,8 @@ use leptos::prelude::*;
 #[derive(Clone, PartialEq)]
 pub enum PanelMode {
     Create,
+    /// From the secret picker: a secret, chosen at once when created.
+    CreateSecret,
     Edit(VariableView),
 }
 
@@ -106,7 +108,7 @@ fn PanelBody(
 ) -> impl IntoView {
     let editing = match &mode {
         PanelMode::Edit(v) => Some(v.clone()),
-        PanelMode::Create => None,
+        PanelMode::Create | PanelMode::CreateSecret => None,
     };
     let title = match &editing {
         Some(v) => format!("Edit {}", v.name),

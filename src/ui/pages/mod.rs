@@ -7,3 +7,5 @@ pub mod new_workspace;
 pub mod not_found;
 pub mod setup;
 pub mod variables;
+pub mod workflow;
+pub mod workflows;

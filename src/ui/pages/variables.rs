@@ -236,16 +236,25 @@ fn VariablesView(
                 let v = to_delete.get();
                 let name = v.as_ref().map(|v| v.name.clone()).unwrap_or_default();
                 let id = v.as_ref().map(|v| v.id).unwrap_or_default();
-                let used = v.as_ref().map(|v| v.usage_count).unwrap_or_default();
+                let used_in = v.as_ref().map(|v| v.used_in.clone()).unwrap_or_default();
+                let ws = workspace.get_untracked();
                 view! {
                     <h2 id="delete-title">{format!("Delete {name}?")}</h2>
-                    <p>
-                        {if used == 0 {
-                            "No API block uses it.".to_string()
-                        } else {
-                            format!("{used} API blocks use it; they will stop working until it is replaced.")
-                        }}
-                    </p>
+                    {if used_in.is_empty() {
+                        view! { <p>"No API block uses it."</p> }.into_any()
+                    } else {
+                        view! {
+                            <p>"These API blocks use it; they will stop running until it is replaced:"</p>
+                            <ul class="used-in">
+                                {used_in.into_iter().map(|u| view! {
+                                    <li>
+                                        <a href=format!("/w/{ws}/workflows/{}", u.workflow_id)>{u.workflow}</a>
+                                        {format!(" › {}", u.block)}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
                     <p class="muted">"This cannot be undone."</p>
                     <div class="modal-actions">
                         <button class="btn" type="button" on:click=move |_| confirm_open.set(false)>
