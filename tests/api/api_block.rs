@@ -20,12 +20,12 @@ const CANARY: &str = "canary-api-block/9f+e7 d";
 
 /// What the upstream received, one entry per request.
 #[derive(Clone, Default)]
-struct Upstream {
+pub struct Upstream {
     hits: Arc<Mutex<Vec<(String, HeaderMap, String)>>>,
 }
 
 impl Upstream {
-    fn hits(&self) -> Vec<(String, HeaderMap, String)> {
+    pub fn hits(&self) -> Vec<(String, HeaderMap, String)> {
         self.hits.lock().unwrap().clone()
     }
 }
@@ -45,7 +45,7 @@ async fn record(State(up): State<Upstream>, req: Request) -> (HeaderMap, String,
 /// An echo server: `/echo` answers with what it got, in JSON and in a
 /// header; `/b64` with base64 and URL-encoded forms; `/redirect` sends to
 /// another host; `/slow` never answers in time.
-async fn start_upstream() -> (SocketAddr, Upstream) {
+pub async fn start_upstream() -> (SocketAddr, Upstream) {
     let up = Upstream::default();
     async fn echo(s: State<Upstream>, req: Request) -> impl IntoResponse {
         let (headers, path, body) = record(s, req).await;
@@ -114,7 +114,7 @@ async fn private_app() -> TestApp {
     .await
 }
 
-async fn workflow(app: &TestApp, client: &reqwest::Client) -> (i64, i64) {
+pub async fn workflow(app: &TestApp, client: &reqwest::Client) -> (i64, i64) {
     let res = app
         .call_with(
             client,
@@ -135,7 +135,7 @@ async fn workflow(app: &TestApp, client: &reqwest::Client) -> (i64, i64) {
     (id, block.block.id)
 }
 
-fn block(id: i64, url: &str, headers: &[(&str, &str)], body: &str) -> BlockInput {
+pub fn block(id: i64, url: &str, headers: &[(&str, &str)], body: &str) -> BlockInput {
     BlockInput {
         id,
         name: "Fetch tickets".into(),
@@ -157,7 +157,7 @@ fn block(id: i64, url: &str, headers: &[(&str, &str)], body: &str) -> BlockInput
     }
 }
 
-async fn save(app: &TestApp, client: &reqwest::Client, b: &BlockInput) -> reqwest::Response {
+pub async fn save(app: &TestApp, client: &reqwest::Client, b: &BlockInput) -> reqwest::Response {
     client
         .post(app.url("/api/save_block"))
         .header("origin", app.origin())
@@ -167,7 +167,7 @@ async fn save(app: &TestApp, client: &reqwest::Client, b: &BlockInput) -> reqwes
         .unwrap()
 }
 
-async fn run(app: &TestApp, client: &reqwest::Client, id: i64) -> reqwest::Response {
+pub async fn run(app: &TestApp, client: &reqwest::Client, id: i64) -> reqwest::Response {
     app.call_with(
         client,
         "run_block",

@@ -326,6 +326,8 @@ async fn serve_in_a_process(app: &mut TestApp, log: &Path) -> std::process::Chil
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_SITE_ROOT", app.dir())
         .env("RUST_LOG", "trace")
+        // So an API block can call the test's echo server on 127.0.0.1.
+        .env("VARVAULT_ALLOW_PRIVATE_NETWORKS", "true")
         .current_dir(app.dir())
         .stdout(log_file.try_clone().unwrap())
         .stderr(log_file)
@@ -382,6 +384,23 @@ async fn no_canary_in_the_database_its_files_or_the_logs() {
         )
         .await;
     assert_eq!(res.status(), 403);
+    // An API block sends the masked secret to a real upstream and back.
+    let (up_addr, up) = crate::api_block::start_upstream().await;
+    let (_, block_id) = crate::api_block::workflow(&app, &app.client).await;
+    let b = crate::api_block::block(
+        block_id,
+        &format!("http://{up_addr}/echo?k={{{{secret:MASKED_TOKEN}}}}"),
+        &[("Authorization", "Bearer {{secret:MASKED_TOKEN}}")],
+        "",
+    );
+    assert_eq!(
+        crate::api_block::save(&app, &app.client, &b).await.status(),
+        200
+    );
+    let res = crate::api_block::run(&app, &app.client, block_id).await;
+    assert_eq!(res.status(), 200);
+    assert_no_canary(&res.text().await.unwrap(), MASKED_CANARY);
+    assert_eq!(up.hits().len(), 1, "the upstream got the request");
     server.kill().unwrap();
     server.wait().unwrap();
 
