@@ -95,16 +95,7 @@ pub async fn page<'e>(
     } else {
         "DESC"
     };
-    let pattern = format!(
-        "%{}%",
-        filter
-            .name
-            .trim()
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = super::like_contains(filter.name.trim());
     let rows = sqlx::query(&format!(
         "SELECT id, at, actor_email, action, target_kind, target_name, client_addr, detail \
          FROM audit_log WHERE workspace_id = $1 \

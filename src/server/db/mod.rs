@@ -191,6 +191,17 @@ impl Db {
     }
 }
 
+/// A `LIKE ... ESCAPE '\'` pattern for "contains `text`, any case":
+/// `%`, `_` and `\` in the text match only themselves.
+pub fn like_contains(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// Milliseconds since the Unix epoch: how every time is stored.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -264,6 +275,13 @@ mod tests {
             redact_url("sqlite://data/varvault.db"),
             "sqlite://data/varvault.db"
         );
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_contains("N_T"), "%n\\_t%");
+        assert_eq!(like_contains("50%"), "%50\\%%");
+        assert_eq!(like_contains(""), "%%");
     }
 
     #[test]

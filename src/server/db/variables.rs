@@ -199,14 +199,7 @@ pub async fn list<'e>(
     limit: i64,
 ) -> Result<Vec<VariableRecord>, DbError> {
     // Names hold letters, digits and `_`; `_` is LIKE's wildcard: escape it.
-    let pattern = format!(
-        "%{}%",
-        search
-            .to_ascii_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = super::like_contains(search);
     let rows = sqlx::query(&format!(
         "{SELECT} WHERE v.workspace_id = $1 AND v.name_key LIKE $2 ESCAPE '\\' \
          AND ($3 IS NULL OR v.kind = $3) ORDER BY v.name_key LIMIT $4"

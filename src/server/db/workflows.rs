@@ -308,14 +308,7 @@ pub async fn search_secrets<'e>(
     search: &str,
     limit: i64,
 ) -> Result<Vec<(i64, String, String)>, DbError> {
-    let pattern = format!(
-        "%{}%",
-        search
-            .to_ascii_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = super::like_contains(search);
     Ok(sqlx::query_as(
         "SELECT id, name, visibility FROM variables WHERE workspace_id = $1 AND kind = 'secret' \
          AND name_key LIKE $2 ESCAPE '\\' ORDER BY name_key LIMIT $3",

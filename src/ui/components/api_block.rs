@@ -108,17 +108,20 @@ pub fn ApiBlockEditor(
             d.insert(id);
         });
     };
-    let text_of =
-        move |f: Field| -> String {
-            match f {
-                Field::Url => url.get_untracked(),
-                Field::Body => body.get_untracked(),
-                Field::Param(i) => query
-                    .with_untracked(|q| q.get(i).map(|kv| kv.value.clone()).unwrap_or_default()),
-                Field::Header(i) => headers
-                    .with_untracked(|h| h.get(i).map(|kv| kv.value.clone()).unwrap_or_default()),
+    // A field's text; tracked inside reactive closures, or `untrack`ed.
+    let field_text = move |f: Field| -> String {
+        match f {
+            Field::Url => url.get(),
+            Field::Body => body.get(),
+            Field::Param(i) => {
+                query.with(|q| q.get(i).map(|kv| kv.value.clone()).unwrap_or_default())
             }
-        };
+            Field::Header(i) => {
+                headers.with(|h| h.get(i).map(|kv| kv.value.clone()).unwrap_or_default())
+            }
+        }
+    };
+    let text_of = move |f: Field| untrack(|| field_text(f));
     let set_text = move |f: Field, text: String| {
         match f {
             Field::Url => url.set(text),
@@ -244,16 +247,7 @@ pub fn ApiBlockEditor(
         let dom_id = f.dom_id(id);
         let label = f.label();
         let chip = move || {
-            let text = match f {
-                Field::Url => url.get(),
-                Field::Body => body.get(),
-                Field::Param(i) => {
-                    query.with(|q| q.get(i).map(|kv| kv.value.clone()).unwrap_or_default())
-                }
-                Field::Header(i) => {
-                    headers.with(|h| h.get(i).map(|kv| kv.value.clone()).unwrap_or_default())
-                }
-            };
+            let text = field_text(f);
             let name = template::parse(&text)
                 .ok()
                 .and_then(|p| template::refs(&p, RefKind::Secret).into_iter().next())?;
@@ -268,16 +262,7 @@ pub fn ApiBlockEditor(
                 </span>
             })
         };
-        let value = move || match f {
-            Field::Url => url.get(),
-            Field::Body => body.get(),
-            Field::Param(i) => {
-                query.with(|q| q.get(i).map(|kv| kv.value.clone()).unwrap_or_default())
-            }
-            Field::Header(i) => {
-                headers.with(|h| h.get(i).map(|kv| kv.value.clone()).unwrap_or_default())
-            }
-        };
+        let value = move || field_text(f);
         let input = if multiline {
             view! {
                 <textarea
