@@ -75,7 +75,9 @@ pub fn parse(input: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
         let open = i + found;
         let after = open + 2;
         let Some((kind, skip)) = placeholder_kind(&input[after..]) else {
-            i = after;
+            // One brace on: in `{{{secret:X}}` the placeholder starts at
+            // the second brace.
+            i = open + 1;
             continue;
         };
         let name_start = after + skip;
@@ -192,6 +194,16 @@ mod tests {
             refs(&parse("{{SECRET:x}}").unwrap(), RefKind::Secret),
             ["x"]
         );
+    }
+
+    #[test]
+    fn a_brace_before_a_placeholder_is_text() {
+        // Found by the property test below: a secret inserted after a `{`.
+        let p = parse("a{{{secret:PICKED}}").unwrap();
+        assert_eq!(p[0], Piece::Text("a{"));
+        assert_eq!(refs(&p, RefKind::Secret), ["PICKED"]);
+        assert_eq!(insert_secret("} }a{", "T", Some(5)).0, "} }a{{{secret:T}}");
+        assert_eq!(refs(&parse("} }a{{{secret:T}}").unwrap(), RefKind::Secret), ["T"]);
     }
 
     #[test]

@@ -116,6 +116,27 @@ test("by keyboard, choosing again replaces the secret in the same field", async 
   await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
 });
 
+test("'Create new secret' in the picker creates one and puts it in the field", async ({ page }) => {
+  await signedIn(page, owner);
+  await page.goto(`/w/${WS}/workflows`);
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Tickets" }).click();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Add Secret to Body" }).click();
+  await page.getByRole("option", { name: "Create new secret" }).click();
+  const panel = page.getByRole("dialog", { name: "Create variable" });
+  await expect(panel.getByRole("radio", { name: "Secret" })).toBeChecked();
+  await panel.getByLabel("Name").fill("BODY_KEY");
+  await panel.getByLabel("Value", { exact: true }).fill("body-key-value");
+  await panel.getByRole("radio", { name: "Masked" }).check();
+  await panel.getByRole("button", { name: "Create" }).click();
+  await expect(panel).toBeHidden();
+  await expect(page.getByLabel("Body", { exact: true })).toHaveValue("{{secret:BODY_KEY}}");
+  await expect(page.locator(".chip").filter({ hasText: "BODY_KEY" })).toContainText("Masked");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+});
+
 test("leaving with unsaved changes asks first", async ({ page }) => {
   await signedIn(page, owner);
   await page.goto(`/w/${WS}/workflows`);

@@ -48,9 +48,13 @@ pub struct EditorContext {
     pub secrets: RwSignal<HashMap<String, Visibility>>,
     /// Blocks with unsaved changes.
     pub dirty: RwSignal<std::collections::HashSet<i64>>,
-    /// Asks the page to open the create / edit secret panel; the callback
-    /// gets the created secret.
-    pub request_panel: Callback<(PickerChoice, Callback<SecretOption>)>,
+    /// Asks the page to open the create / edit secret panel.
+    pub request_panel: Callback<PickerChoice>,
+    /// The block and field waiting for a secret being created, and the
+    /// secret once it is (signals, not a callback: the picker that asked
+    /// is gone by then, and with it anything it owned).
+    pub pending: RwSignal<Option<(i64, Field)>>,
+    pub created: RwSignal<Option<SecretOption>>,
 }
 
 /// Moves focus to the element with this id, if the browser has it.
@@ -181,11 +185,24 @@ pub fn ApiBlockEditor(
             PickerChoice::Secret(option) => insert(f, option),
             other => {
                 picker_for.set(None);
-                ctx.request_panel
-                    .run((other, Callback::new(move |created| insert(f, created))));
+                if other == PickerChoice::CreateNew {
+                    ctx.pending.set(Some((id, f)));
+                }
+                ctx.request_panel.run(other);
             }
         })
     };
+    // A secret created from this block's picker goes into the field that
+    // asked for it.
+    Effect::new(move |_| {
+        if let Some(option) = ctx.created.get() {
+            if let Some((_, f)) = ctx.pending.get_untracked().filter(|(b, _)| *b == id) {
+                ctx.pending.set(None);
+                ctx.created.set(None);
+                insert(f, option);
+            }
+        }
+    });
     let close_picker = move |f: Field| {
         Callback::new(move |_| {
             picker_for.set(None);

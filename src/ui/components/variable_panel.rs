@@ -114,12 +114,11 @@ fn PanelBody(
         Some(v) => format!("Edit {}", v.name),
         None => "Create variable".to_string(),
     };
-    let kind = RwSignal::new(
-        editing
-            .as_ref()
-            .map(|v| v.kind)
-            .unwrap_or(VariableKind::Plain),
-    );
+    let initial_kind = match &mode {
+        PanelMode::CreateSecret => VariableKind::Secret,
+        _ => VariableKind::Plain,
+    };
+    let kind = RwSignal::new(editing.as_ref().map(|v| v.kind).unwrap_or(initial_kind));
     let visibility = RwSignal::new(editing.as_ref().and_then(|v| v.visibility));
     let name = RwSignal::new(editing.as_ref().map(|v| v.name.clone()).unwrap_or_default());
     // A secret's value is never pre-filled; a plain value is.

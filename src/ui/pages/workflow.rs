@@ -69,44 +69,43 @@ fn WorkflowEditor(
     let dirty = RwSignal::new(HashSet::<i64>::new());
     let panel_open = RwSignal::new(false);
     let panel_mode = RwSignal::new(PanelMode::Create);
-    let after_create = StoredValue::new(None::<Callback<SecretOption>>);
+    let pending = RwSignal::new(None);
+    let created = RwSignal::new(None::<SecretOption>);
 
-    let request_panel = Callback::new(
-        move |(choice, then): (PickerChoice, Callback<SecretOption>)| match choice {
-            PickerChoice::CreateNew => {
-                after_create.set_value(Some(then));
-                panel_mode.set(PanelMode::CreateSecret);
-                panel_open.set(true);
-            }
-            PickerChoice::EditValue(option) => {
-                after_create.set_value(None);
-                leptos::task::spawn_local(async move {
-                    match list_variables(workspace.get_untracked(), option.name.clone()).await {
-                        Ok(page) => {
-                            if let Some(v) = page.variables.into_iter().find(|v| v.id == option.id)
-                            {
-                                panel_mode.set(PanelMode::Edit(v));
-                                panel_open.set(true);
-                            }
+    let request_panel = Callback::new(move |choice: PickerChoice| match choice {
+        PickerChoice::CreateNew => {
+            panel_mode.set(PanelMode::CreateSecret);
+            panel_open.set(true);
+        }
+        PickerChoice::EditValue(option) => {
+            pending.set(None);
+            leptos::task::spawn_local(async move {
+                match list_variables(workspace.get_untracked(), option.name.clone()).await {
+                    Ok(page) => {
+                        if let Some(v) = page.variables.into_iter().find(|v| v.id == option.id) {
+                            panel_mode.set(PanelMode::Edit(v));
+                            panel_open.set(true);
                         }
-                        Err(err) => error.set(Some(err.to_string())),
                     }
-                });
-            }
-            PickerChoice::Secret(_) => {}
-        },
-    );
+                    Err(err) => error.set(Some(err.to_string())),
+                }
+            });
+        }
+        PickerChoice::Secret(_) => {}
+    });
     let on_saved = Callback::new(move |saved: crate::model::VariableView| {
-        if saved.kind == VariableKind::Secret {
-            if let (Some(then), Some(visibility)) = (after_create.get_value(), saved.visibility) {
-                then.run(SecretOption {
+        if let (VariableKind::Secret, Some(visibility)) = (saved.kind, saved.visibility) {
+            secrets_map.update(|m| {
+                m.insert(saved.name.to_ascii_lowercase(), visibility);
+            });
+            if pending.get_untracked().is_some() {
+                created.set(Some(SecretOption {
                     id: saved.id,
                     name: saved.name,
                     visibility,
-                });
+                }));
             }
         }
-        after_create.set_value(None);
     });
     let ctx = EditorContext {
         workspace,
@@ -114,6 +113,8 @@ fn WorkflowEditor(
         secrets: secrets_map,
         dirty,
         request_panel,
+        pending,
+        created,
     };
 
     let on_add = move |_| {
