@@ -203,7 +203,10 @@ mod tests {
         assert_eq!(p[0], Piece::Text("a{"));
         assert_eq!(refs(&p, RefKind::Secret), ["PICKED"]);
         assert_eq!(insert_secret("} }a{", "T", Some(5)).0, "} }a{{{secret:T}}");
-        assert_eq!(refs(&parse("} }a{{{secret:T}}").unwrap(), RefKind::Secret), ["T"]);
+        assert_eq!(
+            refs(&parse("} }a{{{secret:T}}").unwrap(), RefKind::Secret),
+            ["T"]
+        );
     }
 
     #[test]
