@@ -84,6 +84,15 @@ async fn a_wrong_master_key_stops_start_up_and_changes_nothing() {
     let sqlite = app.db_url().starts_with("sqlite");
     let snapshot = || sqlite.then(|| std::fs::read(&db_file).unwrap());
     app.db.close().await;
+    // SQLite folds the WAL into the file as its last connection closes,
+    // which may finish just after `close` returns: wait for it.
+    let wal = app.dir().join("varvault.db-wal");
+    for _ in 0..200 {
+        if !wal.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let before = snapshot();
 
     let wrong = master::generate_file(&app.dir().join("wrong.key")).unwrap();
