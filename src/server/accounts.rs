@@ -30,7 +30,9 @@ fn password_error(err: password::PasswordError) -> AppError {
     AppError::Internal
 }
 
-fn clean_name(name: &str, what: &str) -> Result<String, AppError> {
+/// A trimmed display name (of a person, workspace, workflow or block):
+/// required, at most 100 characters, no control characters.
+pub(crate) fn clean_name(name: &str, what: &str) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(AppError::Invalid(format!("{what} is required")));
@@ -149,7 +151,7 @@ pub async fn setup_token(db: &Db) -> Result<Option<String>, AppError> {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let fresh = crate::server::crypto::hex(&bytes);
     meta::insert_once(db.pool(), meta::SETUP_TOKEN, &fresh).await?;
     Ok(meta::get(db.pool(), meta::SETUP_TOKEN).await?)
 }

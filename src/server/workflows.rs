@@ -6,12 +6,12 @@ use crate::model::{
     BlockInput, BlockView, HttpMethod, KeyValue, Role, SecretOption, Visibility, WorkflowSummary,
     WorkflowView,
 };
+use crate::server::accounts::clean_name;
 use crate::server::authz::Member;
 use crate::server::db::workflows::{self as rows, BlockUpdate};
 use crate::server::db::{variables, Db, DbError};
 use crate::template::{self, Piece, RefKind};
 
-const NAME_MAX_CHARS: usize = 100;
 const URL_MAX_BYTES: usize = 8 * 1024;
 const BODY_MAX_BYTES: usize = 1024 * 1024;
 const ROWS_MAX: usize = 100;
@@ -20,19 +20,6 @@ pub const PICKER_LIMIT: i64 = 50;
 
 fn invalid(message: impl Into<String>) -> AppError {
     AppError::Invalid(message.into())
-}
-
-fn clean_name(name: &str, what: &str) -> Result<String, AppError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(invalid(format!("{what} is required")));
-    }
-    if name.chars().count() > NAME_MAX_CHARS {
-        return Err(invalid(format!(
-            "{what} must be at most {NAME_MAX_CHARS} characters"
-        )));
-    }
-    Ok(name.to_string())
 }
 
 async fn workflow_of(db: &Db, member: &Member, id: i64) -> Result<String, AppError> {

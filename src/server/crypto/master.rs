@@ -85,7 +85,7 @@ impl MasterKey {
         hasher.update(b"varvault/master-key-id/v1");
         hasher.update(key.bytes());
         let digest = hasher.finalize();
-        let id = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let id = super::hex(&digest[..8]);
         MasterKey { key, id }
     }
 
