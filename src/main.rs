@@ -69,11 +69,24 @@ enum Command {
     Check,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     telemetry::init();
     let cli = Cli::parse();
-    match run(cli.command.unwrap_or(Command::Serve)).await {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve)));
+    // Tasks still running (requests past the shutdown grace, a DNS lookup
+    // on the blocking pool) must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             // One clear line, no backtrace: this is what an operator reads.
@@ -258,15 +271,29 @@ async fn run(command: Command) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             db.close().await;
             let mut failed = 0;
+            let mut unusable = 0;
             for r in &reports {
                 println!(
-                    "workspace {}: {} data keys, {} secrets, {} failed",
-                    r.slug, r.data_keys, r.secrets, r.failed
+                    "workspace {}: {} data keys, {} secrets, {} failed, {} unusable",
+                    r.slug,
+                    r.data_keys,
+                    r.secrets,
+                    r.failed,
+                    r.unusable.len()
                 );
+                for why in &r.unusable {
+                    println!("  unusable: {why}");
+                }
                 failed += r.failed;
+                unusable += r.unusable.len();
             }
             if failed > 0 {
                 return Err(format!("{failed} keys or values do not decrypt"));
+            }
+            if unusable > 0 {
+                return Err(format!(
+                    "{unusable} secrets or blocks refuse to run until an owner or admin mends them"
+                ));
             }
             println!("all keys and values decrypt under the current master key");
             Ok(())

@@ -331,6 +331,21 @@ pub fn check_variable_value(value: &str) -> Result<(), String> {
     }
 }
 
+/// The shortest secret value: shorter ones could not be redacted from a
+/// response without hiding ordinary text.
+pub const SECRET_MIN_BYTES: usize = 8;
+
+/// A secret's value: a variable's value of at least 8 bytes.
+pub fn check_secret_value(value: &str) -> Result<(), String> {
+    check_variable_value(value)?;
+    if value.len() < SECRET_MIN_BYTES {
+        return Err(format!(
+            "A secret's value must be at least {SECRET_MIN_BYTES} bytes"
+        ));
+    }
+    Ok(())
+}
+
 /// Splits the "Allowed hosts" text (commas or new lines) into patterns.
 pub fn split_host_patterns(text: &str) -> Vec<String> {
     text.split([',', '\n', '\r'])
@@ -372,6 +387,18 @@ mod variable_rule_tests {
             check_variable_value(&"x".repeat(65537)).unwrap_err(),
             "Value must be at most 64 KiB"
         );
+    }
+
+    #[test]
+    fn secret_values_are_eight_bytes_or_more() {
+        assert_eq!(check_secret_value("").unwrap_err(), "Value is required");
+        assert_eq!(
+            check_secret_value("1234567").unwrap_err(),
+            "A secret's value must be at least 8 bytes"
+        );
+        assert!(check_secret_value("12345678").is_ok());
+        // Bytes, not characters: four 2-byte characters are enough.
+        assert!(check_secret_value("éééé").is_ok());
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct Config {
     /// `VARVAULT_OUTBOUND_TIMEOUT_SECONDS`: total time an API block's
     /// request may take (default 30; connecting takes at most 5).
     pub outbound_timeout: std::time::Duration,
+    /// `VARVAULT_SHUTDOWN_GRACE_SECONDS`: after SIGTERM, how long requests
+    /// in flight may take before the process exits anyway (default 10).
+    pub shutdown_grace: std::time::Duration,
 }
 
 pub const DEFAULT_MASTER_KEY_FILE: &str = "data/master.key";
@@ -151,6 +154,10 @@ impl Config {
             outbound_timeout: std::time::Duration::from_secs(positive(
                 "VARVAULT_OUTBOUND_TIMEOUT_SECONDS",
                 30,
+            )? as u64),
+            shutdown_grace: std::time::Duration::from_secs(positive(
+                "VARVAULT_SHUTDOWN_GRACE_SECONDS",
+                10,
             )? as u64),
         })
     }

@@ -110,10 +110,13 @@ pub fn parse_list(text: &str) -> Result<Vec<HostPattern>, String> {
     Ok(out)
 }
 
-/// Parses the stored form (one canonical pattern per line).
-pub fn from_stored(text: &str) -> Vec<HostPattern> {
+/// Parses the stored form (one canonical pattern per line). A line that no
+/// longer parses is an error, never skipped: skipping it could turn a
+/// list into an empty one, which for a masked secret means "any host".
+pub fn from_stored(text: &str) -> Result<Vec<HostPattern>, String> {
     text.lines()
-        .filter_map(|l| HostPattern::parse(l).ok())
+        .filter(|l| !l.trim().is_empty())
+        .map(HostPattern::parse)
         .collect()
 }
 
@@ -192,6 +195,8 @@ mod tests {
         let list = parse_list("api.example.com, *.zendesk.com\nAPI.example.com").unwrap();
         assert_eq!(to_stored(&list), "api.example.com\n*.zendesk.com");
         assert!(parse_list("ok.example.com, bad:1").is_err());
-        assert_eq!(from_stored(&to_stored(&list)), list);
+        assert_eq!(from_stored(&to_stored(&list)).unwrap(), list);
+        assert!(from_stored("ok.example.com\nbad:1").is_err());
+        assert_eq!(from_stored("").unwrap(), []);
     }
 }

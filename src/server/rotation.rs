@@ -3,11 +3,13 @@
 //! leaves every value decryptable, and running the rotation again
 //! completes it.
 
+use crate::server::api_block;
 use crate::server::audit::{self, Action, Actor, Target};
 use crate::server::crypto::aead::{self, data_key_aad};
 use crate::server::crypto::keyring::newest_version;
 use crate::server::crypto::{CryptoError, Keyring, MasterKey};
 use crate::server::db::variables as rows;
+use crate::server::db::workflows as blocks;
 use crate::server::db::{Db, DbError};
 use sqlx::Row;
 use std::ops::ControlFlow;
@@ -271,6 +273,9 @@ pub struct CheckReport {
     pub data_keys: u64,
     pub secrets: u64,
     pub failed: u64,
+    /// Secrets and blocks that decrypt but break a rule made after they
+    /// were stored, so they refuse to run: what and why, never a value.
+    pub unusable: Vec<String>,
 }
 
 /// Opens every data key and every secret value under the current master
@@ -312,12 +317,40 @@ pub async fn check(db: &Db, keyring: &Keyring) -> Result<Vec<CheckReport>, Rotat
                     (Some(blob), Some(kv)) => keyring
                         .open_value(&mut conn, ws, record.id, record.value_version, kv, blob)
                         .await
-                        .is_ok(),
-                    _ => false,
+                        .ok(),
+                    _ => None,
                 };
-                if !opened {
+                let Some(value) = opened else {
                     tracing::error!(workspace = ws, secret = record.id, "secret does not open");
                     report.failed += 1;
+                    continue;
+                };
+                if let Err(why) = api_block::usable_secret(
+                    &record.name,
+                    record.visibility.as_deref(),
+                    &value,
+                    &record.allowed_hosts,
+                ) {
+                    report
+                        .unusable
+                        .push(format!("secret {}: {why}", record.name));
+                }
+            }
+        }
+        let mut after = 0;
+        loop {
+            let page = blocks::blocks_after(&mut conn, ws, after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for block in &page {
+                for (i, kv) in block.headers.iter().enumerate() {
+                    if let Some(why) = api_block::rules::header_name_refusal(i + 1, kv.name.trim())
+                    {
+                        report.unusable.push(format!(
+                            "API block {:?} (id {}): {why}",
+                            block.name, block.id
+                        ));
+                    }
                 }
             }
         }

@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio_util::task::TaskTracker;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -54,6 +55,10 @@ pub struct Application {
     addr: SocketAddr,
     db: Db,
     audit_retention_days: Option<i64>,
+    shutdown_grace: Duration,
+    /// Every request runs to its end in a task of this tracker (see
+    /// [`run_to_completion`]); shutdown waits for them, within the grace.
+    requests: TaskTracker,
 }
 
 impl Application {
@@ -118,12 +123,15 @@ impl Application {
                 config.outbound_timeout,
             ),
         };
+        let requests = TaskTracker::new();
         Ok(Application {
             listener,
-            router: router(state),
+            router: router(state, requests.clone()),
             addr,
             db,
             audit_retention_days: config.audit_retention_days,
+            shutdown_grace: config.shutdown_grace,
+            requests,
         })
     }
 
@@ -136,23 +144,56 @@ impl Application {
         &self.db
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes open requests.
+    /// Serves until Ctrl-C or SIGTERM, then stops accepting and gives the
+    /// requests in flight the grace period to finish; past it, returns
+    /// anyway (an unfinished transaction is rolled back by the database).
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// [`Self::run_until_stopped`] with the stop signal given (tests).
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
         tracing::info!("listening on http://{}", self.addr);
         let sweeper = tokio::spawn(sweep_periodically(
             self.db.clone(),
             self.audit_retention_days,
         ));
-        axum::serve(
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signalled = stopping.clone();
+        let server = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartupError::Serve)?;
+        .with_graceful_shutdown(async move {
+            stop.await;
+            signalled.notify_one();
+        });
+        let requests = self.requests.clone();
+        let drained = async move {
+            server.await?;
+            // Requests whose clients left still run in their tasks.
+            requests.close();
+            requests.wait().await;
+            Ok::<(), std::io::Error>(())
+        };
+        let grace = self.shutdown_grace;
+        tokio::select! {
+            result = drained => result.map_err(StartupError::Serve)?,
+            () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(
+                    in_flight = self.requests.len(),
+                    "requests still running {} s after the stop signal; exiting without them",
+                    grace.as_secs()
+                );
+            }
+        }
         sweeper.abort();
-        self.db.close().await;
+        // Bounded: a wedged connection must not hold the exit.
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.db.close()).await;
         Ok(())
     }
 }
@@ -176,7 +217,7 @@ pub async fn open_database(config: &Config) -> Result<(Db, Keyring), StartupErro
     Ok((db, Keyring::new(master)))
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, requests: TaskTracker) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let options = state.leptos_options.clone();
@@ -213,7 +254,25 @@ fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            run_to_completion(requests.clone(), request, next)
+        }))
         .with_state(state)
+}
+
+/// Runs the rest of the request in a task of its own and waits for it.
+/// When the client goes away, axum drops this future, but not the task:
+/// a write, its audit entry and the session save finish (or fail) as a
+/// whole, so no connection is left mid-transaction and nothing a client
+/// saw acknowledged can be half there.
+async fn run_to_completion(requests: TaskTracker, request: Request, next: Next) -> Response {
+    match requests.spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::error!(error = %err, "a request's task failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// Refuses state-changing requests from other origins (SPEC §7) before

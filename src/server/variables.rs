@@ -4,8 +4,8 @@
 
 use crate::error::AppError;
 use crate::model::{
-    check_variable_name, check_variable_value, Role, VariableKind, VariableView, VariablesPage,
-    Visibility,
+    check_secret_value, check_variable_name, check_variable_value, Role, VariableKind,
+    VariableView, VariablesPage, Visibility,
 };
 use crate::server::audit::{self, Action, Target};
 use crate::server::authz::Member;
@@ -157,7 +157,11 @@ pub async fn create(
 ) -> Result<VariableView, AppError> {
     require_writer(member, input.kind)?;
     check_variable_name(&input.name).map_err(invalid)?;
-    check_variable_value(input.value.expose()).map_err(invalid)?;
+    match input.kind {
+        VariableKind::Plain => check_variable_value(input.value.expose()),
+        VariableKind::Secret => check_secret_value(input.value.expose()),
+    }
+    .map_err(invalid)?;
     let description = check_description(&input.description)?;
     let (visibility, allowed_hosts) = match (input.kind, input.visibility) {
         (VariableKind::Plain, _) => (None, String::new()),
@@ -237,6 +241,9 @@ pub async fn update(
 ) -> Result<VariableView, AppError> {
     let ws = member.workspace.id;
     let mut tx = db.begin_write().await?;
+    if !rows::lock(&mut tx, ws, id).await? {
+        return Err(AppError::NotFound);
+    }
     let record = rows::get(&mut *tx, ws, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -279,7 +286,7 @@ pub async fn update(
                 .ok_or(AppError::Internal)?;
             let allowed_hosts = allowed_hosts_for(visibility, &changes.allowed_hosts)?;
             if let Some(value) = changes.value.filter(|v| !v.is_empty()) {
-                check_variable_value(value.expose()).map_err(invalid)?;
+                check_secret_value(value.expose()).map_err(invalid)?;
                 let next = record.value_version + 1;
                 let (version, blob) = keyring
                     .seal_value(&mut tx, ws, id, next, &value)

@@ -7,10 +7,11 @@ use crate::model::{
     WorkflowView,
 };
 use crate::server::accounts::clean_name;
+use crate::server::api_block::{placement, rules};
 use crate::server::authz::Member;
 use crate::server::db::workflows::{self as rows, BlockUpdate};
 use crate::server::db::{variables, Db, DbError};
-use crate::template::{self, Piece, RefKind};
+use crate::template::{self, RefKind};
 
 const URL_MAX_BYTES: usize = 8 * 1024;
 const BODY_MAX_BYTES: usize = 1024 * 1024;
@@ -180,32 +181,6 @@ async fn check_field(
     Ok(refs)
 }
 
-/// Whether a secret placeholder in the URL could land in its scheme, user,
-/// host or port: the literal text before it must already have left the
-/// authority (a `/`, `?` or `#` after any `://`).
-fn secret_in_authority(url: &str) -> bool {
-    let Ok(pieces) = template::parse(url) else {
-        return false;
-    };
-    let mut before = String::new();
-    for piece in pieces {
-        match piece {
-            Piece::Ref {
-                kind: RefKind::Secret,
-                ..
-            } => {
-                let rest = before.split_once("://").map(|(_, r)| r).unwrap_or(&before);
-                return !rest.contains(['/', '?', '#']);
-            }
-            Piece::Text(t) => before.push_str(t),
-            // A variable may hold anything; only literal text proves where
-            // the authority ends (the run checks the resolved URL again).
-            Piece::Ref { .. } => {}
-        }
-    }
-    false
-}
-
 fn clean_rows(list: &[KeyValue]) -> Vec<KeyValue> {
     list.iter()
         .filter(|kv| !(kv.name.trim().is_empty() && kv.value.is_empty()))
@@ -242,11 +217,7 @@ pub async fn save_block(
     }
 
     let mut refs = check_field(db, ws, "URL", &url).await?;
-    if secret_in_authority(&url) {
-        return Err(invalid(
-            "URL: a secret may not stand in the scheme, host or port; put it in the path, the query, a header or the body",
-        ));
-    }
+    placement::check_saved(&url).map_err(|e| invalid(e.to_string()))?;
     for (i, kv) in query.iter().enumerate() {
         if kv.name.contains("{{") {
             return Err(invalid(format!(
@@ -257,16 +228,8 @@ pub async fn save_block(
         refs.extend(check_field(db, ws, &format!("Parameter value {}", i + 1), &kv.value).await?);
     }
     for (i, kv) in headers.iter().enumerate() {
-        let valid = !kv.name.is_empty()
-            && kv
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        if !valid {
-            return Err(invalid(format!(
-                "Header name {} is not a valid header name",
-                i + 1
-            )));
+        if let Some(refusal) = rules::header_name_refusal(i + 1, &kv.name) {
+            return Err(invalid(refusal));
         }
         refs.extend(check_field(db, ws, &format!("Header value {}", i + 1), &kv.value).await?);
     }
@@ -343,32 +306,4 @@ pub async fn search_secrets(
             })
             .collect(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::secret_in_authority;
-
-    #[test]
-    fn secrets_stay_out_of_the_authority() {
-        for bad in [
-            "https://{{secret:T}}.evil.com/",
-            "https://{{secret:T}}@api.example.com/",
-            "https://api.example.com:{{secret:T}}/",
-            "{{secret:T}}",
-            "{{var:BASE}}{{secret:T}}",
-            "http{{secret:T}}://x/",
-        ] {
-            assert!(secret_in_authority(bad), "{bad}");
-        }
-        for ok in [
-            "https://api.example.com/v2?token={{secret:T}}",
-            "https://api.example.com/{{secret:T}}",
-            "{{var:BASE}}/tickets?k={{secret:T}}",
-            "https://api.example.com#{{secret:T}}",
-            "https://{{var:HOST}}/x",
-        ] {
-            assert!(!secret_in_authority(ok), "{ok}");
-        }
-    }
 }

@@ -43,9 +43,54 @@ async fn record(State(up): State<Upstream>, req: Request) -> (HeaderMap, String,
 }
 
 /// An echo server: `/echo` answers with what it got, in JSON and in a
-/// header; `/b64` with base64 and URL-encoded forms; `/redirect` sends to
-/// another host; `/slow` never answers in time.
+/// header; `/b64` with base64 and URL-encoded forms; `/encodings` with the
+/// bearer token in every encoding the redactor knows; `/big?n=N` with the
+/// token N times; `/static` with the same text whatever it got;
+/// `/redirect` sends to another host; `/slow` never answers in time.
 pub async fn start_upstream() -> (SocketAddr, Upstream) {
+    start_upstream_on([127, 0, 0, 1]).await
+}
+
+fn bearer(headers: &HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim_start_matches("Bearer ")
+        .to_string()
+}
+
+/// Every spelling of `token` an upstream might echo.
+pub fn encodings(token: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let json_u: String = token
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    let html_dec: String = token.chars().map(|c| format!("&#{};", c as u32)).collect();
+    let html_hex: String = token
+        .chars()
+        .map(|c| format!("&#x{:X};", c as u32))
+        .collect();
+    let pct: String = token.bytes().map(|b| format!("%{b:02x}")).collect();
+    vec![
+        token.to_string(),
+        token.to_uppercase(),
+        token.to_lowercase(),
+        STANDARD.encode(format!("user:{token}")),
+        STANDARD.encode(format!("u:{token}")),
+        STANDARD.encode(format!("us:{token}")),
+        URL_SAFE_NO_PAD.encode(token),
+        hex::encode(token),
+        hex::encode_upper(token),
+        json_u,
+        html_dec,
+        html_hex,
+        pct,
+    ]
+}
+
+pub async fn start_upstream_on(ip: [u8; 4]) -> (SocketAddr, Upstream) {
     let up = Upstream::default();
     async fn echo(s: State<Upstream>, req: Request) -> impl IntoResponse {
         let (headers, path, body) = record(s, req).await;
@@ -94,13 +139,40 @@ pub async fn start_upstream() -> (SocketAddr, Upstream) {
         tokio::time::sleep(std::time::Duration::from_secs(20)).await;
         StatusCode::OK
     }
+    async fn all_encodings(s: State<Upstream>, req: Request) -> String {
+        let (headers, _, _) = record(s, req).await;
+        encodings(&bearer(&headers)).join("\n")
+    }
+    async fn big(
+        s: State<Upstream>,
+        Query(q): Query<HashMap<String, String>>,
+        req: Request,
+    ) -> String {
+        let (headers, _, _) = record(s, req).await;
+        let n = q.get("n").and_then(|n| n.parse().ok()).unwrap_or(1);
+        bearer(&headers).repeat(n)
+    }
+    async fn fixed(s: State<Upstream>, req: Request) -> &'static str {
+        record(s, req).await;
+        "the same answer for everyone"
+    }
+    async fn not_found(s: State<Upstream>, req: Request) -> StatusCode {
+        record(s, req).await;
+        StatusCode::NOT_FOUND
+    }
     let app = Router::new()
+        .fallback(not_found)
         .route("/echo", any(echo))
+        .route("/encodings", any(all_encodings))
+        .route("/big", any(big))
+        .route("/static", any(fixed))
         .route("/b64", any(b64))
         .route("/redirect", any(redirect))
         .route("/slow", any(slow))
         .with_state(up.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((ip, 0)))
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (addr, up)
@@ -408,7 +480,7 @@ async fn fields_hold_one_secret_and_only_names_that_exist() {
         &[
             ("kind", "secret"),
             ("name", "OTHER"),
-            ("value", "x"),
+            ("value", "other-value"),
             ("visibility", "masked"),
         ],
     )
@@ -522,7 +594,7 @@ async fn the_picker_searches_secrets_only_with_a_limit() {
             &[
                 ("kind", "secret"),
                 ("name", &format!("KEY_{i:02}")),
-                ("value", "v"),
+                ("value", "key-value"),
                 ("visibility", "masked"),
             ],
         )

@@ -5,35 +5,8 @@
 use crate::helpers::*;
 use crate::variables::{assert_no_canary, create_ok, seed, MASKED_CANARY, RESTRICTED_CANARY};
 use std::ops::ControlFlow;
-use std::path::Path;
-use std::process::{Command, Output};
 use varvault::server::crypto::{master, Keyring, MasterKey, MasterKeySource};
 use varvault::server::rotation::{self, RotationError};
-
-fn key_path(app_dir: &Path) -> std::path::PathBuf {
-    app_dir.join("data/master.key")
-}
-
-fn cli(app: &TestApp, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_varvault"));
-    cmd.args(args)
-        .env("VARVAULT_DATABASE_URL", app.db_url())
-        .env("VARVAULT_MASTER_KEY_FILE", key_path(app.dir()))
-        .env("RUST_LOG", "info")
-        .current_dir(app.dir());
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run varvault")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 async fn keyring_of(app: &TestApp) -> Keyring {
     let key = master::load(&MasterKeySource::File(key_path(app.dir()))).unwrap();
@@ -58,7 +31,7 @@ async fn many_secrets(app: &TestApp, n: usize) {
             &[
                 ("kind", "secret"),
                 ("name", &format!("S{i}")),
-                ("value", &format!("value-{i}")),
+                ("value", &format!("value-{i:04}")),
                 ("visibility", "masked"),
             ],
         )
@@ -195,7 +168,7 @@ async fn a_running_instance_notices_a_new_key_version() {
         &[
             ("kind", "secret"),
             ("name", "AFTER"),
-            ("value", "v"),
+            ("value", "value-after"),
             ("visibility", "masked"),
         ],
     )
@@ -206,7 +179,7 @@ async fn a_running_instance_notices_a_new_key_version() {
         .await
         .unwrap();
     assert_eq!(version, 2);
-    assert_eq!(reveal(&app, fresh.id).await, "v");
+    assert_eq!(reveal(&app, fresh.id).await, "value-after");
 }
 
 #[tokio::test]
@@ -317,46 +290,6 @@ async fn a_master_key_rotation_rewraps_keys_and_the_old_key_stops_working() {
     let reports = rotation::check(&app.db, &keyring).await.unwrap();
     assert_eq!(reports[0].failed, 0);
     let _ = masked;
-}
-
-/// Runs `varvault serve` on the test's database with every log line kept
-/// in `log`, and points the test's client at it.
-async fn serve_in_a_process(app: &mut TestApp, log: &Path) -> std::process::Child {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log_file = std::fs::File::create(log).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_varvault"))
-        .arg("serve")
-        .env("VARVAULT_DATABASE_URL", app.db_url())
-        .env("VARVAULT_MASTER_KEY_FILE", key_path(app.dir()))
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("LEPTOS_SITE_ROOT", app.dir())
-        .env("RUST_LOG", "trace")
-        // So an API block can call the test's echo server on 127.0.0.1.
-        .env("VARVAULT_ALLOW_PRIVATE_NETWORKS", "true")
-        .current_dir(app.dir())
-        .stdout(log_file.try_clone().unwrap())
-        .stderr(log_file)
-        .spawn()
-        .unwrap();
-    app.addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    for _ in 0..100 {
-        if let Ok(res) = app.client.get(app.url("/healthz")).send().await {
-            if res.status() == 200 {
-                return child;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!(
-        "the server process did not start: {}",
-        std::fs::read_to_string(log).unwrap()
-    );
 }
 
 #[tokio::test]
@@ -496,7 +429,7 @@ async fn a_worn_out_data_key_refuses_writes_and_asks_for_a_rotation() {
         &[
             ("kind", "secret"),
             ("name", "ONE_TOO_MANY"),
-            ("value", "v"),
+            ("value", "one-too-many"),
             ("visibility", "masked"),
         ],
     )
@@ -518,7 +451,7 @@ async fn a_worn_out_data_key_refuses_writes_and_asks_for_a_rotation() {
         &[
             ("kind", "secret"),
             ("name", "ONE_TOO_MANY"),
-            ("value", "v"),
+            ("value", "one-too-many"),
             ("visibility", "masked"),
         ],
     )

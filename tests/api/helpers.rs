@@ -5,7 +5,9 @@
 use reqwest::header::{HeaderValue, ORIGIN};
 use reqwest::StatusCode;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::path::PathBuf;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use tempfile::TempDir;
 use varvault::error::AppError;
@@ -227,4 +229,81 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         database_url,
         _dir: dir,
     }
+}
+
+// ---- the binary, as a process -------------------------------------------
+
+pub fn key_path(app_dir: &Path) -> std::path::PathBuf {
+    app_dir.join("data/master.key")
+}
+
+pub fn cli(app: &TestApp, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_varvault"));
+    cmd.args(args)
+        .env("VARVAULT_DATABASE_URL", app.db_url())
+        .env("VARVAULT_MASTER_KEY_FILE", key_path(app.dir()))
+        .env("RUST_LOG", "info")
+        .current_dir(app.dir());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run varvault")
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs `varvault serve` on the test's database with every log line kept
+/// in `log`, and points the test's client at it.
+pub async fn serve_in_a_process(app: &mut TestApp, log: &Path) -> std::process::Child {
+    serve_in_a_process_with(app, log, &[]).await
+}
+
+/// [`serve_in_a_process`] with more environment variables.
+pub async fn serve_in_a_process_with(
+    app: &mut TestApp,
+    log: &Path,
+    envs: &[(&str, &str)],
+) -> std::process::Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log_file = std::fs::File::create(log).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_varvault"))
+        .arg("serve")
+        .env("VARVAULT_DATABASE_URL", app.db_url())
+        .env("VARVAULT_MASTER_KEY_FILE", key_path(app.dir()))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", app.dir())
+        .env("RUST_LOG", "trace")
+        // So an API block can call the test's echo server on 127.0.0.1.
+        .env("VARVAULT_ALLOW_PRIVATE_NETWORKS", "true")
+        .envs(envs.iter().copied())
+        .current_dir(app.dir())
+        .stdout(log_file.try_clone().unwrap())
+        .stderr(log_file)
+        .spawn()
+        .unwrap();
+    app.addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    for _ in 0..100 {
+        if let Ok(res) = app.client.get(app.url("/healthz")).send().await {
+            if res.status() == 200 {
+                return child;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!(
+        "the server process did not start: {}",
+        std::fs::read_to_string(log).unwrap()
+    );
 }

@@ -145,7 +145,7 @@ fn args(
             ("workspace", s(WORKSPACE)),
             ("kind", s("secret")),
             ("name", format!("SECRET_{n}")),
-            ("value", s("value")),
+            ("value", s("secret-value")),
             ("visibility", s("masked")),
         ],
         "update_variable" => vec![

@@ -168,7 +168,7 @@ async fn bad_input_gets_a_clear_error_and_nothing_is_stored() {
         &[
             ("kind", "secret"),
             ("name", "ZENDESK_TOKEN"),
-            ("value", "v"),
+            ("value", "zendesk-value"),
             ("visibility", "masked"),
         ],
     )
@@ -182,10 +182,11 @@ async fn bad_input_gets_a_clear_error_and_nothing_is_stored() {
         (vec![("kind", "plain"), ("name", ""), ("value", "v")], "Name is required"),
         (vec![("kind", "plain"), ("name", "EMPTY"), ("value", "")], "Value is required"),
         (vec![("kind", "plain"), ("name", "BIG"), ("value", &big)], "Value must be at most 64 KiB"),
-        (vec![("kind", "secret"), ("name", "Zendesk_Token"), ("value", "v"), ("visibility", "masked")], "A variable named ZENDESK_TOKEN already exists"),
-        (vec![("kind", "secret"), ("name", "R"), ("value", "v"), ("visibility", "restricted")], "at least one allowed host"),
-        (vec![("kind", "secret"), ("name", "R"), ("value", "v"), ("visibility", "restricted"), ("allowed_hosts", "https://x.com/")], "not a host pattern"),
-        (vec![("kind", "secret"), ("name", "NOVIS"), ("value", "v")], "Choose a visibility"),
+        (vec![("kind", "secret"), ("name", "Zendesk_Token"), ("value", "long-enough"), ("visibility", "masked")], "A variable named ZENDESK_TOKEN already exists"),
+        (vec![("kind", "secret"), ("name", "R"), ("value", "long-enough"), ("visibility", "restricted")], "at least one allowed host"),
+        (vec![("kind", "secret"), ("name", "R"), ("value", "long-enough"), ("visibility", "restricted"), ("allowed_hosts", "https://x.com/")], "not a host pattern"),
+        (vec![("kind", "secret"), ("name", "NOVIS"), ("value", "long-enough")], "Choose a visibility"),
+        (vec![("kind", "secret"), ("name", "SHORT"), ("value", "1234567"), ("visibility", "masked")], "A secret's value must be at least 8 bytes"),
     ];
     for (fields, message) in cases {
         let res = create(&app, &app.client, &fields).await;
@@ -213,7 +214,7 @@ async fn editors_write_plain_variables_only() {
         &[
             ("kind", "secret"),
             ("name", "MINE"),
-            ("value", "v"),
+            ("value", "mine-value"),
             ("visibility", "masked"),
         ],
     )
@@ -312,6 +313,20 @@ async fn editing_a_secret_keeps_its_value_unless_a_new_one_is_given() {
         reveal().await.json::<String>().await.unwrap(),
         "rotated-value"
     );
+    // Too short to redact: refused, and the value stays.
+    let res = app
+        .call(
+            "update_variable",
+            &[("workspace", WORKSPACE), ("id", &id), ("value", "short")],
+        )
+        .await;
+    let (status, err) = app_error(res).await;
+    assert_eq!(status, 400);
+    assert_eq!(err.to_string(), "A secret's value must be at least 8 bytes");
+    assert_eq!(
+        reveal().await.json::<String>().await.unwrap(),
+        "rotated-value"
+    );
 
     // Allowed hosts: a restricted secret cannot lose its last one.
     let rid = restricted.id.to_string();
@@ -346,6 +361,7 @@ async fn editing_a_secret_keeps_its_value_unless_a_new_one_is_given() {
             "secret.description_updated".to_string(),
             "secret.revealed".to_string(),
             "secret.value_updated".to_string(),
+            "secret.revealed".to_string(),
             "secret.revealed".to_string(),
             "secret.allowed_hosts_updated".to_string(),
         ]),

@@ -1,66 +1,127 @@
 //! Where an API block may send its request (SPEC §5): http(s) only, never
-//! to loopback, private, link-local, unique-local, multicast or metadata
-//! addresses (checked on the resolved address, at connect time too, so DNS
-//! rebinding cannot slip through) unless private networks are allowed.
+//! to an address of IANA's special-purpose registries (loopback, private,
+//! link-local, unique-local, multicast, metadata, translation and
+//! documentation ranges, …), checked on the resolved address and again at
+//! connect time, so DNS rebinding cannot slip through, unless private
+//! networks are allowed. Addresses that embed an IPv4 address (mapped,
+//! NAT64, 6to4) are judged by that address.
 
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use std::future::Future;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
+use std::sync::LazyLock;
 
-/// Whether `ip` is an ordinary public unicast address.
-pub fn is_public(ip: IpAddr) -> bool {
+/// IANA IPv4 Special-Purpose Address Registry (every entry, whether or not
+/// marked globally reachable: none is a place an API block should call),
+/// plus multicast.
+const SPECIAL_V4: &[&str] = &[
+    "0.0.0.0/8",       // "this network"
+    "10.0.0.0/8",      // private
+    "100.64.0.0/10",   // shared address space (carrier-grade NAT)
+    "127.0.0.0/8",     // loopback
+    "169.254.0.0/16",  // link-local, cloud metadata among it
+    "172.16.0.0/12",   // private
+    "192.0.0.0/24",    // IETF protocol assignments
+    "192.0.2.0/24",    // documentation
+    "192.31.196.0/24", // AS112
+    "192.52.193.0/24", // AMT
+    "192.88.99.0/24",  // 6to4 relay anycast (deprecated)
+    "192.168.0.0/16",  // private
+    "192.175.48.0/24", // AS112 direct delegation
+    "198.18.0.0/15",   // benchmarking
+    "198.51.100.0/24", // documentation
+    "203.0.113.0/24",  // documentation
+    "224.0.0.0/4",     // multicast
+    "240.0.0.0/4",     // reserved, broadcast
+];
+
+/// IANA IPv6 Special-Purpose Address Registry, plus multicast and the
+/// deprecated site-local range. The ranges that embed an IPv4 address and
+/// are judged by it are in [`embedded_v4`].
+const SPECIAL_V6: &[&str] = &[
+    "::/96",             // unspecified, loopback, IPv4-compatible (deprecated)
+    "::ffff:0:0:0/96",   // IPv4-translated (SIIT)
+    "64:ff9b:1::/48",    // local-use IPv4/IPv6 translation
+    "100::/64",          // discard-only
+    "100:0:0:1::/64",    // dummy prefix
+    "2001::/23",         // IETF protocol assignments: Teredo, benchmarking, ORCHID, …
+    "2001:db8::/32",     // documentation
+    "2620:4f:8000::/48", // AS112-v6
+    "3fff::/20",         // documentation
+    "5f00::/16",         // segment routing SIDs
+    "fc00::/7",          // unique local, fd00:ec2::254 among it
+    "fe80::/10",         // link-local
+    "fec0::/10",         // site-local (deprecated)
+    "ff00::/8",          // multicast
+];
+
+static NETS_V4: LazyLock<Vec<Ipv4Net>> = LazyLock::new(|| {
+    SPECIAL_V4
+        .iter()
+        .map(|n| n.parse().expect("a valid IPv4 range"))
+        .collect()
+});
+
+static NETS_V6: LazyLock<Vec<Ipv6Net>> = LazyLock::new(|| {
+    SPECIAL_V6
+        .iter()
+        .map(|n| n.parse().expect("a valid IPv6 range"))
+        .collect()
+});
+
+fn in_any(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_v4(v4);
-            }
-            let seg = v6.segments();
-            // NAT64 (64:ff9b::/96) carries an IPv4 address.
-            if seg[0] == 0x64 && seg[1] == 0xff9b && seg[2..6] == [0, 0, 0, 0] {
-                let v4 = Ipv4Addr::new(
-                    (seg[6] >> 8) as u8,
-                    seg[6] as u8,
-                    (seg[7] >> 8) as u8,
-                    seg[7] as u8,
-                );
-                return is_public_v4(v4);
-            }
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg[0] & 0xfe00) == 0xfc00 // unique local, incl. fd00:ec2::254
-                || (seg[0] & 0xffc0) == 0xfe80 // link-local
-                || (seg[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
-                || seg[0] == 0x2002 // 6to4 may wrap a private IPv4 address
-                || (seg[0] == 0x2001 && seg[1] == 0x0db8)) // documentation
-        }
+        IpAddr::V4(v4) => NETS_V4.iter().any(|n| n.contains(&v4)),
+        IpAddr::V6(v6) => NETS_V6.iter().any(|n| n.contains(&v6)),
     }
 }
 
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local() // 169.254/16, the cloud metadata address among them
-        || ip.is_multicast()
-        || ip.is_broadcast()
-        || ip.is_unspecified()
-        || ip.is_documentation()
-        || a == 0 // "this network"
-        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking
-        || a >= 240) // reserved
+/// The IPv4 address an IPv6 address stands for: IPv4-mapped
+/// (`::ffff:a.b.c.d`), NAT64's well-known prefix (`64:ff9b::/96`) and 6to4
+/// (`2002:AABB:CCDD::/48`).
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let s = v6.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    let nat64: Ipv6Net = "64:ff9b::/96".parse().expect("valid");
+    if nat64.contains(&v6) {
+        return Some(v4(s[6], s[7]));
+    }
+    if s[0] == 0x2002 {
+        return Some(v4(s[1], s[2]));
+    }
+    None
 }
 
-/// Why a destination is refused, in words for the Response region.
-pub fn refusal(host: &str, ip: IpAddr) -> String {
-    format!(
-        "Refused: {host} is a private, loopback, link-local or otherwise non-public address \
-         ({ip}); set VARVAULT_ALLOW_PRIVATE_NETWORKS=true to allow them"
-    )
+/// Whether `ip` is an ordinary public unicast address.
+pub fn is_public(ip: IpAddr) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(v6),
+        },
+        v4 => v4,
+    };
+    !in_any(ip)
 }
+
+/// Every range refused, for the documentation and the tests.
+pub fn special_ranges() -> Vec<IpNet> {
+    NETS_V4
+        .iter()
+        .map(|n| IpNet::V4(*n))
+        .chain(NETS_V6.iter().map(|n| IpNet::V6(*n)))
+        .collect()
+}
+
+/// Why a destination is refused. It names no host or address: the host
+/// may come from a variable, and no refusal carries text made by filling a
+/// template.
+pub const REFUSAL: &str = "Refused: the URL's host is a private, loopback, link-local or \
+     otherwise non-public address; set VARVAULT_ALLOW_PRIVATE_NETWORKS=true to allow them";
 
 /// Resolves a host, keeping only addresses the policy allows.
 pub async fn resolve(
@@ -70,16 +131,16 @@ pub async fn resolve(
 ) -> Result<Vec<SocketAddr>, String> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
         .await
-        .map_err(|e| format!("Could not resolve {host}: {e}"))?
+        .map_err(|_| "Could not resolve the URL's host".to_string())?
         .collect();
     if addrs.is_empty() {
-        return Err(format!("Could not resolve {host}"));
+        return Err("Could not resolve the URL's host".to_string());
     }
     if allow_private {
         return Ok(addrs);
     }
-    if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
-        return Err(refusal(host, bad.ip()));
+    if addrs.iter().any(|a| !is_public(a.ip())) {
+        return Err(REFUSAL.to_string());
     }
     Ok(addrs)
 }
@@ -125,16 +186,36 @@ mod tests {
             "224.0.0.1",
             "255.255.255.255",
             "240.0.0.1",
+            "192.0.0.9",
+            "192.31.196.1",
+            "192.52.193.1",
+            "192.88.99.1",
+            "192.175.48.1",
+            "198.18.0.1",
             "::1",
             "::",
+            "::7f00:1",
             "fe80::1",
             "fc00::1",
             "fd00:ec2::254",
             "ff02::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "::ffff:0:a00:1",
             "64:ff9b::7f00:1",
+            "64:ff9b:1::1",
+            "64:ff9b:1:ffff::8.8.8.8",
+            "2001::1",
+            "2001:0:4136:e378::1",
+            "2001:2::1",
+            "2001:db8::1",
             "2002:7f00:1::",
+            "2002:a9fe:a9fe::1",
+            "100::1",
+            "2620:4f:8000::1",
+            "3fff::1",
+            "5f00::1",
+            "fec0::1",
         ] {
             assert!(!is_public(ip(bad)), "{bad}");
         }
@@ -143,15 +224,24 @@ mod tests {
             "93.184.216.34",
             "2606:4700:4700::1111",
             "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+            "2a00:1450:4001::200e",
         ] {
             assert!(is_public(ip(good)), "{good}");
         }
     }
 
+    #[test]
+    fn every_range_parses() {
+        assert_eq!(special_ranges().len(), SPECIAL_V4.len() + SPECIAL_V6.len());
+    }
+
     #[tokio::test]
-    async fn names_resolving_to_loopback_are_refused() {
+    async fn names_resolving_to_loopback_are_refused_without_naming_them() {
         let err = resolve("localhost", 80, false).await.unwrap_err();
         assert!(err.contains("Refused"), "{err}");
+        assert!(!err.contains("localhost") && !err.contains("127."), "{err}");
         assert!(!resolve("localhost", 80, true).await.unwrap().is_empty());
     }
 }

@@ -4,10 +4,12 @@
 //! secret it used redacted.
 
 pub mod guard;
+pub mod placement;
 pub mod redact;
+pub mod rules;
 
 use crate::error::AppError;
-use crate::model::RunResult;
+use crate::model::{RunResult, Visibility, SECRET_MIN_BYTES};
 use crate::server::audit::{self, Action, Target};
 use crate::server::authz::Member;
 use crate::server::crypto::{Keyring, SecretValue};
@@ -26,12 +28,15 @@ pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The one client every run goes through: timeouts, no redirects (a 3xx is
-/// shown as it is, never followed), and the guarded resolver.
+/// shown as it is, never followed), no proxy from the environment (a proxy
+/// would connect on our behalf and skip the address check), and the
+/// guarded resolver.
 pub fn client(allow_private: bool, total_timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT.min(total_timeout))
         .timeout(total_timeout)
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
         .dns_resolver(std::sync::Arc::new(guard::GuardedResolver {
             allow_private,
         }))
@@ -88,6 +93,38 @@ fn fill(
     Ok(out)
 }
 
+/// The rules a secret must meet to be sent at all, whatever was stored
+/// before they existed: a value long enough to redact, and allowed hosts
+/// that still parse (at least one for a restricted secret).
+pub fn usable_secret(
+    name: &str,
+    visibility: Option<&str>,
+    value: &SecretValue,
+    stored_hosts: &str,
+) -> Result<Vec<hosts::HostPattern>, AppError> {
+    if value.expose().len() < SECRET_MIN_BYTES {
+        return Err(refuse(format!(
+            "{name} cannot be used: a secret's value must be at least {SECRET_MIN_BYTES} bytes \
+             (shorter ones cannot be redacted); an owner or admin must set a longer one. \
+             Nothing was sent."
+        )));
+    }
+    let allowed = hosts::from_stored(stored_hosts).map_err(|_| {
+        refuse(format!(
+            "{name} cannot be used: its allowed hosts can no longer be read; an owner or admin \
+             must set them again. Nothing was sent."
+        ))
+    })?;
+    let restricted = visibility != Some(Visibility::Masked.as_str());
+    if restricted && allowed.is_empty() {
+        return Err(refuse(format!(
+            "{name} cannot be used: a restricted secret needs at least one allowed host; an \
+             owner or admin must set them. Nothing was sent."
+        )));
+    }
+    Ok(allowed)
+}
+
 /// Runs block `block_id` for `member`.
 pub async fn run(
     db: &Db,
@@ -101,6 +138,11 @@ pub async fn run(
     let block = blocks::block(db.pool(), ws, block_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    for (i, kv) in block.headers.iter().enumerate() {
+        if let Some(refusal) = rules::header_name_refusal(i + 1, kv.name.trim()) {
+            return Err(refuse(refusal));
+        }
+    }
 
     // Everything the block refers to, from every field.
     let mut fields: Vec<&str> = vec![&block.url, &block.body];
@@ -147,12 +189,13 @@ pub async fn run(
                 tracing::error!(error = %e, "a secret does not decrypt");
                 AppError::Internal
             })?;
+        let allowed = usable_secret(&r.name, r.visibility.as_deref(), &value, &r.allowed_hosts)?;
         secrets.insert(
             key,
             UsedSecret {
                 id: r.id,
                 name: r.name.clone(),
-                allowed: hosts::from_stored(&r.allowed_hosts),
+                allowed,
                 value,
             },
         );
@@ -163,50 +206,65 @@ pub async fn run(
             .values()
             .map(|s| (s.name.as_str(), s.value.expose())),
     );
+    // Refusals are built without filled text; redacted anyway.
+    send(
+        db,
+        client,
+        allow_private,
+        member,
+        &block,
+        &secrets,
+        &vars,
+        &redactor,
+    )
+    .await
+    .map_err(|err| match err {
+        AppError::Invalid(message) => AppError::Invalid(redactor.redact(&message)),
+        other => other,
+    })
+}
 
-    // The destination, checked before any byte leaves.
-    let url_text = fill(&block.url, &secrets, &vars)?;
-    let mut url = reqwest::Url::parse(url_text.trim())
-        .map_err(|e| refuse(redactor.redact(&format!("The URL is not valid: {e}"))))?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(refuse("The URL must start with http:// or https://"));
-    }
-    let host = url
-        .host_str()
-        .ok_or_else(|| refuse("The URL has no host"))?
-        .to_string();
-    let authority = format!(
-        "{}://{}:{}@{}:{}",
-        url.scheme(),
-        url.username(),
-        url.password().unwrap_or(""),
-        host,
-        url.port().map(|p| p.to_string()).unwrap_or_default()
-    );
-    if redactor.redact(&authority) != authority {
-        return Err(refuse(
-            "A secret may not stand in the URL's scheme, user, host or port",
-        ));
-    }
+/// Checks where the request goes, records each secret's use, sends it and
+/// reads the answer, redacted.
+#[allow(clippy::too_many_arguments)]
+async fn send(
+    db: &Db,
+    client: &reqwest::Client,
+    allow_private: bool,
+    member: &Member,
+    block: &blocks::BlockRecord,
+    secrets: &BTreeMap<String, UsedSecret>,
+    vars: &BTreeMap<String, String>,
+    redactor: &Redactor,
+) -> Result<RunResult, AppError> {
+    // The destination, decided by parsing with markers, checked before
+    // any byte leaves.
+    let values: BTreeMap<String, &str> = secrets
+        .iter()
+        .map(|(k, s)| (k.clone(), s.value.expose()))
+        .collect();
+    let destination =
+        placement::resolve(&block.url, vars, &values).map_err(|e| refuse(e.to_string()))?;
+    let host = destination.host_str().to_string();
     for s in secrets.values() {
         if !s.allowed.is_empty() && !s.allowed.iter().any(|p| p.matches(&host)) {
             let list: Vec<String> = s.allowed.iter().map(ToString::to_string).collect();
             return Err(refuse(format!(
-                "{} may only be sent to {}; {host} is not one of them. Nothing was sent.",
+                "{} may only be sent to {}; the URL's host is not one of them. Nothing was sent.",
                 s.name,
                 list.join(", ")
             )));
         }
     }
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) if !allow_private && !guard::is_public(ip.into()) => {
-            return Err(refuse(guard::refusal(&host, ip.into())))
+    let port = destination.url.port_or_known_default().unwrap_or(80);
+    match destination.host() {
+        url::Host::Ipv4(ip) if !allow_private && !guard::is_public(ip.into()) => {
+            return Err(refuse(guard::REFUSAL))
         }
-        Some(url::Host::Ipv6(ip)) if !allow_private && !guard::is_public(ip.into()) => {
-            return Err(refuse(guard::refusal(&host, ip.into())))
+        url::Host::Ipv6(ip) if !allow_private && !guard::is_public(ip.into()) => {
+            return Err(refuse(guard::REFUSAL))
         }
-        Some(url::Host::Domain(name)) => {
-            let port = url.port_or_known_default().unwrap_or(80);
+        url::Host::Domain(name) => {
             guard::resolve(name, port, allow_private)
                 .await
                 .map_err(refuse)?;
@@ -214,30 +272,35 @@ pub async fn run(
         _ => {}
     }
 
+    let mut url = destination.url;
     for kv in &block.query {
         if kv.name.trim().is_empty() {
             continue;
         }
-        let value = fill(&kv.value, &secrets, &vars)?;
+        let value = fill(&kv.value, secrets, vars)?;
         url.query_pairs_mut().append_pair(kv.name.trim(), &value);
     }
     let method = reqwest::Method::from_bytes(block.method.as_bytes())
         .map_err(|_| refuse("Unknown method"))?;
     let mut request = client.request(method, url);
-    for kv in &block.headers {
+    for (i, kv) in block.headers.iter().enumerate() {
         if kv.name.trim().is_empty() {
             continue;
         }
-        let value = fill(&kv.value, &secrets, &vars)?;
+        let value = fill(&kv.value, secrets, vars)?;
         let name = reqwest::header::HeaderName::from_bytes(kv.name.trim().as_bytes())
-            .map_err(|_| refuse(format!("{:?} is not a valid header name", kv.name)))?;
-        let mut value = reqwest::header::HeaderValue::from_str(&value)
-            .map_err(|_| refuse(format!("The value of header {} is not valid", kv.name)))?;
+            .map_err(|_| refuse(format!("Header name {} is not a valid header name", i + 1)))?;
+        let mut value = reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
+            refuse(format!(
+                "Header value {}: once filled in, it holds characters a header cannot carry",
+                i + 1
+            ))
+        })?;
         value.set_sensitive(true);
         request = request.header(name, value);
     }
     if !block.body.is_empty() {
-        let body = fill(&block.body, &secrets, &vars)?;
+        let body = fill(&block.body, secrets, vars)?;
         request = request.body(body.to_string());
     }
 
@@ -246,16 +309,16 @@ pub async fn run(
         let mut tx = db.begin_write().await?;
         let ids: Vec<i64> = secrets.values().map(|s| s.id).collect();
         blocks::mark_used(&mut tx, &ids).await?;
+        let detail = redactor.redact(&format!("API block {} ({host})", block.name));
         for s in secrets.values() {
             let target = Target::variable("secret", s.id, &s.name);
-            let detail = Some(format!("API block {} ({host})", block.name));
             audit::record(
                 &mut tx,
-                ws,
+                member.workspace.id,
                 &member.actor(),
                 Action::SecretUsed,
                 Some(&target),
-                detail,
+                Some(detail.clone()),
             )
             .await?;
         }
@@ -273,23 +336,17 @@ pub async fn run(
         .iter()
         .map(|(k, v)| {
             (
-                k.as_str().to_string(),
+                redactor.redact(k.as_str()),
                 redactor.redact(&String::from_utf8_lossy(v.as_bytes())),
             )
         })
         .collect();
-    let (body, truncated) = read_body(response, redactor.longest())
+    let margin = redactor.margin();
+    let (raw, complete) = read_body(response, margin)
         .await
         .map_err(|e| refuse(redactor.redact(&describe(&e))))?;
     let duration_ms = started.elapsed().as_millis() as u64;
-    let mut body = redactor.redact(&String::from_utf8_lossy(&body));
-    if truncated {
-        let mut cut = BODY_LIMIT.min(body.len());
-        while !body.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        body.truncate(cut);
-    }
+    let (body, truncated) = cut_redacted(redactor, &String::from_utf8_lossy(&raw), complete);
     Ok(RunResult {
         status: status.as_u16(),
         status_text: status.canonical_reason().unwrap_or("").to_string(),
@@ -300,7 +357,30 @@ pub async fn run(
     })
 }
 
-/// The first 1 MiB of a body, plus enough to redact a value cut at the edge.
+/// The body to show: redacted, then at most [`BODY_LIMIT`] bytes. When
+/// the read stopped early (`complete` false), its last bytes may hold the
+/// start of a secret's spelling that redaction could not recognise; and
+/// labels are shorter than values, so that start would move back inside
+/// the kept text. So the last `margin` bytes are always dropped then,
+/// whatever they hold (dropping only what looks like a secret's prefix
+/// would tell a guess from a right one).
+pub fn cut_redacted(redactor: &Redactor, text: &str, complete: bool) -> (String, bool) {
+    let mut body = redactor.redact(text);
+    let mut keep = body.len();
+    if !complete {
+        keep = keep.saturating_sub(redactor.margin());
+    }
+    let truncated = !complete || keep > BODY_LIMIT;
+    keep = keep.min(BODY_LIMIT);
+    while !body.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    body.truncate(keep);
+    (body, truncated)
+}
+
+/// The first 1 MiB of a body plus `margin` bytes, and whether that was
+/// all of it.
 async fn read_body(
     mut response: reqwest::Response,
     margin: usize,
@@ -311,11 +391,10 @@ async fn read_body(
         body.extend_from_slice(&chunk);
         if body.len() > keep {
             body.truncate(keep);
-            return Ok((body, true));
+            return Ok((body, false));
         }
     }
-    let truncated = body.len() > BODY_LIMIT;
-    Ok((body, truncated))
+    Ok((body, true))
 }
 
 /// A request error in words, without the URL (it may hold a secret).

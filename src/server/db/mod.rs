@@ -16,7 +16,7 @@ pub mod workflows;
 pub mod workspaces;
 
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::Arc;
@@ -70,6 +70,8 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    #[error("a database task stopped before it finished: {0}")]
+    Task(String),
 }
 
 impl DbError {
@@ -102,8 +104,12 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
+    /// Commits in a task of its own, so a caller dropped mid-commit leaves
+    /// the write either whole or absent, never a connection in between.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        tokio::spawn(async move { self.tx.commit().await })
+            .await
+            .map_err(|e| sqlx::Error::Protocol(format!("commit task: {e}")))?
     }
 }
 
@@ -137,7 +143,23 @@ impl Db {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(Duration::from_secs(10))
+            // A connection that comes back inside a transaction nobody owns
+            // (a future dropped between BEGIN and its `Transaction`) would
+            // hold SQLite's write lock or PostgreSQL's row locks forever:
+            // close it instead of handing it out.
+            .before_acquire(|conn, _meta| {
+                Box::pin(async move {
+                    if conn.is_in_transaction() {
+                        tracing::error!(
+                            "closed a database connection that was returned inside an open \
+                             transaction (an interrupted write); its transaction is rolled back"
+                        );
+                        return Ok(false);
+                    }
+                    Ok(true)
+                })
+            });
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -218,7 +240,19 @@ impl Db {
     /// IMMEDIATE`), so a read-then-write transaction cannot fail half-way
     /// with SQLITE_BUSY when another writer commits. Never call it while
     /// holding another `WriteTx`: on SQLite that waits forever.
+    ///
+    /// The transaction begins in a task of its own, which always runs to
+    /// its end: a caller dropped mid-`BEGIN` (its client went away) cannot
+    /// leave a connection in a transaction that nobody owns. If the caller
+    /// is gone when it ends, the `WriteTx` is dropped, which rolls back.
     pub async fn begin_write(&self) -> Result<WriteTx, DbError> {
+        let db = self.clone();
+        tokio::spawn(async move { db.begin_write_here().await })
+            .await
+            .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    async fn begin_write_here(&self) -> Result<WriteTx, DbError> {
         Ok(match self.backend {
             Backend::Sqlite => {
                 let turn = self.writer.clone().lock_owned().await;

@@ -112,6 +112,20 @@ pub async fn set_ciphertext(
     Ok(result.rows_affected() == 1)
 }
 
+/// Takes the row's write lock for the rest of the transaction (PostgreSQL;
+/// SQLite's writer holds the whole database already), so a read-then-write
+/// of its value version cannot race another. False when there is no such row.
+pub async fn lock(conn: &mut AnyConnection, workspace_id: i64, id: i64) -> Result<bool, DbError> {
+    let result = sqlx::query(
+        "UPDATE variables SET value_version = value_version WHERE workspace_id = $1 AND id = $2",
+    )
+    .bind(workspace_id)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 pub async fn touch(conn: &mut AnyConnection, id: i64, actor_id: i64) -> Result<(), DbError> {
     sqlx::query("UPDATE variables SET updated_at = $1, updated_by = $2 WHERE id = $3")
         .bind(now_ms())

@@ -128,6 +128,25 @@ pub async fn blocks_of<'e>(
     rows.iter().map(block_from_row).collect()
 }
 
+/// Every block of a workspace, a page at a time (for `check`).
+pub async fn blocks_after(
+    conn: &mut AnyConnection,
+    ws: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<BlockRecord>, DbError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {BLOCK_COLUMNS} FROM api_blocks WHERE workspace_id = $1 AND id > $2 \
+         ORDER BY id LIMIT $3"
+    ))
+    .bind(ws)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(block_from_row).collect()
+}
+
 pub async fn block<'e>(
     ex: impl Executor<'e, Database = Any>,
     ws: i64,

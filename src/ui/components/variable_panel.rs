@@ -42,7 +42,7 @@ impl FieldErrors {
         let mut out = FieldErrors::default();
         let slot = if message.starts_with("Name") || message.starts_with("A variable named") {
             &mut out.name
-        } else if message.starts_with("Value") {
+        } else if message.starts_with("Value") || message.starts_with("A secret's value") {
             &mut out.value
         } else if message.contains("visibility") {
             &mut out.visibility

@@ -1,0 +1,345 @@
+//! Where the placeholders of an API block's URL land, decided by parsing
+//! the URL the way the run sends it (WHATWG rules, the `url` crate), never
+//! by reading the template's text (SPEC §5).
+//!
+//! Each placeholder that is not yet known is replaced by a *marker*:
+//! random lowercase letters and digits, which no part of a URL escapes or
+//! case-folds, so wherever the parser puts it, it can be found again. At
+//! save both secrets and variables are markers; at run variables take
+//! their values and secrets stay markers. A secret passes only when its
+//! marker stands verbatim in the path, the query or the fragment, and the
+//! URL filled with the real values parses to the same scheme, user, host
+//! and port as the marked one.
+//!
+//! Errors name the field and the rule, never text made by filling the
+//! template.
+
+use crate::template::{self, Piece, RefKind};
+use rand::Rng;
+use std::collections::BTreeMap;
+use url::{Position, Url};
+use zeroize::Zeroizing;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlacementError {
+    #[error(
+        "URL: a secret may not stand in the scheme, host or port (nor in a user name or \
+         password); put it in the path, the query, a header or the body"
+    )]
+    SecretInAuthority,
+    #[error("URL: it is not a valid URL ({0})")]
+    Invalid(url::ParseError),
+    #[error("URL: it must start with http:// or https://")]
+    Scheme,
+    #[error("URL: it has no host")]
+    NoHost,
+    #[error("URL: a secret changes where the request goes once filled in; nothing was sent")]
+    Moved,
+    #[error("URL: {0}")]
+    Template(template::TemplateError),
+}
+
+fn new_marker() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::thread_rng();
+    let tail: String = (0..24)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("vv{tail}")
+}
+
+/// Where a secret's marker ended up.
+fn secret_is_placed_safely(url: &Url, marker: &str) -> bool {
+    let authority = &url[..Position::BeforePath];
+    let rest = &url[Position::BeforePath..];
+    !authority.contains(marker) && rest.contains(marker)
+}
+
+fn check_scheme(url: &Url) -> Result<(), PlacementError> {
+    match url.scheme() {
+        "http" | "https" => Ok(()),
+        _ => Err(PlacementError::Scheme),
+    }
+}
+
+/// Text of the template with each placeholder replaced as `fill` says.
+fn render_with(
+    pieces: &[Piece<'_>],
+    mut fill: impl FnMut(RefKind, &str) -> String,
+) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::new());
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Ref { kind, name, .. } => out.push_str(&fill(*kind, name)),
+        }
+    }
+    out
+}
+
+/// Whether the URL parses once every secret is `0`: then the marked one
+/// failed only because a secret stands where digits belong (a port, an
+/// IP address), which is in the authority.
+fn only_digits_parse(pieces: &[Piece<'_>], var: impl Fn(&str) -> String) -> bool {
+    let text = render_with(pieces, |kind, name| match kind {
+        RefKind::Secret => "0".to_string(),
+        RefKind::Var => var(name),
+    });
+    Url::parse(&text).is_ok()
+}
+
+/// The check at save: every placeholder is a marker. Where markers do not
+/// parse (a port or an IP address wants digits), variables are tried as
+/// `0`, then secrets too: a URL that parses only with a secret as digits
+/// has it in the authority. One that parses only once its variables are
+/// known (`{{var:BASE}}/x?k={{secret:T}}`) is decided at run, and one with
+/// no secret is not judged here (a draft may be incomplete; the run
+/// refuses what does not parse).
+pub fn check_saved(url_template: &str) -> Result<(), PlacementError> {
+    let pieces = template::parse(url_template).map_err(PlacementError::Template)?;
+    if template::refs(&pieces, RefKind::Secret).is_empty() {
+        return Ok(());
+    }
+    let has_vars = !template::refs(&pieces, RefKind::Var).is_empty();
+    for vars_as_digits in [false, true] {
+        let mut secret_markers = Vec::new();
+        let marked = render_with(&pieces, |kind, _| match kind {
+            RefKind::Var if vars_as_digits => "0".to_string(),
+            RefKind::Var => new_marker(),
+            RefKind::Secret => {
+                let m = new_marker();
+                secret_markers.push(m.clone());
+                m
+            }
+        });
+        if let Ok(url) = Url::parse(&marked) {
+            return if secret_markers
+                .iter()
+                .all(|m| secret_is_placed_safely(&url, m))
+            {
+                Ok(())
+            } else {
+                Err(PlacementError::SecretInAuthority)
+            };
+        }
+        if !has_vars {
+            break;
+        }
+    }
+    if only_digits_parse(&pieces, |_| "0".to_string()) {
+        return Err(PlacementError::SecretInAuthority);
+    }
+    if has_vars {
+        return Ok(());
+    }
+    match Url::parse(&render_with(&pieces, |_, _| new_marker())) {
+        Err(e) => Err(PlacementError::Invalid(e)),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Where a run's request goes: the URL with every value filled in, whose
+/// scheme, user, host and port do not depend on any secret.
+pub struct Destination {
+    pub url: Url,
+}
+
+impl std::fmt::Debug for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The path and query may hold a secret.
+        write!(
+            f,
+            "Destination({}://{}:{:?})",
+            self.url.scheme(),
+            self.url.host_str().unwrap_or(""),
+            self.url.port_or_known_default()
+        )
+    }
+}
+
+impl Destination {
+    pub fn host(&self) -> url::Host<&str> {
+        self.url.host().expect("checked when made")
+    }
+
+    pub fn host_str(&self) -> &str {
+        self.url.host_str().expect("checked when made")
+    }
+}
+
+/// The check at run. `vars` and `secrets` are keyed by lower-case name
+/// and hold every name the template refers to.
+pub fn resolve(
+    url_template: &str,
+    vars: &BTreeMap<String, String>,
+    secrets: &BTreeMap<String, &str>,
+) -> Result<Destination, PlacementError> {
+    let pieces = template::parse(url_template).map_err(PlacementError::Template)?;
+    let mut markers: BTreeMap<String, String> = BTreeMap::new();
+    let marked = render_with(&pieces, |kind, name| {
+        let key = name.to_ascii_lowercase();
+        match kind {
+            RefKind::Var => vars.get(&key).cloned().unwrap_or_default(),
+            RefKind::Secret => markers.entry(key).or_insert_with(new_marker).clone(),
+        }
+    });
+    let marked = Url::parse(&marked).map_err(|e| {
+        let var = |name: &str| vars.get(&name.to_ascii_lowercase()).cloned();
+        if only_digits_parse(&pieces, |name| var(name).unwrap_or_default()) {
+            PlacementError::SecretInAuthority
+        } else {
+            PlacementError::Invalid(e)
+        }
+    })?;
+    check_scheme(&marked)?;
+    if marked.host().is_none() {
+        return Err(PlacementError::NoHost);
+    }
+    if !markers
+        .values()
+        .all(|m| secret_is_placed_safely(&marked, m))
+    {
+        return Err(PlacementError::SecretInAuthority);
+    }
+    let filled = render_with(&pieces, |kind, name| {
+        let key = name.to_ascii_lowercase();
+        match kind {
+            RefKind::Var => vars.get(&key).cloned().unwrap_or_default(),
+            RefKind::Secret => secrets.get(&key).map(|s| s.to_string()).unwrap_or_default(),
+        }
+    });
+    // Never show the parser's view of the filled text: it may hold a value.
+    let url = Url::parse(&filled).map_err(|_| PlacementError::Moved)?;
+    let same = url.scheme() == marked.scheme()
+        && url.username() == marked.username()
+        && url.password() == marked.password()
+        && url.host() == marked.host()
+        && url.port_or_known_default() == marked.port_or_known_default();
+    if !same {
+        return Err(PlacementError::Moved);
+    }
+    Ok(Destination { url })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(list: &[(&str, &str)]) -> BTreeMap<String, String> {
+        list.iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+            .collect()
+    }
+
+    fn secrets<'a>(list: &[(&str, &'a str)]) -> BTreeMap<String, &'a str> {
+        list.iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), *v))
+            .collect()
+    }
+
+    #[test]
+    fn secrets_stay_out_of_the_authority_at_save() {
+        for bad in [
+            "https://{{secret:T}}.evil.com/",
+            "https://{{secret:T}}@api.example.com/",
+            "https://u:{{secret:T}}@api.example.com/",
+            "https://api.example.com:{{secret:T}}/",
+            "https:///{{secret:T}}/",
+            "https:/{{secret:T}}",
+            "http:\\\\{{secret:T}}",
+            "https:{{secret:T}}",
+            "https://\t{{secret:T}}/",
+            "{{var:SCHEME}}://{{secret:T}}/",
+            "https://{{var:H}}{{secret:T}}/",
+            "https://{{var:H}}:{{secret:T}}/",
+            "http://[::ffff:{{secret:T}}]/",
+        ] {
+            assert_eq!(
+                check_saved(bad),
+                Err(PlacementError::SecretInAuthority),
+                "{bad}"
+            );
+        }
+        for ok in [
+            "https://api.example.com/v2?token={{secret:T}}",
+            "https://api.example.com/{{secret:T}}",
+            "{{var:BASE}}/tickets?k={{secret:T}}",
+            "https://api.example.com#{{secret:T}}",
+            // A backslash ends a special URL's authority: this is a path.
+            "https://api.example.com\\@{{secret:T}}/",
+            "https://{{var:HOST}}/x",
+            "https://api.example.com:{{var:PORT}}/{{secret:T}}",
+            "",
+            "not a url",
+        ] {
+            assert_eq!(check_saved(ok), Ok(()), "{ok}");
+        }
+        assert!(matches!(
+            check_saved("{{secret:T}}"),
+            Err(PlacementError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn at_run_variables_are_filled_and_secrets_still_judged_by_the_parse() {
+        let s = secrets(&[("T", "Mixed-Case.Value")]);
+        let v = vars(&[("BASE", "https://api.example.com"), ("C", "guess")]);
+        let d = resolve("{{var:BASE}}/x?k={{secret:T}}", &v, &s).unwrap();
+        assert_eq!(d.host_str(), "api.example.com");
+        assert_eq!(d.url.query(), Some("k=Mixed-Case.Value"));
+        // A variable that ends the authority early or late decides it.
+        let v = vars(&[("BASE", "https://")]);
+        assert_eq!(
+            resolve("{{var:BASE}}/{{secret:T}}/", &v, &s).unwrap_err(),
+            PlacementError::SecretInAuthority
+        );
+        let v = vars(&[("C", "guess")]);
+        let d = resolve("https://{{var:C}}@x.invalid/?k={{secret:T}}", &v, &s).unwrap();
+        assert_eq!(d.host_str(), "x.invalid");
+    }
+
+    #[test]
+    fn a_value_cannot_move_the_request() {
+        // Whatever the value holds, it stays in the path or the query.
+        for value in [
+            "@evil.com/",
+            "/../../@evil.com",
+            "\\\\evil.com",
+            "#@evil.com:99",
+            "\t\nx",
+        ] {
+            let s = secrets(&[("T", value)]);
+            let d = resolve("https://api.example.com/{{secret:T}}", &BTreeMap::new(), &s).unwrap();
+            assert_eq!(d.host_str(), "api.example.com", "{value:?}");
+            assert_eq!(d.url.port_or_known_default(), Some(443));
+        }
+    }
+
+    #[test]
+    fn other_schemes_and_hostless_urls_are_refused() {
+        let none = BTreeMap::new();
+        assert_eq!(
+            resolve("ftp://x.example/", &BTreeMap::new(), &none).unwrap_err(),
+            PlacementError::Scheme
+        );
+        assert!(matches!(
+            resolve("nonsense", &BTreeMap::new(), &none).unwrap_err(),
+            PlacementError::Invalid(_)
+        ));
+    }
+
+    #[test]
+    fn messages_hold_no_filled_text() {
+        let s = secrets(&[("T", "SECRET-VALUE-123")]);
+        let v = vars(&[("H", "guess-host")]);
+        for template in [
+            "https://{{var:H}}{{secret:T}}/",
+            "https://{{secret:T}}/",
+            "{{var:H}}",
+        ] {
+            let err = resolve(template, &v, &s).unwrap_err().to_string();
+            assert!(!err.to_lowercase().contains("secret-value"), "{err}");
+            assert!(!err.contains("guess"), "{err}");
+        }
+    }
+}
