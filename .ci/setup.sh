@@ -23,12 +23,12 @@ if [ "$have" != "$want" ]; then
 fi
 
 # Debian's chromium for Playwright (Playwright's own browser download cannot
-# reach its host from here).
-if [ "${SKIP_BROWSER:-}" != 1 ] && { ! command -v chromium || ! command -v brotli; } >/dev/null; then
-  step "apt-get install chromium"
+# reach its host from here), and wrk for the disconnect check.
+if [ "${SKIP_BROWSER:-}" != 1 ] && { ! command -v chromium || ! command -v wrk; } >/dev/null; then
+  step "apt-get install chromium wrk"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium brotli >/dev/null
+  apt-get install -y -qq chromium wrk >/dev/null
 fi
 
 # Playwright, axe-core and binaryen's wasm-opt (Debian's binaryen 108 builds

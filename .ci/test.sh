@@ -38,6 +38,15 @@ elif [ "${CI:-}" = true ]; then
   exit 1
 fi
 
+echo "==> clients that leave mid-request (wrk, a few seconds)"
+bash bench/wrk-disconnect.sh "$root/target/debug/varvault"
+if [ -n "$pg_url" ]; then
+  wrk_db="vvtest_wrk_$$"
+  psql -q -d "$pg_url" -c "CREATE DATABASE \"$wrk_db\""
+  VARVAULT_DATABASE_URL="${pg_url%/*}/$wrk_db" bash bench/wrk-disconnect.sh "$root/target/debug/varvault"
+  psql -q -d "$pg_url" -c "DROP DATABASE IF EXISTS \"$wrk_db\" WITH (FORCE)"
+fi
+
 echo "==> Playwright (Chromium)"
 # target/debug/varvault was built by `cargo test` above, with the same features.
 (cd end2end && VARVAULT_BIN="$root/target/debug/varvault" npx playwright test)

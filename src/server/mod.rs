@@ -8,6 +8,8 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod db;
+#[cfg(any(test, fuzzing))]
+pub mod fuzz_checks;
 pub mod hosts;
 pub mod password;
 pub mod rotation;
