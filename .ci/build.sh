@@ -26,36 +26,51 @@ site="$LEPTOS_SITE_ROOT"
 pkg="$site/$LEPTOS_SITE_PKG_DIR"
 mkdir -p "$pkg"
 
-echo "==> browser bundle ($wasm_profile)"
-cargo build --lib --target wasm32-unknown-unknown --no-default-features \
-  --features hydrate --profile "$wasm_profile"
-wasm="target/wasm32-unknown-unknown/$wasm_dir/varvault.wasm"
-
-# wasm-bindgen and wasm-opt take ~20 s: skip them when the module and the
-# profile are the same as last time.
-stamp="$pkg/.built-from"
-want_stamp="$wasm_profile $(stat -c %Y "$wasm")"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ] || [ ! -f "$pkg/varvault.wasm" ]; then
-  wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name varvault "$wasm"
-  mv "$pkg/varvault_bg.wasm" "$pkg/varvault.wasm"
+# One WASM bundle per kind of page (cargo features bundle-*, see
+# app::bundle_for). They share one profile, so each build replaces the
+# last one's artifact: a bundle is rebuilt only when the sources changed
+# since it was made (the stamp holds a hash of them).
+sources=$( { find src -type f; echo Cargo.toml Cargo.lock .cargo/config.toml; } | sort |
+  xargs sha256sum | sha256sum | cut -c1-16)
+for bundle in forms vars flow admin; do
+  out="$pkg/varvault_$bundle.wasm"
+  stamp="$pkg/.built-$bundle"
+  want_stamp="$wasm_profile $sources"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want_stamp" ] && [ -f "$out" ]; then
+    echo "==> browser bundle $bundle: up to date"
+    continue
+  fi
+  echo "==> browser bundle $bundle ($wasm_profile)"
+  cargo build --lib --target wasm32-unknown-unknown --no-default-features \
+    --features "bundle-$bundle" --profile "$wasm_profile"
+  wasm="target/wasm32-unknown-unknown/$wasm_dir/varvault.wasm"
+  wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name "varvault_$bundle" "$wasm"
+  mv "$pkg/varvault_${bundle}_bg.wasm" "$out"
+  # The glue JS, minified (esbuild from npm, installed by setup.sh).
+  esbuild --minify --format=esm --log-level=warning "$pkg/varvault_$bundle.js" \
+    --outfile="$pkg/varvault_$bundle.min.js"
+  mv "$pkg/varvault_$bundle.min.js" "$pkg/varvault_$bundle.js"
   if [ "$wasm_profile" != dev ]; then
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    # -Os after rustc's opt-level z compresses smaller than -Oz (measured).
+    wasm-opt -Os --converge --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-      --enable-multivalue -o "$pkg/varvault.opt.wasm" "$pkg/varvault.wasm"
-    mv "$pkg/varvault.opt.wasm" "$pkg/varvault.wasm"
+      --enable-multivalue -o "$out.opt" "$out"
+    mv "$out.opt" "$out"
   fi
   echo "$want_stamp" > "$stamp"
-fi
+done
+rm -f "$pkg"/varvault.js "$pkg"/varvault.wasm "$pkg"/varvault.*.gz "$pkg"/varvault.*.br "$pkg"/.built-from
 
 echo "==> styles and public files"
 cp style/main.css "$pkg/varvault.css"
+cp style/workflows.css "$pkg/workflows.css"
 cp -R public/. "$site/"
 
-# Served as-is by the static file handler when the browser accepts them.
-for f in "$pkg"/varvault.js "$pkg"/varvault.wasm "$pkg"/varvault.css; do
-  gzip -9 -k -f "$f"
-  if command -v brotli >/dev/null; then brotli -q 11 -f -k "$f"; fi
-done
+# Served as they are by the static file handler when the browser accepts
+# them: brotli and gzip made by a crate, not whichever tools are installed.
+echo "==> compressed copies"
+cargo build -q -p precompress --release
+target/release/precompress "$pkg"/*.js "$pkg"/*.wasm "$pkg"/*.css
 
 if [ "$build_server" = 1 ]; then
   echo "==> server ($server_profile)"

@@ -13,8 +13,31 @@ use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
 };
 
+/// The browser bundle a page needs, by path: each holds only the islands
+/// of its kind of page (cargo features `bundle-*`). `None`: the page has
+/// no island and loads no WASM at all.
+pub fn bundle_for(path: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["login"] | ["setup"] | ["account"] | ["new-workspace"] => Some("forms"),
+        ["w", _, "variables"] => Some("vars"),
+        ["w", _, "workflows", _] => Some("flow"),
+        ["w", _, "workflows"] | ["w", _, "members"] => Some("admin"),
+        _ => None,
+    }
+}
+
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let path = use_context::<axum::http::request::Parts>()
+        .map(|parts| parts.uri.path().to_string())
+        .unwrap_or_default();
+    let bundle = bundle_for(&path);
+    let scripts = bundle.map(|name| {
+        let mut options = options.clone();
+        options.output_name = format!("varvault_{name}").into();
+        view! { <HydrationScripts options islands=true /> }
+    });
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -23,19 +46,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                {scripts}
                 <MetaTags />
             </head>
-            <body>
+            // A page with nothing to hydrate is live as it arrives.
+            <body data-hydrated=bundle.is_none().then_some("")>
                 <App />
             </body>
         </html>
     }
 }
 
-/// Every route renders in `SsrMode::Async`: the server waits for the page's
-/// data, so pages arrive complete (no flash of empty content) and a
-/// redirect (to `/login`, say) is a real HTTP redirect.
+/// Rendered on the server only (islands mode): every route renders in
+/// `SsrMode::Async`, so pages arrive complete and a redirect (to `/login`,
+/// say) is a real HTTP redirect. Navigation is a full page load; the
+/// interactive parts are `#[island]`s, hydrated in the browser.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -69,5 +94,22 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bundle_for;
+
+    #[test]
+    fn each_page_loads_its_own_bundle_or_none() {
+        assert_eq!(bundle_for("/login"), Some("forms"));
+        assert_eq!(bundle_for("/w/acme/variables"), Some("vars"));
+        assert_eq!(bundle_for("/w/acme/workflows/3"), Some("flow"));
+        assert_eq!(bundle_for("/w/acme/workflows"), Some("admin"));
+        assert_eq!(bundle_for("/w/acme/members"), Some("admin"));
+        assert_eq!(bundle_for("/w/acme/audit"), None);
+        assert_eq!(bundle_for("/"), None);
+        assert_eq!(bundle_for("/no/such/page"), None);
     }
 }

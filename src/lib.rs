@@ -4,6 +4,7 @@
 //! with `hydrate` for the browser (WASM). See ARCHITECTURE.md for the map.
 
 pub mod api;
+#[cfg(feature = "ssr")]
 pub mod app;
 pub mod error;
 pub mod model;
@@ -13,15 +14,28 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Entry point of the WASM bundle: attaches the reactive app to the
-/// server-rendered HTML.
+/// Entry point of the WASM bundle: hydrates the islands (the interactive
+/// parts) of the server-rendered page; the rest stays plain HTML.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // A server function that redirects (create a workflow, sign in) is a
+    // full page load: there is no client-side router.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
+        let _ = leptos::prelude::window().location().set_href(to);
+    });
+    leptos::mount::hydrate_islands();
     // Tells end-to-end tests (and anyone curious) that the page is live.
-    if let Some(body) = leptos::prelude::document().body() {
-        let _ = body.set_attribute("data-hydrated", "");
-    }
+    // The islands hydrate right after this function, in microtasks; a
+    // timeout runs after all of them.
+    leptos::prelude::set_timeout(
+        || {
+            if let Some(body) = leptos::prelude::document().body() {
+                let _ = body.set_attribute("data-hydrated", "");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

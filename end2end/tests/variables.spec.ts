@@ -94,6 +94,8 @@ test("bad input shows inline errors and creates nothing", async ({ page }) => {
 
   await dialog.getByRole("radio", { name: "Secret" }).check();
   await dialog.getByLabel("Name").fill("Zendesk_Token");
+  // A secret's value is at least 8 bytes (else that is the error shown).
+  await dialog.getByLabel("Value", { exact: true }).fill("long-enough-value");
   await dialog.getByRole("radio", { name: "Masked" }).check();
   await dialog.getByRole("button", { name: "Create" }).click();
   await expect(dialog.getByText("A variable named ZENDESK_TOKEN already exists")).toBeVisible();

@@ -40,7 +40,11 @@ pub fn template(data: &[u8]) {
         let at = cursor.len().checked_sub(1);
         let (out, end) = template::insert_secret(&text, "PICKED", at);
         let again = template::parse(&out).expect("an inserted secret parses");
-        assert_eq!(template::refs(&again, RefKind::Secret), ["PICKED"], "{out:?}");
+        assert_eq!(
+            template::refs(&again, RefKind::Secret),
+            ["PICKED"],
+            "{out:?}"
+        );
         assert!(out.is_char_boundary(end) && out[..end].ends_with("{{secret:PICKED}}"));
     }
 }
@@ -125,7 +129,10 @@ fn spell(secret: &str, how: u8, around: &str) -> String {
             .map(|u| format!("\\u{u:04x}"))
             .collect(),
         9 => secret.chars().map(|c| format!("&#{};", c as u32)).collect(),
-        10 => secret.chars().map(|c| format!("&#x{:X};", c as u32)).collect(),
+        10 => secret
+            .chars()
+            .map(|c| format!("&#x{:X};", c as u32))
+            .collect(),
         _ => secret
             .chars()
             .enumerate()
@@ -184,10 +191,11 @@ fn decode(region: &str) -> String {
     out.push_str(rest);
     let json: String = format!("\"{}\"", out.replace('"', "\\\""));
     let text = serde_json::from_str::<String>(&json).unwrap_or(out);
-    let bytes: Vec<u8> = url::form_urlencoded::parse(format!("x={}", text.replace('&', "%26")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned().into_bytes())
-        .unwrap_or_default();
+    let bytes: Vec<u8> =
+        url::form_urlencoded::parse(format!("x={}", text.replace('&', "%26")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned().into_bytes())
+            .unwrap_or_default();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
@@ -200,7 +208,9 @@ pub fn redactor(data: &[u8]) {
     let [secret, filler, choices] = <[String; 3]>::try_from(parts(data, 3)).expect("three parts");
     // The reference decoder cannot tell a secret's own `%`, `&`, `#`, `;`,
     // `\` or `+` from an escape; the unit tests cover values with them.
-    if secret.len() < 8 || secret.len() > 200 || secret.contains([MARK, '%', '&', '#', ';', '\\', '+'])
+    if secret.len() < 8
+        || secret.len() > 200
+        || secret.contains([MARK, '%', '&', '#', ';', '\\', '+'])
     {
         return;
     }
@@ -209,8 +219,12 @@ pub fn redactor(data: &[u8]) {
     let filler: String = filler
         .chars()
         .filter(|c| {
-            !secret.to_lowercase().contains(c.to_lowercase().collect::<String>().as_str())
-                && !secret.to_uppercase().contains(c.to_uppercase().collect::<String>().as_str())
+            !secret
+                .to_lowercase()
+                .contains(c.to_lowercase().collect::<String>().as_str())
+                && !secret
+                    .to_uppercase()
+                    .contains(c.to_uppercase().collect::<String>().as_str())
                 && *c != MARK
                 && !"%&#;\\+xXuU0123456789abcdefABCDEF".contains(*c)
         })
@@ -283,7 +297,10 @@ pub fn redactor(data: &[u8]) {
         let lower = secret.to_lowercase();
         for piece in lower.as_bytes().windows(4) {
             if let Ok(piece) = std::str::from_utf8(piece) {
-                assert!(!shown.contains(piece), "{piece:?} of the secret in {shown:?}");
+                assert!(
+                    !shown.contains(piece),
+                    "{piece:?} of the secret in {shown:?}"
+                );
             }
         }
     }
@@ -298,8 +315,10 @@ fn spells_secret(decoded: &str, secret: &str) -> bool {
         return true;
     }
     (0..3).any(|align| {
-        [STANDARD.encode([&vec![0u8; align][..], secret.as_bytes()].concat()),
-         URL_SAFE.encode([&vec![0u8; align][..], secret.as_bytes()].concat())]
+        [
+            STANDARD.encode([&vec![0u8; align][..], secret.as_bytes()].concat()),
+            URL_SAFE.encode([&vec![0u8; align][..], secret.as_bytes()].concat()),
+        ]
         .iter()
         .any(|enc| enc.contains(decoded) && decoded.len() + 4 >= secret.len() * 4 / 3)
     })
@@ -314,7 +333,11 @@ pub fn host_patterns(data: &[u8]) {
     let Ok(p) = HostPattern::parse(&pattern) else {
         return;
     };
-    assert_eq!(HostPattern::parse(&p.to_string()), Ok(p.clone()), "round trip");
+    assert_eq!(
+        HostPattern::parse(&p.to_string()),
+        Ok(p.clone()),
+        "round trip"
+    );
     let matched = p.matches(&host);
     if host.is_ascii() {
         assert_eq!(matched, p.matches(&host.to_ascii_uppercase()), "{host:?}");

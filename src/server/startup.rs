@@ -252,7 +252,9 @@ fn router(state: AppState, requests: TaskTracker) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            // Same-origin only: a form posted without WASM is sent back to
+            // its page (the Referer) with its error.
+            HeaderValue::from_static("same-origin"),
         ))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             run_to_completion(requests.clone(), request, next)

@@ -1,12 +1,15 @@
-//! The frames around pages: a plain one for set-up, sign-in and errors,
-//! and the signed-in one with the workspace switcher and navigation.
+//! The frames around pages, rendered on the server only: a plain one for
+//! set-up, sign-in and errors, and the signed-in one with the workspace
+//! switcher and navigation. No island here: the switcher is a `<details>`
+//! and "Sign out" a plain form, so the header works before (and without)
+//! the WASM.
 
-use crate::api::auth::{get_session_info, Logout};
+use crate::api::auth::get_session_info;
 use crate::error::AppError;
 use crate::model::{Role, SessionInfo};
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, Redirect, A};
-use leptos_router::hooks::use_params_map;
+use leptos_router::components::{Outlet, Redirect};
+use leptos_router::hooks::{use_location, use_params_map};
 
 fn brand() -> impl IntoView {
     view! {
@@ -29,13 +32,13 @@ pub fn PublicFrame(children: Children) -> impl IntoView {
     }
 }
 
-/// The signed-in user's session, for pages inside the app shell.
-pub type SessionResource = Resource<Result<SessionInfo, AppError>>;
-
-/// The current workspace's slug from the URL (`/w/{ws}/...`), if any.
-pub fn workspace_slug() -> Signal<Option<String>> {
-    let params = use_params_map();
-    Signal::derive(move || params.read().get("ws"))
+/// The current workspace's slug from the URL (`/w/{ws}/...`), or empty.
+/// Server components only (islands get it as a prop).
+pub fn workspace_slug() -> String {
+    use_params_map()
+        .get_untracked()
+        .get("ws")
+        .unwrap_or_default()
 }
 
 /// The signed-in frame for `/w/{ws}/...` pages.
@@ -52,18 +55,20 @@ pub fn WorkspaceShell() -> impl IntoView {
 /// members of other workspaces to a "no access" message.
 #[component]
 pub fn AppShell(children: ChildrenFn) -> impl IntoView {
-    let info: SessionResource = Resource::new(|| (), |_| get_session_info());
-    provide_context(info);
-    let slug = workspace_slug();
-    let children = StoredValue::new(children);
-
+    let slug = use_params_map().get_untracked().get("ws");
+    let path = use_location().pathname.get_untracked();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <Suspense fallback=|| view! { <header class="app-header">{brand()}</header> }>
-            {move || {
-                info.get()
-                    .map(|result| match result {
-                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+            {
+                let children = children.clone();
+                let slug = slug.clone();
+                let path = path.clone();
+                Suspend::new(async move {
+                    match get_session_info().await {
+                        Err(AppError::Unauthenticated) => {
+                            view! { <Redirect path="/login" /> }.into_any()
+                        }
                         Err(err) => {
                             view! {
                                 <header class="app-header">{brand()}</header>
@@ -74,13 +79,12 @@ pub fn AppShell(children: ChildrenFn) -> impl IntoView {
                                 .into_any()
                         }
                         Ok(info) => {
-                            let current = slug.get();
-                            let allowed = current.as_deref().is_none_or(|s| info.workspace(s).is_some());
+                            let allowed = slug.as_deref().is_none_or(|s| info.workspace(s).is_some());
                             view! {
-                                <AppHeader info=info.clone() current=current />
+                                <AppHeader info=info current=slug path=path />
                                 <main id="main" class="app-main" tabindex="-1">
                                     {if allowed {
-                                        children.with_value(|c| c()).into_any()
+                                        children().into_any()
                                     } else {
                                         view! { <NoAccess /> }.into_any()
                                     }}
@@ -88,8 +92,9 @@ pub fn AppShell(children: ChildrenFn) -> impl IntoView {
                             }
                                 .into_any()
                         }
-                    })
-            }}
+                    }
+                })
+            }
         </Suspense>
     }
 }
@@ -105,9 +110,20 @@ fn NoAccess() -> impl IntoView {
     }
 }
 
+/// A link of the main navigation, marked current on its own page.
+fn nav_link(href: String, label: &'static str, path: &str) -> impl IntoView {
+    let current = (path == href).then_some("page");
+    view! {
+        <li>
+            <a href=href aria-current=current>
+                {label}
+            </a>
+        </li>
+    }
+}
+
 #[component]
-fn AppHeader(info: SessionInfo, current: Option<String>) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
+fn AppHeader(info: SessionInfo, current: Option<String>, path: String) -> impl IntoView {
     let here = current
         .as_deref()
         .and_then(|slug| info.workspace(slug))
@@ -137,13 +153,12 @@ fn AppHeader(info: SessionInfo, current: Option<String>) -> impl IntoView {
         .collect_view();
     let nav = here.map(|w| {
         let base = format!("/w/{}", w.slug);
-        let audit = (w.role >= Role::Admin).then(|| {
-            view! { <li><A href=format!("{base}/audit")>"Audit log"</A></li> }
-        });
+        let audit =
+            (w.role >= Role::Admin).then(|| nav_link(format!("{base}/audit"), "Audit log", &path));
         view! {
-            <li><A href=format!("{base}/variables")>"Variables"</A></li>
-            <li><A href=format!("{base}/workflows")>"Workflows"</A></li>
-            <li><A href=format!("{base}/members")>"Members"</A></li>
+            {nav_link(format!("{base}/variables"), "Variables", &path)}
+            {nav_link(format!("{base}/workflows"), "Workflows", &path)}
+            {nav_link(format!("{base}/members"), "Members", &path)}
             {audit}
         }
     });
@@ -170,14 +185,16 @@ fn AppHeader(info: SessionInfo, current: Option<String>) -> impl IntoView {
             <nav aria-label="Main" class="main-nav">
                 <ul class="nav-list">
                     {nav}
-                    <li><A href="/account">"Account"</A></li>
+                    {nav_link("/account".to_string(), "Account", &path)}
                 </ul>
             </nav>
             <div class="header-user">
                 <span class="muted" title=info.email.clone()>{info.display_name.clone()}</span>
-                <ActionForm action=logout>
+                // A plain form: the server function ends the session and
+                // answers with a redirect to /login.
+                <form method="post" action="/api/logout">
                     <button class="btn btn-quiet" type="submit">"Sign out"</button>
-                </ActionForm>
+                </form>
             </div>
         </header>
     }

@@ -12,6 +12,7 @@ mod crypto;
 mod exfiltration;
 mod health;
 mod members;
+mod page_weight;
 mod pages;
 mod permissions;
 mod sessions;

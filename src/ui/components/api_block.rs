@@ -350,10 +350,10 @@ pub fn ApiBlockEditor(
         let list = if is_query { query } else { headers };
         // Rows re-render when one is added or removed, not on every key.
         let len = Memo::new(move |_| list.with(Vec::len));
-        let (noun, add_label) = if is_query {
-            ("Parameter", "Add query parameter")
+        let (noun, lower_noun, add_label) = if is_query {
+            ("Parameter", "parameter", "Add query parameter")
         } else {
-            ("Header", "Add header")
+            ("Header", "header", "Add header")
         };
         view! {
             <fieldset class="kv-group">
@@ -380,7 +380,7 @@ pub fn ApiBlockEditor(
                                     <button
                                         type="button"
                                         class="icon-btn"
-                                        aria-label=format!("Remove {} {}", noun.to_lowercase(), i + 1)
+                                        aria-label=format!("Remove {lower_noun} {}", i + 1)
                                         on:click=move |_| {
                                             list.update(|l| { if i < l.len() { l.remove(i); } });
                                             mark_dirty();

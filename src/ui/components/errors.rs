@@ -25,3 +25,27 @@ where
 {
     Signal::derive(move || value.get().and_then(|r| r.err()))
 }
+
+/// The error a plain form post to server function `path` came back with:
+/// without WASM, a failed server function redirects back to the form's
+/// page with its error in the query (`__path`, `__err`). Server only;
+/// islands get it as a prop.
+pub fn error_from_url(path: &str) -> Option<AppError> {
+    #[cfg(feature = "ssr")]
+    {
+        use base64::Engine;
+        let query = leptos_router::hooks::use_query_map().get_untracked();
+        if query.get("__path").as_deref() != Some(path) {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE
+            .decode(query.get("__err")?)
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = path;
+        None
+    }
+}

@@ -102,29 +102,15 @@ pub fn SecretValueCell(
     }
 }
 
+// Icons are CSS masks (style/main.css): no SVG markup in the bundle.
 fn eye_icon() -> impl IntoView {
-    view! {
-        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M1 12s4-7 11-7 11 7 11 7-4 7-11 7S1 12 1 12z" />
-            <circle cx="12" cy="12" r="3" />
-        </svg>
-    }
+    view! { <span class="icon icon-eye" aria-hidden="true"></span> }
 }
 
 fn eye_off_icon() -> impl IntoView {
-    view! {
-        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M17.9 17.9A10.4 10.4 0 0 1 12 19C5 19 1 12 1 12a18.6 18.6 0 0 1 5.1-5.9M9.9 5.2A9.8 9.8 0 0 1 12 5c7 0 11 7 11 7a18.7 18.7 0 0 1-2.2 3.2" />
-            <path d="M1 1l22 22" />
-        </svg>
-    }
+    view! { <span class="icon icon-eye-off" aria-hidden="true"></span> }
 }
 
 pub fn lock_icon() -> impl IntoView {
-    view! {
-        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
-            <rect x="4" y="11" width="16" height="10" rx="2" />
-            <path d="M8 11V7a4 4 0 0 1 8 0v4" />
-        </svg>
-    }
+    view! { <span class="icon icon-lock" aria-hidden="true"></span> }
 }

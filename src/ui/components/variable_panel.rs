@@ -1,13 +1,9 @@
-//! The side panel that creates or edits a variable (SPEC §4). It checks
-//! what it can as you type (the same rules as the server, from `model`),
-//! and shows the server's answer next to the field it concerns.
+//! The side panel that creates or edits a variable (SPEC §4). The server
+//! checks the rules; its answer shows next to the field it concerns.
 
 use crate::api::variables::{create_variable, update_variable};
 use crate::error::AppError;
-use crate::model::{
-    check_variable_name, check_variable_value, split_host_patterns, VariableKind, VariableView,
-    Visibility, NAME_MAX_CHARS,
-};
+use crate::model::{VariableKind, VariableView, Visibility, NAME_MAX_CHARS};
 use crate::ui::components::modal::{Modal, ModalKind};
 use leptos::prelude::*;
 
@@ -32,10 +28,6 @@ struct FieldErrors {
 }
 
 impl FieldErrors {
-    fn is_empty(&self) -> bool {
-        *self == FieldErrors::default()
-    }
-
     /// Puts a server message next to the field it is about.
     fn from_server(err: AppError) -> Self {
         let message = err.to_string();
@@ -118,77 +110,68 @@ fn PanelBody(
         PanelMode::CreateSecret => VariableKind::Secret,
         _ => VariableKind::Plain,
     };
+    // Only what changes the form is a signal; the fields are read when
+    // the form is sent (fewer reactive bindings, a smaller bundle).
     let kind = RwSignal::new(editing.as_ref().map(|v| v.kind).unwrap_or(initial_kind));
     let visibility = RwSignal::new(editing.as_ref().and_then(|v| v.visibility));
-    let name = RwSignal::new(editing.as_ref().map(|v| v.name.clone()).unwrap_or_default());
-    // A secret's value is never pre-filled; a plain value is.
-    let value = RwSignal::new(
-        editing
-            .as_ref()
-            .and_then(|v| v.value.clone())
-            .unwrap_or_default(),
-    );
-    let hosts = RwSignal::new(
-        editing
-            .as_ref()
-            .map(|v| v.allowed_hosts.join("\n"))
-            .unwrap_or_default(),
-    );
-    let description = RwSignal::new(
-        editing
-            .as_ref()
-            .map(|v| v.description.clone())
-            .unwrap_or_default(),
-    );
     let errors = RwSignal::new(FieldErrors::default());
     let pending = RwSignal::new(false);
     let is_secret = move || kind.get() == VariableKind::Secret;
     let edit_id = editing.as_ref().map(|v| v.id);
     let is_edit = edit_id.is_some();
-
-    // The browser's check, mirroring the server's rules.
-    let check = move || {
-        let mut e = FieldErrors::default();
-        if !is_edit {
-            e.name = check_variable_name(&name.get_untracked()).err();
-        }
-        let v = value.get_untracked();
-        let value_optional = is_edit && kind.get_untracked() == VariableKind::Secret;
-        if !(value_optional && v.is_empty()) {
-            e.value = check_variable_value(&v).err();
-        }
-        if kind.get_untracked() == VariableKind::Secret {
-            match visibility.get_untracked() {
-                None => e.visibility = Some("Choose a visibility: Masked or Restricted".into()),
-                Some(Visibility::Restricted)
-                    if split_host_patterns(&hosts.get_untracked()).is_empty() =>
-                {
-                    e.hosts = Some("A restricted secret needs at least one allowed host".into())
-                }
-                _ => {}
+    // A secret's value is never pre-filled; a plain value is.
+    let initial_value = editing
+        .as_ref()
+        .and_then(|v| v.value.clone())
+        .unwrap_or_default();
+    let initial_hosts = editing
+        .as_ref()
+        .map(|v| v.allowed_hosts.join("\n"))
+        .unwrap_or_default();
+    let initial_description = editing
+        .as_ref()
+        .map(|v| v.description.clone())
+        .unwrap_or_default();
+    let name_ref = NodeRef::<leptos::html::Input>::new();
+    let secret_ref = NodeRef::<leptos::html::Input>::new();
+    let plain_ref = NodeRef::<leptos::html::Textarea>::new();
+    // Switching the kind keeps what was typed as the value.
+    let set_kind = move |to: VariableKind| {
+        if let (Some(secret), Some(plain)) = (secret_ref.get(), plain_ref.get()) {
+            match to {
+                VariableKind::Secret => secret.set_value(&plain.value()),
+                VariableKind::Plain => plain.set_value(&secret.value()),
             }
         }
-        e
+        kind.set(to);
     };
+    let hosts_ref = NodeRef::<leptos::html::Textarea>::new();
+    let description_ref = NodeRef::<leptos::html::Input>::new();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let found = check();
-        if !found.is_empty() {
-            errors.set(found);
+        let input =
+            |r: NodeRef<leptos::html::Input>| r.get().map(|e| e.value()).unwrap_or_default();
+        let area =
+            |r: NodeRef<leptos::html::Textarea>| r.get().map(|e| e.value()).unwrap_or_default();
+        let k = kind.get_untracked();
+        let v = if k == VariableKind::Secret {
+            input(secret_ref)
+        } else {
+            area(plain_ref)
+        };
+        let (n, h, d) = (input(name_ref), area(hosts_ref), input(description_ref));
+        let vis = visibility.get_untracked();
+        if k == VariableKind::Secret && !is_edit && vis.is_none() {
+            errors.set(FieldErrors {
+                visibility: Some("Choose a visibility: Masked or Restricted".into()),
+                ..FieldErrors::default()
+            });
             return;
         }
         errors.set(FieldErrors::default());
         pending.set(true);
         let ws = workspace.get_untracked();
-        let (k, n, v, vis, h, d) = (
-            kind.get_untracked(),
-            name.get_untracked(),
-            value.get_untracked(),
-            visibility.get_untracked(),
-            hosts.get_untracked(),
-            description.get_untracked(),
-        );
         leptos::task::spawn_local(async move {
             let result = match edit_id {
                 Some(id) => update_variable(ws, id, v, h, d).await,
@@ -215,6 +198,7 @@ fn PanelBody(
     let hosts_error = err(|e| e.hosts.clone());
     let description_error = err(|e| e.description.clone());
     let general_error = err(|e| e.general.clone());
+    let invalid = |e: Signal<Option<String>>| move || e.with(Option::is_some).to_string();
 
     let type_field = match &editing {
         Some(v) => view! {
@@ -238,8 +222,8 @@ fn PanelBody(
                         type="radio"
                         name="kind"
                         value="plain"
-                        prop:checked=move || kind.get() == VariableKind::Plain
-                        on:change=move |_| kind.set(VariableKind::Plain)
+                        checked=kind.get_untracked() == VariableKind::Plain
+                        on:change=move |_| set_kind(VariableKind::Plain)
                     />
                     "Variable"
                 </label>
@@ -249,8 +233,8 @@ fn PanelBody(
                             type="radio"
                             name="kind"
                             value="secret"
-                            prop:checked=move || kind.get() == VariableKind::Secret
-                            on:change=move |_| kind.set(VariableKind::Secret)
+                            checked=kind.get_untracked() == VariableKind::Secret
+                            on:change=move |_| set_kind(VariableKind::Secret)
                         />
                         "Secret"
                     </label>
@@ -260,17 +244,13 @@ fn PanelBody(
                 <label for="var-name">"Name"</label>
                 <input
                     id="var-name"
+                    node_ref=name_ref
                     class="mono"
                     autocomplete="off"
                     spellcheck="false"
                     maxlength=NAME_MAX_CHARS
-                    aria-invalid=move || name_error.get().is_some().to_string()
+                    aria-invalid=invalid(name_error)
                     aria-describedby="var-name-error"
-                    prop:value=move || name.get()
-                    on:input=move |ev| {
-                        name.set(event_target_value(&ev));
-                        errors.update(|e| e.name = None);
-                    }
                 />
                 {field_error("var-name-error", name_error)}
             </div>
@@ -278,121 +258,102 @@ fn PanelBody(
         .into_any(),
     };
 
-    let value_label = move || {
-        if is_edit && is_secret() {
-            "New value"
-        } else {
-            "Value"
-        }
-    };
-
     view! {
         <form class="form panel-form" on:submit=submit novalidate>
             <h2 id="variable-panel-title">{title}</h2>
             {type_field}
             <div class="field">
-                <label for="var-value">{value_label}</label>
-                {move || if is_secret() {
-                    view! {
-                        <input
-                            id="var-value"
-                            type="password"
-                            autocomplete="new-password"
-                            spellcheck="false"
-                            aria-invalid=move || value_error.get().is_some().to_string()
-                            aria-describedby="var-value-error var-value-hint"
-                            prop:value=move || value.get()
-                            on:input=move |ev| {
-                                value.set(event_target_value(&ev));
-                                errors.update(|e| e.value = None);
-                            }
-                        />
-                    }.into_any()
-                } else {
-                    view! {
-                        <textarea
-                            id="var-value"
-                            rows="3"
-                            spellcheck="false"
-                            aria-invalid=move || value_error.get().is_some().to_string()
-                            aria-describedby="var-value-error"
-                            prop:value=move || value.get()
-                            on:input=move |ev| {
-                                value.set(event_target_value(&ev));
-                                errors.update(|e| e.value = None);
-                            }
-                        ></textarea>
-                    }.into_any()
-                }}
-                {move || (is_edit && is_secret()).then(|| view! {
-                    <small id="var-value-hint" class="muted">"Leave empty to keep the current value."</small>
-                })}
+                // Both fields exist; the kind shows one (a secret's value is
+                // a password field, a plain one a text area).
+                <label for=move || if is_secret() { "var-value" } else { "var-plain-value" }>
+                    {move || if is_edit && is_secret() { "New value" } else { "Value" }}
+                </label>
+                <input
+                    id="var-value"
+                    node_ref=secret_ref
+                    type="password"
+                    autocomplete="new-password"
+                    spellcheck="false"
+                    hidden=move || !is_secret()
+                    aria-invalid=invalid(value_error)
+                    aria-describedby="var-value-error var-value-hint"
+                />
+                <textarea
+                    id="var-plain-value"
+                    node_ref=plain_ref
+                    rows="3"
+                    spellcheck="false"
+                    hidden=is_secret
+                    aria-invalid=invalid(value_error)
+                    aria-describedby="var-value-error"
+                >
+                    {initial_value}
+                </textarea>
+                <small id="var-value-hint" class="muted" hidden=move || !(is_edit && is_secret())>
+                    "Leave empty to keep the current value."
+                </small>
                 {field_error("var-value-error", value_error)}
             </div>
-            {move || (is_secret() && !is_edit).then(|| view! {
-                <fieldset class="field radios" aria-describedby="visibility-note">
-                    <legend>"Visibility"</legend>
-                    <label>
-                        <input
-                            type="radio"
-                            name="visibility"
-                            value="masked"
-                            prop:checked=move || visibility.get() == Some(Visibility::Masked)
-                            on:change=move |_| { visibility.set(Some(Visibility::Masked)); errors.update(|e| e.visibility = None); }
-                        />
-                        "Masked"
-                    </label>
-                    <label>
-                        <input
-                            type="radio"
-                            name="visibility"
-                            value="restricted"
-                            prop:checked=move || visibility.get() == Some(Visibility::Restricted)
-                            on:change=move |_| { visibility.set(Some(Visibility::Restricted)); errors.update(|e| e.visibility = None); }
-                        />
-                        "Restricted"
-                    </label>
-                    <small id="visibility-note" class="muted">
-                        "Masked values can be revealed briefly; restricted ones never. This cannot be changed later."
-                    </small>
-                    {field_error("visibility-error", visibility_error)}
-                </fieldset>
-            })}
-            {move || is_secret().then(|| view! {
-                <div class="field">
-                    <label for="var-hosts">"Allowed hosts"</label>
-                    <textarea
-                        id="var-hosts"
-                        rows="2"
-                        spellcheck="false"
-                        class="mono"
-                        aria-invalid=move || hosts_error.get().is_some().to_string()
-                        aria-describedby="var-hosts-hint var-hosts-error"
-                        prop:value=move || hosts.get()
-                        on:input=move |ev| {
-                            hosts.set(event_target_value(&ev));
-                            errors.update(|e| e.hosts = None);
-                        }
-                    ></textarea>
-                    <small id="var-hosts-hint" class="muted">
-                        "Hosts this secret may be sent to, separated by commas or new lines: api.example.com, *.example.com. "
-                        {move || if visibility.get() == Some(Visibility::Restricted) {
-                            "Required for a restricted secret."
-                        } else {
-                            "Empty means any public host."
-                        }}
-                    </small>
-                    {field_error("var-hosts-error", hosts_error)}
-                </div>
-            })}
+            <fieldset
+                class="field radios"
+                aria-describedby="visibility-note"
+                hidden=move || !is_secret() || is_edit
+            >
+                <legend>"Visibility"</legend>
+                <label>
+                    <input
+                        type="radio"
+                        name="visibility"
+                        value="masked"
+                        on:change=move |_| visibility.set(Some(Visibility::Masked))
+                    />
+                    "Masked"
+                </label>
+                <label>
+                    <input
+                        type="radio"
+                        name="visibility"
+                        value="restricted"
+                        on:change=move |_| visibility.set(Some(Visibility::Restricted))
+                    />
+                    "Restricted"
+                </label>
+                <small id="visibility-note" class="muted">
+                    "Masked values can be revealed briefly; restricted ones never. This cannot be changed later."
+                </small>
+                {field_error("visibility-error", visibility_error)}
+            </fieldset>
+            <div class="field" hidden=move || !is_secret()>
+                <label for="var-hosts">"Allowed hosts"</label>
+                <textarea
+                    id="var-hosts"
+                    node_ref=hosts_ref
+                    rows="2"
+                    spellcheck="false"
+                    class="mono"
+                    aria-invalid=invalid(hosts_error)
+                    aria-describedby="var-hosts-hint var-hosts-error"
+                >
+                    {initial_hosts}
+                </textarea>
+                <small id="var-hosts-hint" class="muted">
+                    "Hosts this secret may be sent to, separated by commas or new lines: api.example.com, *.example.com. "
+                    {move || if visibility.get() == Some(Visibility::Restricted) {
+                        "Required for a restricted secret."
+                    } else {
+                        "Empty means any public host."
+                    }}
+                </small>
+                {field_error("var-hosts-error", hosts_error)}
+            </div>
             <div class="field">
                 <label for="var-description">"Description"</label>
                 <input
                     id="var-description"
+                    node_ref=description_ref
                     maxlength="500"
+                    value=initial_description
                     aria-describedby="var-description-error"
-                    prop:value=move || description.get()
-                    on:input=move |ev| description.set(event_target_value(&ev))
                 />
                 {field_error("var-description-error", description_error)}
             </div>

@@ -9,7 +9,6 @@ use crate::ui::format::utc_minutes;
 use crate::ui::layout::workspace_slug;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
 #[derive(Clone, PartialEq)]
@@ -20,34 +19,31 @@ struct Query {
     after: Option<i64>,
 }
 
+/// Rendered on the server only: the filters are a plain GET form and the
+/// pages plain links, so the audit log needs no WASM.
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let slug = workspace_slug();
-    let query_map = use_query_map();
-    let query = Memo::new(move |_| {
-        let q = query_map.read();
-        Query {
-            action: q.get("action").unwrap_or_default(),
-            name: q.get("name").unwrap_or_default(),
-            before: q.get("before").and_then(|v| v.parse().ok()),
-            after: q.get("after").and_then(|v| v.parse().ok()),
-        }
-    });
-    let entries = Resource::new(
-        move || (slug.get().unwrap_or_default(), query.get()),
-        |(ws, q)| {
-            let action = (!q.action.is_empty()).then_some(q.action);
-            list_audit(ws, action, q.name, q.before, q.after)
-        },
-    );
+    let q = use_query_map().get_untracked();
+    let query = Query {
+        action: q.get("action").unwrap_or_default(),
+        name: q.get("name").unwrap_or_default(),
+        before: q.get("before").and_then(|v| v.parse().ok()),
+        after: q.get("after").and_then(|v| v.parse().ok()),
+    };
 
     view! {
         <Title text="Audit log" />
-        <Transition fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
-            {move || {
-                entries
-                    .get()
-                    .map(|result| match result {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the audit log…"</p> }>
+            {
+                let slug = slug.clone();
+                let query = query.clone();
+                Suspend::new(async move {
+                    let action = (!query.action.is_empty()).then(|| query.action.clone());
+                    let result =
+                        list_audit(slug.clone(), action, query.name.clone(), query.before, query.after)
+                            .await;
+                    match result {
                         Err(AppError::Forbidden) => view! {
                             <section class="empty-state">
                                 <h1>"You don't have access to this page"</h1>
@@ -56,13 +52,11 @@ pub fn AuditPage() -> impl IntoView {
                         }
                             .into_any(),
                         Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
-                        Ok(page) => view! {
-                            <AuditView page=page query=query.get() slug=slug.get().unwrap_or_default() />
-                        }
-                            .into_any(),
-                    })
-            }}
-        </Transition>
+                        Ok(page) => view! { <AuditView page=page query=query slug=slug /> }.into_any(),
+                    }
+                })
+            }
+        </Suspense>
     }
 }
 
@@ -140,7 +134,7 @@ fn AuditView(page: Page, query: Query, slug: String) -> impl IntoView {
         <div class="page-head">
             <h1>"Audit log"</h1>
         </div>
-        <Form method="GET" action=format!("/w/{slug}/audit") attr:class="toolbar audit-filters">
+        <form method="get" action=format!("/w/{slug}/audit") class="toolbar audit-filters">
             <label class="field inline">
                 <span>"Action"</span>
                 <select name="action">
@@ -159,15 +153,15 @@ fn AuditView(page: Page, query: Query, slug: String) -> impl IntoView {
                 />
             </label>
             <button class="btn" type="submit">"Filter"</button>
-        </Form>
+        </form>
         {if empty {
             view! { <p class="muted card">"No entries match."</p> }.into_any()
         } else {
             view! { <ol class="audit-list card" aria-label="Audit entries">{rows}</ol> }.into_any()
         }}
         <nav class="pager" aria-label="Audit log pages">
-            {newer.map(|href| view! { <A href=href attr:class="btn">"Newer"</A> })}
-            {older.map(|href| view! { <A href=href attr:class="btn">"Older"</A> })}
+            {newer.map(|href| view! { <a href=href class="btn">"Newer"</a> })}
+            {older.map(|href| view! { <a href=href class="btn">"Older"</a> })}
         </nav>
     }
 }

@@ -7,21 +7,16 @@ use leptos_router::components::Redirect;
 
 #[component]
 pub fn LandingPage() -> impl IntoView {
-    let landing = Resource::new(|| (), |_| get_landing());
     view! {
         <Suspense>
-            {move || {
-                landing
-                    .get()
-                    .map(|result| {
-                        let path = match result {
-                            Ok(Landing::Setup { .. }) => "/setup".to_string(),
-                            Ok(Landing::SignIn) | Err(_) => "/login".to_string(),
-                            Ok(Landing::Workspace { slug }) => format!("/w/{slug}/variables"),
-                        };
-                        view! { <Redirect path=path /> }
-                    })
-            }}
+            {Suspend::new(async move {
+                let path = match get_landing().await {
+                    Ok(Landing::Setup { .. }) => "/setup".to_string(),
+                    Ok(Landing::SignIn) | Err(_) => "/login".to_string(),
+                    Ok(Landing::Workspace { slug }) => format!("/w/{slug}/variables"),
+                };
+                view! { <Redirect path=path /> }
+            })}
         </Suspense>
     }
 }

@@ -1,0 +1,147 @@
+//! The first load of a page, in bytes on the wire (brotli, as served): its
+//! HTML and every file it references (style sheet, icon, the WASM bundle
+//! and its JS). Budgets: 150 KB for `/login` and the Variables panel (50
+//! variables), 200 KB for a workflow page (3 blocks). Deterministic: sizes,
+//! not timings. Needs the release bundles that README's test command
+//! builds first (`.ci/build.sh --site-only`).
+
+use crate::api_block::{block, save, workflow};
+use crate::helpers::*;
+use crate::variables::create_ok;
+use std::path::PathBuf;
+
+const PAGE_BUDGET: usize = 150 * 1024;
+const WORKFLOW_PAGE_BUDGET: usize = 200 * 1024;
+
+fn site_root() -> PathBuf {
+    let root = std::env::var("LEPTOS_SITE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/site"));
+    assert!(
+        root.join("pkg/varvault_vars.wasm").exists(),
+        "no browser bundles in {}: run .ci/build.sh --site-only first",
+        root.display()
+    );
+    root
+}
+
+/// The `href`s of the `<link>` tags of a page.
+fn linked_files(html: &str) -> Vec<String> {
+    html.split("<link")
+        .skip(1)
+        .filter_map(|tag| {
+            let tag = &tag[..tag.find('>')?];
+            let start = tag.find("href=\"")? + 6;
+            let end = start + tag[start..].find('"')?;
+            Some(tag[start..end].to_string())
+        })
+        .collect()
+}
+
+async fn wire_bytes(client: &reqwest::Client, url: &str) -> (usize, String) {
+    let res = client
+        .get(url)
+        .header("accept-encoding", "br, gzip")
+        .header("accept", "text/html,*/*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{url}");
+    let encoding = res
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (res.bytes().await.unwrap().len(), encoding)
+}
+
+/// Bytes of a page's first load, and the list of what was counted.
+async fn first_load(app: &TestApp, client: &reqwest::Client, path: &str) -> (usize, String) {
+    let html = app.page(client, path).await.text().await.expect("the page");
+    let (mut total, encoding) = wire_bytes(client, &app.url(path)).await;
+    assert_eq!(encoding, "br", "{path} is sent brotli-compressed");
+    let mut report = format!("{path}: html {total}");
+    for file in linked_files(&html) {
+        let (bytes, encoding) = wire_bytes(client, &app.url(&file)).await;
+        if file.ends_with(".wasm") || file.ends_with(".js") || file.ends_with(".css") {
+            assert_eq!(encoding, "br", "{file} is sent as its .br copy");
+        }
+        total += bytes;
+        report.push_str(&format!(", {file} {bytes}"));
+    }
+    (total, format!("{report}; total {total}"))
+}
+
+async fn signed_in_client(app: &TestApp) -> reqwest::Client {
+    app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await
+}
+
+#[tokio::test]
+async fn first_loads_stay_within_their_budgets() {
+    let root = site_root();
+    let app = spawn_app_with(|c| c.site_root = root).await;
+    app.setup_owner().await;
+    for i in 0..50 {
+        let name = format!("VARIABLE_{i:02}");
+        let fields: Vec<(&str, String)> = match i % 3 {
+            0 => vec![("kind", "plain".into()), ("value", format!("value {i}"))],
+            1 => vec![
+                ("kind", "secret".into()),
+                ("value", format!("masked-value-{i}")),
+                ("visibility", "masked".into()),
+            ],
+            _ => vec![
+                ("kind", "secret".into()),
+                ("value", format!("restricted-value-{i}")),
+                ("visibility", "restricted".into()),
+                ("allowed_hosts", "api.example.com".into()),
+            ],
+        };
+        let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        form.push(("name", &name));
+        form.push(("description", "A variable of the size check"));
+        create_ok(&app, &form).await;
+    }
+    let (workflow_id, first) = workflow(&app, &app.client).await;
+    let mut blocks = vec![first];
+    for _ in 0..2 {
+        let res = app
+            .call(
+                "add_block",
+                &[
+                    ("workspace", WORKSPACE),
+                    ("workflow_id", &workflow_id.to_string()),
+                ],
+            )
+            .await;
+        let view: varvault::model::BlockView = res.json().await.unwrap();
+        blocks.push(view.block.id);
+    }
+    for id in blocks {
+        let b = block(
+            id,
+            "https://api.example.com/v2/tickets?page={{var:VARIABLE_00}}",
+            &[
+                ("Authorization", "Bearer {{secret:VARIABLE_01}}"),
+                ("Accept", "application/json"),
+            ],
+            "{\"query\": \"open\"}",
+        );
+        assert_eq!(save(&app, &app.client, &b).await.status(), 200);
+    }
+
+    let anonymous = new_client();
+    let client = signed_in_client(&app).await;
+    let (login, login_report) = first_load(&app, &anonymous, "/login").await;
+    let (vars, vars_report) = first_load(&app, &client, &format!("/w/{WORKSPACE}/variables")).await;
+    let (flow, flow_report) = first_load(
+        &app,
+        &client,
+        &format!("/w/{WORKSPACE}/workflows/{workflow_id}"),
+    )
+    .await;
+    println!("{login_report}\n{vars_report}\n{flow_report}");
+    assert!(login <= PAGE_BUDGET, "{login_report}");
+    assert!(vars <= PAGE_BUDGET, "{vars_report}");
+    assert!(flow <= WORKFLOW_PAGE_BUDGET, "{flow_report}");
+}
