@@ -61,7 +61,7 @@ async fn main() {
                 ("workspace", "load".into()),
                 ("kind", kind.into()),
                 ("name", format!("VAR_{i:02}")),
-                ("value", format!("value-{i}")),
+                ("value", format!("load-value-{i:04}")),
                 ("visibility", "masked".into()),
             ],
         )

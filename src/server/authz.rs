@@ -57,38 +57,49 @@ impl RequestCtx {
             return Err(AppError::Unauthenticated);
         };
         let Some(user) = users::find_by_id(self.state.db.pool(), user_id).await? else {
-            // The account is gone: the session means nothing any more.
-            let _ = session::end(&self.session).await;
+            return Err(self.account_gone().await);
+        };
+        Ok(self.proof(user))
+    }
+
+    /// Proof that the caller is a member of workspace `slug` with at least
+    /// `min` role. Unknown workspaces and non-members get the same
+    /// `Forbidden`, so slugs cannot be probed. One query for the user and
+    /// the membership.
+    pub async fn member(&self, slug: &str, min: Role) -> Result<Member, AppError> {
+        let Some(user_id) = self.user_id().await? else {
             return Err(AppError::Unauthenticated);
         };
-        Ok(SignedIn {
+        let Some((user, membership)) =
+            workspaces::user_and_membership(self.state.db.pool(), user_id, slug).await?
+        else {
+            return Err(self.account_gone().await);
+        };
+        let Some(membership) = membership.filter(|m| m.role >= min) else {
+            return Err(AppError::Forbidden);
+        };
+        Ok(Member {
+            user: self.proof(user),
+            workspace: membership.workspace,
+            role: membership.role,
+            _proof: (),
+        })
+    }
+
+    fn proof(&self, user: users::UserRecord) -> SignedIn {
+        SignedIn {
             user_id: user.id,
             email: user.email,
             display_name: user.display_name,
             client_addr: self.client_addr.clone(),
             _proof: (),
-        })
+        }
     }
 
-    /// Proof that the caller is a member of workspace `slug` with at least
-    /// `min` role. Unknown workspaces and non-members get the same
-    /// `Forbidden`, so slugs cannot be probed.
-    pub async fn member(&self, slug: &str, min: Role) -> Result<Member, AppError> {
-        let user = self.signed_in().await?;
-        let Some(membership) =
-            workspaces::membership(self.state.db.pool(), user.user_id, slug).await?
-        else {
-            return Err(AppError::Forbidden);
-        };
-        if membership.role < min {
-            return Err(AppError::Forbidden);
-        }
-        Ok(Member {
-            user,
-            workspace: membership.workspace,
-            role: membership.role,
-            _proof: (),
-        })
+    /// The account is gone: the session means nothing any more.
+    async fn account_gone(&self) -> AppError {
+        let _ = session::end(&self.session).await;
+        AppError::Unauthenticated
     }
 }
 

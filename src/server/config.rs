@@ -42,6 +42,10 @@ pub struct Config {
     /// `VARVAULT_SHUTDOWN_GRACE_SECONDS`: after SIGTERM, how long requests
     /// in flight may take before the process exits anyway (default 10).
     pub shutdown_grace: std::time::Duration,
+    /// `VARVAULT_BENCH_CEILING=true`: also serve `GET /bench/ceiling`, a
+    /// bare handler outside every layer, the ceiling `bench/load.py`
+    /// compares the app with. Off by default.
+    pub bench_ceiling: bool,
 }
 
 pub const DEFAULT_MASTER_KEY_FILE: &str = "data/master.key";
@@ -159,6 +163,7 @@ impl Config {
                 "VARVAULT_SHUTDOWN_GRACE_SECONDS",
                 10,
             )? as u64),
+            bench_ceiling: get("VARVAULT_BENCH_CEILING", "false").trim() == "true",
         })
     }
 }

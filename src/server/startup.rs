@@ -126,7 +126,7 @@ impl Application {
         let requests = TaskTracker::new();
         Ok(Application {
             listener,
-            router: router(state, requests.clone()),
+            router: router(state, requests.clone(), config.bench_ceiling),
             addr,
             db,
             audit_retention_days: config.audit_retention_days,
@@ -217,7 +217,7 @@ pub async fn open_database(config: &Config) -> Result<(Db, Keyring), StartupErro
     Ok((db, Keyring::new(master)))
 }
 
-fn router(state: AppState, requests: TaskTracker) -> Router {
+fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let options = state.leptos_options.clone();
@@ -226,7 +226,7 @@ fn router(state: AppState, requests: TaskTracker) -> Router {
         state.settings.session,
         state.settings.secure_cookies,
     );
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(
             &state,
@@ -258,8 +258,14 @@ fn router(state: AppState, requests: TaskTracker) -> Router {
         ))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             run_to_completion(requests.clone(), request, next)
-        }))
-        .with_state(state)
+        }));
+    // Added after the layers, so none of them wraps it.
+    let router = if bench_ceiling {
+        router.route("/bench/ceiling", get(|| async { "ok\n" }))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// Runs the rest of the request in a task of its own and waits for it.

@@ -144,6 +144,47 @@ pub async fn membership<'e>(
     }))
 }
 
+/// Who a signed-in user is, and their membership of workspace `slug` if
+/// any, in one query (every server function of a workspace asks this).
+/// `None` when the user no longer exists.
+pub async fn user_and_membership<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: i64,
+    slug: &str,
+) -> Result<Option<(super::users::UserRecord, Option<MembershipRecord>)>, DbError> {
+    let row = sqlx::query(
+        "SELECT u.id, u.email, u.display_name, u.password_hash, \
+         w.id AS ws_id, w.slug AS ws_slug, w.name AS ws_name, m.role \
+         FROM users u \
+         LEFT JOIN workspaces w ON w.slug = $2 \
+         LEFT JOIN memberships m ON m.workspace_id = w.id AND m.user_id = u.id \
+         WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .bind(slug)
+    .fetch_optional(ex)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let user = super::users::UserRecord {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        password_hash: row.try_get("password_hash")?,
+    };
+    let membership = match row.try_get::<Option<String>, _>("role")? {
+        Some(role) => Some(MembershipRecord {
+            workspace: WorkspaceRecord {
+                id: row.try_get("ws_id")?,
+                slug: row.try_get("ws_slug")?,
+                name: row.try_get("ws_name")?,
+            },
+            role: role_of(&role)?,
+        }),
+        None => None,
+    };
+    Ok(Some((user, membership)))
+}
+
 /// Every workspace of a user with their role there, by name.
 pub async fn of_user<'e>(
     ex: impl Executor<'e, Database = Any>,
