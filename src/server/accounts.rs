@@ -151,7 +151,7 @@ pub async fn setup_token(db: &Db) -> Result<Option<String>, AppError> {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let fresh = crate::server::crypto::hex(&bytes);
+    let fresh = hex::encode(bytes);
     meta::insert_once(db.pool(), meta::SETUP_TOKEN, &fresh).await?;
     Ok(meta::get(db.pool(), meta::SETUP_TOKEN).await?)
 }
@@ -224,8 +224,11 @@ fn already_set_up() -> AppError {
     AppError::Invalid("varvault is already set up: sign in instead".into())
 }
 
+/// Compares without an early exit, so the time taken says nothing about
+/// how much of a guess was right.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 // ---- sign-in ---------------------------------------------------------------

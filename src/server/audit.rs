@@ -3,7 +3,7 @@
 //! password, never a session id: only who, what, when and from where.
 
 use crate::error::AppError;
-use crate::model::{AuditEntryView, AuditPage, Role, AUDIT_ACTIONS};
+use crate::model::{AuditEntryView, AuditPage, Role};
 use crate::server::authz::Member;
 use crate::server::db::audit::AuditFilter;
 use crate::server::db::{self, audit::AuditRow, now_ms, Db, DbError};
@@ -12,58 +12,8 @@ use sqlx::AnyConnection;
 /// Entries per page of the log.
 pub const PAGE_SIZE: i64 = 50;
 
-/// Stable action codes: stored in the database and filtered on, so a code
-/// never changes meaning once released.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    SignInSucceeded,
-    SignInFailed,
-    WorkspaceCreated,
-    MemberAdded,
-    MemberRoleChanged,
-    MemberRemoved,
-    PasswordChanged,
-    PasswordReset,
-    SecretCreated,
-    SecretValueUpdated,
-    SecretHostsUpdated,
-    SecretDescriptionUpdated,
-    SecretDeleted,
-    SecretRevealed,
-    SecretUsed,
-    VariableCreated,
-    VariableUpdated,
-    VariableDeleted,
-    WorkspaceKeyRotated,
-    MasterKeyRotated,
-}
-
-impl Action {
-    pub fn code(self) -> &'static str {
-        match self {
-            Action::SignInSucceeded => "auth.sign_in",
-            Action::SignInFailed => "auth.sign_in_failed",
-            Action::WorkspaceCreated => "workspace.created",
-            Action::MemberAdded => "member.added",
-            Action::MemberRoleChanged => "member.role_changed",
-            Action::MemberRemoved => "member.removed",
-            Action::PasswordChanged => "user.password_changed",
-            Action::PasswordReset => "user.password_reset",
-            Action::SecretCreated => "secret.created",
-            Action::SecretValueUpdated => "secret.value_updated",
-            Action::SecretHostsUpdated => "secret.allowed_hosts_updated",
-            Action::SecretDescriptionUpdated => "secret.description_updated",
-            Action::SecretDeleted => "secret.deleted",
-            Action::SecretRevealed => "secret.revealed",
-            Action::SecretUsed => "secret.used",
-            Action::VariableCreated => "variable.created",
-            Action::VariableUpdated => "variable.updated",
-            Action::VariableDeleted => "variable.deleted",
-            Action::WorkspaceKeyRotated => "workspace.key_rotated",
-            Action::MasterKeyRotated => "master_key.rotated",
-        }
-    }
-}
+/// The actions, their codes and labels: one home, in `model`.
+pub use crate::model::AuditAction as Action;
 
 /// Who acted, and from which address.
 #[derive(Debug, Clone, Default)]
@@ -143,7 +93,7 @@ pub async fn page(db: &Db, member: &Member, filter: AuditFilter) -> Result<Audit
         return Err(AppError::Forbidden);
     }
     if let Some(action) = &filter.action {
-        if !AUDIT_ACTIONS.iter().any(|(code, _)| code == action) {
+        if Action::parse(action).is_none() {
             return Err(AppError::Invalid(format!("Unknown action {action:?}")));
         }
     }

@@ -5,39 +5,14 @@
 use axum::http::{header, HeaderMap, Method};
 use std::net::IpAddr;
 
-/// An address or a CIDR block, from `VARVAULT_TRUSTED_PROXIES`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IpNet {
-    addr: IpAddr,
-    prefix: u8,
-}
+pub use ipnet::IpNet;
 
-impl IpNet {
-    pub fn parse(text: &str) -> Option<IpNet> {
-        let text = text.trim();
-        let (addr, prefix) = match text.split_once('/') {
-            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
-            None => (text.parse::<IpAddr>().ok()?, None),
-        };
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = prefix.unwrap_or(max);
-        (prefix <= max).then_some(IpNet { addr, prefix })
-    }
-
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - self.prefix as u32).unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - self.prefix as u32).unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
+/// A trusted-proxy entry: a CIDR block, or one address (a /32 or /128).
+pub fn parse_net(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// IPv4-mapped IPv6 addresses compare as the IPv4 address they carry.
@@ -51,7 +26,7 @@ fn canonical(ip: IpAddr) -> IpAddr {
 /// The client's address: the peer, unless the peer is a trusted proxy; then
 /// the right-most `X-Forwarded-For` entry that is not itself trusted.
 pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(&canonical(ip)));
     if !is_trusted(peer) {
         return canonical(peer);
     }
@@ -70,18 +45,14 @@ pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAd
         .unwrap_or(canonical(peer))
 }
 
-/// The scheme, host and port of a URL, as browsers send it in `Origin`.
+/// The scheme, host and port of an http(s) URL, as browsers send it in
+/// `Origin` (WHATWG serialisation: lower-case host, no default port).
 pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
-    let authority = authority.rsplit('@').next()?;
-    if authority.is_empty() || !(scheme == "http" || scheme == "https") {
+    let url = url::Url::parse(url.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return None;
     }
-    let default_port = if scheme == "https" { ":443" } else { ":80" };
-    let authority = authority.strip_suffix(default_port).unwrap_or(authority);
-    Some(format!("{scheme}://{authority}"))
+    Some(url.origin().ascii_serialization())
 }
 
 /// Loopback names of one origin are one origin: `localhost`, `127.0.0.1`
@@ -160,23 +131,26 @@ mod tests {
     }
 
     #[test]
-    fn cidr_blocks_match() {
-        let net = IpNet::parse("10.0.0.0/8").unwrap();
-        assert!(net.contains("10.1.2.3".parse().unwrap()));
-        assert!(!net.contains("11.0.0.1".parse().unwrap()));
-        assert!(net.contains("::ffff:10.0.0.1".parse().unwrap()));
-        let one = IpNet::parse("192.0.2.7").unwrap();
-        assert!(one.contains("192.0.2.7".parse().unwrap()));
-        assert!(!one.contains("192.0.2.8".parse().unwrap()));
-        assert!(IpNet::parse("10.0.0.0/33").is_none());
-        assert!(IpNet::parse("fd00::/8")
-            .unwrap()
-            .contains("fd12::1".parse().unwrap()));
+    fn trusted_proxies_are_blocks_or_single_addresses() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let trusted = [parse_net("10.0.0.0/8").unwrap()];
+        let h = HeaderMap::new();
+        // An IPv4-mapped peer is the IPv4 address it carries.
+        assert_eq!(
+            client_addr(ip("::ffff:10.0.0.1"), &h, &trusted),
+            ip("10.0.0.1")
+        );
+        let one = parse_net("192.0.2.7").unwrap();
+        assert!(one.contains(&ip("192.0.2.7")));
+        assert!(!one.contains(&ip("192.0.2.8")));
+        assert!(parse_net("10.0.0.0/33").is_none());
+        assert!(parse_net("not-an-ip").is_none());
+        assert!(parse_net("fd00::/8").unwrap().contains(&ip("fd12::1")));
     }
 
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let trusted = [IpNet::parse("10.0.0.0/8").unwrap()];
+        let trusted = [parse_net("10.0.0.0/8").unwrap()];
         let h = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.2")]);
         let peer: IpAddr = "10.0.0.1".parse().unwrap();
         assert_eq!(

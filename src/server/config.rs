@@ -1,6 +1,6 @@
 //! Settings read from the environment at start-up.
 
-use crate::server::client::IpNet;
+use crate::server::client::{parse_net, IpNet};
 use crate::server::crypto::master::{self, MasterKeySource};
 use crate::server::session::SessionLimits;
 use std::net::SocketAddr;
@@ -100,7 +100,7 @@ impl Config {
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| {
-                IpNet::parse(p).ok_or(ConfigError::BadValue {
+                parse_net(p).ok_or(ConfigError::BadValue {
                     name: "VARVAULT_TRUSTED_PROXIES",
                     expected: "a comma-separated list of IP addresses or CIDR blocks",
                     value: p.to_string(),

@@ -58,7 +58,7 @@ pub fn layer(db: Db, limits: SessionLimits, secure: bool) -> SessionManagerLayer
 /// The session id as stored: a hash, so the table alone cannot be replayed.
 pub fn id_hash(id: &Id) -> String {
     let digest = Sha256::digest(id.to_string().as_bytes());
-    crate::server::crypto::hex(&digest)
+    hex::encode(digest)
 }
 
 #[derive(Debug, Clone)]

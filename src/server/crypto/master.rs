@@ -85,7 +85,7 @@ impl MasterKey {
         hasher.update(b"varvault/master-key-id/v1");
         hasher.update(key.bytes());
         let digest = hasher.finalize();
-        let id = super::hex(&digest[..8]);
+        let id = hex::encode(&digest[..8]);
         MasterKey { key, id }
     }
 

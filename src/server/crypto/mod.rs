@@ -12,11 +12,6 @@ pub use keyring::Keyring;
 pub use master::{MasterKey, MasterKeySource};
 pub use secret::{Key32, SecretValue};
 
-/// Lower-case hex of `bytes` (key ids, session id hashes, tokens).
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
     /// Wrong key, altered bytes, or a ciphertext moved to another row.

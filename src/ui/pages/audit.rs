@@ -4,7 +4,7 @@
 
 use crate::api::audit::list_audit;
 use crate::error::AppError;
-use crate::model::{audit_action_label, AuditEntryView, AuditPage as Page, AUDIT_ACTIONS};
+use crate::model::{audit_action_label, AuditAction, AuditEntryView, AuditPage as Page};
 use crate::ui::format::utc_minutes;
 use crate::ui::layout::workspace_slug;
 use leptos::prelude::*;
@@ -119,10 +119,10 @@ fn AuditView(page: Page, query: Query, slug: String) -> impl IntoView {
         })
         .collect_view();
     let empty = page.entries.is_empty();
-    let options = AUDIT_ACTIONS
+    let options = AuditAction::ALL
         .iter()
-        .map(|(code, label)| {
-            view! { <option value=*code selected=query.action == *code>{*label}</option> }
+        .map(|a| {
+            view! { <option value=a.code() selected=query.action == a.code()>{a.label()}</option> }
         })
         .collect_view();
     let older = page
