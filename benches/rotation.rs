@@ -50,8 +50,8 @@ async fn main() {
                 &NewRow {
                     workspace_id: 1,
                     name: &name,
-                    kind: "secret",
-                    visibility: Some("masked"),
+                    kind: varvault::model::VariableKind::Secret,
+                    visibility: Some(varvault::model::Visibility::Masked),
                     plain_value: None,
                     key_version: Some(version),
                     description: "",

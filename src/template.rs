@@ -22,6 +22,14 @@ impl RefKind {
             RefKind::Var => "var",
         }
     }
+
+    pub fn parse(s: &str) -> Option<RefKind> {
+        match s {
+            "secret" => Some(RefKind::Secret),
+            "var" => Some(RefKind::Var),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! password, never a session id: only who, what, when and from where.
 
 use crate::error::AppError;
-use crate::model::{AuditEntryView, AuditPage, Role};
+use crate::model::{AuditEntryView, AuditPage, Role, VariableKind};
 use crate::server::authz::Member;
 use crate::server::db::audit::AuditFilter;
 use crate::server::db::{self, audit::AuditRow, now_ms, Db, DbError};
@@ -40,12 +40,11 @@ impl Target {
         }
     }
 
-    pub fn variable(kind: &str, id: i64, name: &str) -> Target {
+    pub fn variable(kind: VariableKind, id: i64, name: &str) -> Target {
         Target {
-            kind: if kind == "secret" {
-                "secret"
-            } else {
-                "variable"
+            kind: match kind {
+                VariableKind::Secret => "secret",
+                VariableKind::Plain => "variable",
             },
             id,
             name: name.to_string(),

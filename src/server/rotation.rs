@@ -327,7 +327,7 @@ pub async fn check(db: &Db, keyring: &Keyring) -> Result<Vec<CheckReport>, Rotat
                 };
                 if let Err(why) = api_block::usable_secret(
                     &record.name,
-                    record.visibility.as_deref(),
+                    record.visibility,
                     &value,
                     &record.allowed_hosts,
                 ) {

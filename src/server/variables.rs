@@ -13,6 +13,7 @@ use crate::server::crypto::{CryptoError, Keyring, SecretValue};
 use crate::server::db::variables::{self as rows, NewRow, VariableRecord};
 use crate::server::db::{Db, DbError};
 use crate::server::hosts;
+use crate::template::RefKind;
 
 pub const DESCRIPTION_MAX_CHARS: usize = 500;
 /// Rows the panel lists at most (a workspace with more is searched).
@@ -85,17 +86,13 @@ fn allowed_hosts_for(visibility: Visibility, text: &str) -> Result<String, AppEr
     Ok(hosts::to_stored(&patterns))
 }
 
-fn kind_of(record: &VariableRecord) -> VariableKind {
-    VariableKind::parse(&record.kind).unwrap_or(VariableKind::Secret)
-}
-
 fn view(record: VariableRecord) -> VariableView {
-    let kind = kind_of(&record);
+    let kind = record.kind;
     VariableView {
         id: record.id,
         name: record.name,
         kind,
-        visibility: record.visibility.as_deref().and_then(Visibility::parse),
+        visibility: record.visibility,
         // Only a plain variable's value is ever part of a view.
         value: match kind {
             VariableKind::Plain => record.plain_value,
@@ -118,16 +115,15 @@ pub async fn list(db: &Db, member: &Member, search: &str) -> Result<VariablesPag
     let variables = records
         .into_iter()
         .map(|record| {
-            let ref_kind = if record.kind == "secret" {
-                "secret"
-            } else {
-                "var"
+            let ref_kind = match record.kind {
+                VariableKind::Secret => RefKind::Secret,
+                VariableKind::Plain => RefKind::Var,
             };
             let key = record.name.to_ascii_lowercase();
             let mut v = view(record);
             v.used_in = usages
                 .iter()
-                .filter(|(kind, name_key, _)| kind == ref_kind && *name_key == key)
+                .filter(|(kind, name_key, _)| *kind == ref_kind && *name_key == key)
                 .map(|(_, _, used)| used.clone())
                 .collect();
             v.usage_count = v.used_in.len() as i64;
@@ -185,8 +181,8 @@ pub async fn create(
     let new_row = NewRow {
         workspace_id: ws,
         name: &input.name,
-        kind: input.kind.as_str(),
-        visibility: visibility.map(Visibility::as_str),
+        kind: input.kind,
+        visibility,
         plain_value: match input.kind {
             VariableKind::Plain => Some(input.value.expose()),
             VariableKind::Secret => None,
@@ -215,7 +211,7 @@ pub async fn create(
         }
         VariableKind::Plain => Action::VariableCreated,
     };
-    let target = Target::variable(input.kind.as_str(), id, &input.name);
+    let target = Target::variable(input.kind, id, &input.name);
     audit::record(
         &mut tx,
         ws,
@@ -247,10 +243,10 @@ pub async fn update(
     let record = rows::get(&mut *tx, ws, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let kind = kind_of(&record);
+    let kind = record.kind;
     require_writer(member, kind)?;
     let description = check_description(&changes.description)?;
-    let target = Target::variable(&record.kind, id, &record.name);
+    let target = Target::variable(record.kind, id, &record.name);
     let actor = member.actor();
     let mut changed = false;
 
@@ -279,11 +275,7 @@ pub async fn update(
             }
         }
         VariableKind::Secret => {
-            let visibility = record
-                .visibility
-                .as_deref()
-                .and_then(Visibility::parse)
-                .ok_or(AppError::Internal)?;
+            let visibility = record.visibility.ok_or(AppError::Internal)?;
             let allowed_hosts = allowed_hosts_for(visibility, &changes.allowed_hosts)?;
             if let Some(value) = changes.value.filter(|v| !v.is_empty()) {
                 check_secret_value(value.expose()).map_err(invalid)?;
@@ -348,14 +340,14 @@ pub async fn delete(db: &Db, member: &Member, id: i64) -> Result<(), AppError> {
     let record = rows::get(&mut *tx, ws, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let kind = kind_of(&record);
+    let kind = record.kind;
     require_writer(member, kind)?;
     rows::delete(&mut tx, id).await?;
     let action = match kind {
         VariableKind::Secret => Action::SecretDeleted,
         VariableKind::Plain => Action::VariableDeleted,
     };
-    let target = Target::variable(&record.kind, id, &record.name);
+    let target = Target::variable(record.kind, id, &record.name);
     audit::record(&mut tx, ws, &member.actor(), action, Some(&target), None).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
@@ -375,10 +367,10 @@ pub async fn reveal(
     let record = rows::get(&mut *tx, ws, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if kind_of(&record) != VariableKind::Secret {
+    if record.kind != VariableKind::Secret {
         return Err(invalid(format!("{} is not a secret", record.name)));
     }
-    if record.visibility.as_deref() != Some(Visibility::Masked.as_str()) {
+    if record.visibility != Some(Visibility::Masked) {
         return Err(AppError::Forbidden);
     }
     let (Some(blob), Some(key_version)) = (record.ciphertext.as_deref(), record.key_version) else {
@@ -388,7 +380,7 @@ pub async fn reveal(
         .open_value(&mut tx, ws, id, record.value_version, key_version, blob)
         .await
         .map_err(crypto_error)?;
-    let target = Target::variable(&record.kind, id, &record.name);
+    let target = Target::variable(record.kind, id, &record.name);
     audit::record(
         &mut tx,
         ws,

@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::model::{
-    BlockInput, BlockView, HttpMethod, KeyValue, Role, SecretOption, Visibility, WorkflowSummary,
+    BlockInput, BlockView, HttpMethod, KeyValue, Role, SecretOption, VariableKind, WorkflowSummary,
     WorkflowView,
 };
 use crate::server::accounts::clean_name;
@@ -83,11 +83,10 @@ fn block_view(record: rows::BlockRecord, missing: Vec<String>) -> BlockView {
     }
 }
 
-fn missing_message(kind: &str, name: &str) -> String {
-    if kind == "secret" {
-        format!("Missing secret {name}")
-    } else {
-        format!("Missing variable {name}")
+fn missing_message(kind: RefKind, name: &str) -> String {
+    match kind {
+        RefKind::Secret => format!("Missing secret {name}"),
+        RefKind::Var => format!("Missing variable {name}"),
     }
 }
 
@@ -101,20 +100,12 @@ pub async fn view(db: &Db, member: &Member, id: i64) -> Result<WorkflowView, App
             let gone = missing
                 .iter()
                 .filter(|(block, ..)| *block == b.id)
-                .map(|(_, kind, name)| missing_message(kind, name))
+                .map(|(_, kind, name)| missing_message(*kind, name))
                 .collect();
             block_view(b, gone)
         })
         .collect();
-    let secrets = rows::referenced_secrets(db.pool(), id)
-        .await?
-        .into_iter()
-        .map(|(id, name, visibility)| SecretOption {
-            id,
-            name,
-            visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Restricted),
-        })
-        .collect();
+    let secrets = rows::referenced_secrets(db.pool(), id).await?;
     Ok(WorkflowView {
         id,
         name,
@@ -152,7 +143,7 @@ async fn check_field(
     ws: i64,
     label: &str,
     text: &str,
-) -> Result<Vec<(&'static str, String)>, AppError> {
+) -> Result<Vec<(RefKind, String)>, AppError> {
     let pieces = template::parse(text).map_err(|e| invalid(format!("{label}: {e}")))?;
     let secrets = template::refs(&pieces, RefKind::Secret);
     if secrets.len() > 1 {
@@ -164,13 +155,13 @@ async fn check_field(
     let mut refs = Vec::new();
     for name in secrets {
         match variables::by_name(db.pool(), ws, &name).await? {
-            Some(v) if v.kind == "secret" => refs.push(("secret", v.name)),
+            Some(v) if v.kind == VariableKind::Secret => refs.push((RefKind::Secret, v.name)),
             _ => return Err(invalid(format!("{label}: there is no secret named {name}"))),
         }
     }
     for name in template::refs(&pieces, RefKind::Var) {
         match variables::by_name(db.pool(), ws, &name).await? {
-            Some(v) if v.kind == "plain" => refs.push(("var", v.name)),
+            Some(v) if v.kind == VariableKind::Plain => refs.push((RefKind::Var, v.name)),
             _ => {
                 return Err(invalid(format!(
                     "{label}: there is no variable named {name}"
@@ -295,15 +286,5 @@ pub async fn search_secrets(
     member: &Member,
     search: &str,
 ) -> Result<Vec<SecretOption>, AppError> {
-    Ok(
-        rows::search_secrets(db.pool(), member.workspace.id, search.trim(), PICKER_LIMIT)
-            .await?
-            .into_iter()
-            .map(|(id, name, visibility)| SecretOption {
-                id,
-                name,
-                visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Restricted),
-            })
-            .collect(),
-    )
+    Ok(rows::search_secrets(db.pool(), member.workspace.id, search.trim(), PICKER_LIMIT).await?)
 }

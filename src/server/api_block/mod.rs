@@ -9,7 +9,7 @@ pub mod redact;
 pub mod rules;
 
 use crate::error::AppError;
-use crate::model::{RunResult, Visibility, SECRET_MIN_BYTES};
+use crate::model::{RunResult, VariableKind, Visibility, SECRET_MIN_BYTES};
 use crate::server::audit::{self, Action, Target};
 use crate::server::authz::Member;
 use crate::server::crypto::{Keyring, SecretValue};
@@ -98,7 +98,7 @@ fn fill(
 /// that still parse (at least one for a restricted secret).
 pub fn usable_secret(
     name: &str,
-    visibility: Option<&str>,
+    visibility: Option<Visibility>,
     value: &SecretValue,
     stored_hosts: &str,
 ) -> Result<Vec<hosts::HostPattern>, AppError> {
@@ -115,7 +115,7 @@ pub fn usable_secret(
              must set them again. Nothing was sent."
         ))
     })?;
-    let restricted = visibility != Some(Visibility::Masked.as_str());
+    let restricted = visibility != Some(Visibility::Masked);
     if restricted && allowed.is_empty() {
         return Err(refuse(format!(
             "{name} cannot be used: a restricted secret needs at least one allowed host; an \
@@ -160,7 +160,7 @@ pub async fn run(
     let mut vars = BTreeMap::new();
     for name in var_names {
         let found = rows::by_name(&mut *conn, ws, &name).await?;
-        match found.filter(|r| r.kind == "plain") {
+        match found.filter(|r| r.kind == VariableKind::Plain) {
             Some(r) => {
                 vars.insert(name.to_ascii_lowercase(), r.plain_value.unwrap_or_default());
             }
@@ -175,7 +175,7 @@ pub async fn run(
         }
         let Some(r) = rows::by_name(&mut *conn, ws, &name)
             .await?
-            .filter(|r| r.kind == "secret")
+            .filter(|r| r.kind == VariableKind::Secret)
         else {
             return Err(refuse(format!("Missing secret {name}")));
         };
@@ -189,7 +189,7 @@ pub async fn run(
                 tracing::error!(error = %e, "a secret does not decrypt");
                 AppError::Internal
             })?;
-        let allowed = usable_secret(&r.name, r.visibility.as_deref(), &value, &r.allowed_hosts)?;
+        let allowed = usable_secret(&r.name, r.visibility, &value, &r.allowed_hosts)?;
         secrets.insert(
             key,
             UsedSecret {
@@ -311,7 +311,7 @@ async fn send(
         blocks::mark_used(&mut tx, &ids).await?;
         let detail = redactor.redact(&format!("API block {} ({host})", block.name));
         for s in secrets.values() {
-            let target = Target::variable("secret", s.id, &s.name);
+            let target = Target::variable(VariableKind::Secret, s.id, &s.name);
             audit::record(
                 &mut tx,
                 member.workspace.id,

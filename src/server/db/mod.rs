@@ -273,6 +273,16 @@ impl Db {
     }
 }
 
+/// Decodes a stored enum (kind, visibility, role): a value this version
+/// does not know is an error, never a silent default.
+pub fn decode_enum<T>(
+    text: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    what: &str,
+) -> Result<T, sqlx::Error> {
+    parse(text).ok_or_else(|| sqlx::Error::Decode(format!("unknown {what} {text:?}").into()))
+}
+
 /// A `LIKE ... ESCAPE '\'` pattern for "contains `text`, any case":
 /// `%`, `_` and `\` in the text match only themselves.
 pub fn like_contains(text: &str) -> String {
@@ -357,6 +367,20 @@ mod tests {
             redact_url("sqlite://data/varvault.db"),
             "sqlite://data/varvault.db"
         );
+    }
+
+    #[test]
+    fn an_unknown_stored_value_is_an_error_not_a_default() {
+        use crate::model::{VariableKind, Visibility};
+        assert_eq!(
+            decode_enum("secret", VariableKind::parse, "kind").unwrap(),
+            VariableKind::Secret
+        );
+        // The tables' CHECK constraints keep these out; a row written by
+        // another version must still not read as a secret or restricted.
+        let err = decode_enum("weird", VariableKind::parse, "kind").unwrap_err();
+        assert!(err.to_string().contains("unknown kind \"weird\""), "{err}");
+        assert!(decode_enum("hidden", Visibility::parse, "visibility").is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `variables` table: plain variables and secrets of a workspace.
 
-use super::{now_ms, DbError};
+use super::{decode_enum, now_ms, DbError};
+use crate::model::{VariableKind, Visibility};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 
@@ -11,8 +12,8 @@ pub struct VariableRecord {
     pub id: i64,
     pub workspace_id: i64,
     pub name: String,
-    pub kind: String,
-    pub visibility: Option<String>,
+    pub kind: VariableKind,
+    pub visibility: Option<Visibility>,
     pub plain_value: Option<String>,
     pub ciphertext: Option<Vec<u8>>,
     pub key_version: Option<i64>,
@@ -34,8 +35,15 @@ fn from_row(row: &AnyRow) -> Result<VariableRecord, sqlx::Error> {
         id: row.try_get("id")?,
         workspace_id: row.try_get("workspace_id")?,
         name: row.try_get("name")?,
-        kind: row.try_get("kind")?,
-        visibility: row.try_get("visibility")?,
+        kind: decode_enum(
+            &row.try_get::<String, _>("kind")?,
+            VariableKind::parse,
+            "kind",
+        )?,
+        visibility: row
+            .try_get::<Option<String>, _>("visibility")?
+            .map(|v| decode_enum(&v, Visibility::parse, "visibility"))
+            .transpose()?,
         plain_value: row.try_get("plain_value")?,
         ciphertext: row.try_get("ciphertext")?,
         key_version: row.try_get("key_version")?,
@@ -53,8 +61,8 @@ fn from_row(row: &AnyRow) -> Result<VariableRecord, sqlx::Error> {
 pub struct NewRow<'a> {
     pub workspace_id: i64,
     pub name: &'a str,
-    pub kind: &'a str,
-    pub visibility: Option<&'a str>,
+    pub kind: VariableKind,
+    pub visibility: Option<Visibility>,
     pub plain_value: Option<&'a str>,
     pub key_version: Option<i64>,
     pub description: &'a str,
@@ -75,8 +83,8 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<i64, D
     .bind(row.workspace_id)
     .bind(row.name)
     .bind(row.name.to_ascii_lowercase())
-    .bind(row.kind)
-    .bind(row.visibility)
+    .bind(row.kind.as_str())
+    .bind(row.visibility.map(Visibility::as_str))
     .bind(row.plain_value)
     .bind(placeholder)
     .bind(row.key_version)
@@ -209,7 +217,7 @@ pub async fn list<'e>(
     ex: impl Executor<'e, Database = Any>,
     workspace_id: i64,
     search: &str,
-    kind: Option<&str>,
+    kind: Option<VariableKind>,
     limit: i64,
 ) -> Result<Vec<VariableRecord>, DbError> {
     // Names hold letters, digits and `_`; `_` is LIKE's wildcard: escape it.
@@ -220,7 +228,7 @@ pub async fn list<'e>(
     ))
     .bind(workspace_id)
     .bind(pattern)
-    .bind(kind)
+    .bind(kind.map(VariableKind::as_str))
     .bind(limit)
     .fetch_all(ex)
     .await?;

@@ -1,7 +1,8 @@
 //! The `workflows`, `api_blocks` and `block_refs` tables.
 
-use super::{now_ms, DbError};
-use crate::model::{KeyValue, UsedIn};
+use super::{decode_enum, now_ms, DbError};
+use crate::model::{KeyValue, SecretOption, UsedIn, Visibility};
+use crate::template::RefKind;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 
@@ -245,7 +246,7 @@ pub async fn set_refs(
     conn: &mut AnyConnection,
     ws: i64,
     block_id: i64,
-    refs: &[(&str, String)],
+    refs: &[(RefKind, String)],
 ) -> Result<(), DbError> {
     sqlx::query("DELETE FROM block_refs WHERE block_id = $1")
         .bind(block_id)
@@ -254,7 +255,7 @@ pub async fn set_refs(
     let mut seen = std::collections::HashSet::new();
     for (kind, name) in refs {
         let key = name.to_ascii_lowercase();
-        if !seen.insert((kind.to_string(), key.clone())) {
+        if !seen.insert((*kind, key.clone())) {
             continue;
         }
         sqlx::query(
@@ -263,7 +264,7 @@ pub async fn set_refs(
         )
         .bind(block_id)
         .bind(ws)
-        .bind(*kind)
+        .bind(kind.as_str())
         .bind(key)
         .bind(name)
         .execute(&mut *conn)
@@ -277,8 +278,8 @@ pub async fn set_refs(
 pub async fn missing_refs<'e>(
     ex: impl Executor<'e, Database = Any>,
     workflow_id: i64,
-) -> Result<Vec<(i64, String, String)>, DbError> {
-    Ok(sqlx::query_as(
+) -> Result<Vec<(i64, RefKind, String)>, DbError> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT r.block_id, r.kind, r.name FROM block_refs r \
          JOIN api_blocks b ON b.id = r.block_id \
          WHERE b.workflow_id = $1 AND NOT EXISTS (SELECT 1 FROM variables v \
@@ -288,14 +289,19 @@ pub async fn missing_refs<'e>(
     )
     .bind(workflow_id)
     .fetch_all(ex)
-    .await?)
+    .await?;
+    rows.into_iter()
+        .map(|(block, kind, name)| {
+            Ok((block, decode_enum(&kind, RefKind::parse, "ref kind")?, name))
+        })
+        .collect()
 }
 
 /// Every use of a workspace's variables: (kind, name key, usage).
 pub async fn usages<'e>(
     ex: impl Executor<'e, Database = Any>,
     ws: i64,
-) -> Result<Vec<(String, String, UsedIn)>, DbError> {
+) -> Result<Vec<(RefKind, String, UsedIn)>, DbError> {
     let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
         "SELECT r.kind, r.name_key, w.id, w.name, b.name FROM block_refs r \
          JOIN api_blocks b ON b.id = r.block_id JOIN workflows w ON w.id = b.workflow_id \
@@ -304,20 +310,19 @@ pub async fn usages<'e>(
     .bind(ws)
     .fetch_all(ex)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(kind, key, workflow_id, workflow, block)| {
-            (
-                kind,
+            Ok((
+                decode_enum(&kind, RefKind::parse, "ref kind")?,
                 key,
                 UsedIn {
                     workflow_id,
                     workflow,
                     block,
                 },
-            )
+            ))
         })
-        .collect())
+        .collect()
 }
 
 /// Secrets of a workspace whose name contains `search`, for the picker.
@@ -326,9 +331,9 @@ pub async fn search_secrets<'e>(
     ws: i64,
     search: &str,
     limit: i64,
-) -> Result<Vec<(i64, String, String)>, DbError> {
+) -> Result<Vec<SecretOption>, DbError> {
     let pattern = super::like_contains(search);
-    Ok(sqlx::query_as(
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT id, name, visibility FROM variables WHERE workspace_id = $1 AND kind = 'secret' \
          AND name_key LIKE $2 ESCAPE '\\' ORDER BY name_key LIMIT $3",
     )
@@ -336,7 +341,20 @@ pub async fn search_secrets<'e>(
     .bind(pattern)
     .bind(limit)
     .fetch_all(ex)
-    .await?)
+    .await?;
+    secret_options(rows)
+}
+
+fn secret_options(rows: Vec<(i64, String, String)>) -> Result<Vec<SecretOption>, DbError> {
+    rows.into_iter()
+        .map(|(id, name, visibility)| {
+            Ok(SecretOption {
+                id,
+                name,
+                visibility: decode_enum(&visibility, Visibility::parse, "visibility")?,
+            })
+        })
+        .collect()
 }
 
 /// Marks secrets as used just now.
@@ -351,12 +369,12 @@ pub async fn mark_used(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), DbEr
     Ok(())
 }
 
-/// The secrets a workflow's blocks refer to: (id, name, visibility).
+/// The secrets a workflow's blocks refer to.
 pub async fn referenced_secrets<'e>(
     ex: impl Executor<'e, Database = Any>,
     workflow_id: i64,
-) -> Result<Vec<(i64, String, String)>, DbError> {
-    Ok(sqlx::query_as(
+) -> Result<Vec<SecretOption>, DbError> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT DISTINCT v.id, v.name, v.visibility FROM block_refs r \
          JOIN api_blocks b ON b.id = r.block_id \
          JOIN variables v ON v.workspace_id = r.workspace_id AND v.name_key = r.name_key \
@@ -364,5 +382,6 @@ pub async fn referenced_secrets<'e>(
     )
     .bind(workflow_id)
     .fetch_all(ex)
-    .await?)
+    .await?;
+    secret_options(rows)
 }
