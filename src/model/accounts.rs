@@ -1,0 +1,204 @@
+//! Accounts, workspaces, members and roles: the views and rules shared by
+//! the server and the browser.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A member's role in a workspace, ordered by power: `Editor < Admin < Owner`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Editor,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Editor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Owner => "Owner",
+            Role::Admin => "Admin",
+            Role::Editor => "Editor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "owner" => Some(Role::Owner),
+            "admin" => Some(Role::Admin),
+            "editor" => Some(Role::Editor),
+            _ => None,
+        }
+    }
+
+    /// Whether someone with this role may add, re-role or remove a member
+    /// whose role is (or becomes) `target`: owners manage every role,
+    /// admins editors only, editors no one.
+    pub fn can_manage(self, target: Role) -> bool {
+        match self {
+            Role::Owner => true,
+            Role::Admin => target == Role::Editor,
+            Role::Editor => false,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A workspace as its members see it in the switcher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceSummary {
+    pub slug: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Who is signed in, and where they may go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub email: String,
+    pub display_name: String,
+    pub workspaces: Vec<WorkspaceSummary>,
+}
+
+impl SessionInfo {
+    pub fn workspace(&self, slug: &str) -> Option<&WorkspaceSummary> {
+        self.workspaces.iter().find(|w| w.slug == slug)
+    }
+
+    /// Whether this user owns a workspace, which lets them create another.
+    pub fn is_owner_somewhere(&self) -> bool {
+        self.workspaces.iter().any(|w| w.role == Role::Owner)
+    }
+}
+
+/// Where `/` should send a visitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Landing {
+    /// No owner exists yet; `needs_token` when set-up asks for the token.
+    Setup {
+        needs_token: bool,
+    },
+    SignIn,
+    Workspace {
+        slug: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub user_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub is_you: bool,
+}
+
+/// The members page: the list and what the viewer may do with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersPage {
+    pub members: Vec<MemberView>,
+    pub your_role: Role,
+}
+
+pub const PASSWORD_MIN_CHARS: usize = 12;
+pub const PASSWORD_MAX_CHARS: usize = 256;
+
+/// The one password rule, checked in the browser for quick feedback and
+/// again on the server, which decides.
+pub fn check_password_rule(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN_CHARS {
+        Err(format!(
+            "Password must be at least {PASSWORD_MIN_CHARS} characters"
+        ))
+    } else if n > PASSWORD_MAX_CHARS {
+        Err(format!(
+            "Password must be at most {PASSWORD_MAX_CHARS} characters"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Lower-cases and trims an email; accepts only something shaped like one.
+pub fn normalize_email(email: &str) -> Result<String, String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        })
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(email)
+    } else {
+        Err("Enter a valid email address".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_by_power() {
+        assert!(Role::Owner > Role::Admin && Role::Admin > Role::Editor);
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn who_manages_whom() {
+        assert!(Role::Owner.can_manage(Role::Owner));
+        assert!(Role::Admin.can_manage(Role::Editor));
+        assert!(!Role::Admin.can_manage(Role::Admin));
+        assert!(!Role::Admin.can_manage(Role::Owner));
+        assert!(!Role::Editor.can_manage(Role::Editor));
+    }
+
+    #[test]
+    fn password_length_counts_characters() {
+        assert!(check_password_rule("short").is_err());
+        assert!(check_password_rule(&"é".repeat(12)).is_ok());
+        assert!(check_password_rule(&"x".repeat(256)).is_ok());
+        assert!(check_password_rule(&"x".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn emails_are_normalised() {
+        assert_eq!(
+            normalize_email(" Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "a b@example.com",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}

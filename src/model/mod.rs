@@ -1,0 +1,13 @@
+//! Serializable view types shared by the server and the browser, one
+//! module per area. Nothing here may ever hold a secret value: these types
+//! cross the wire.
+
+mod accounts;
+mod audit;
+mod variables;
+mod workflows;
+
+pub use accounts::*;
+pub use audit::*;
+pub use variables::*;
+pub use workflows::*;

@@ -1,0 +1,209 @@
+//! Variables and secrets: kinds, visibility, the rows of the panel and the
+//! value rules both sides check.
+
+use super::{Role, UsedIn};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VariableKind {
+    Plain,
+    Secret,
+}
+
+impl VariableKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VariableKind::Plain => "plain",
+            VariableKind::Secret => "secret",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            VariableKind::Plain => "Variable",
+            VariableKind::Secret => "Secret",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "plain" => Some(VariableKind::Plain),
+            "secret" => Some(VariableKind::Secret),
+            _ => None,
+        }
+    }
+}
+
+/// How a secret shows: chosen at creation, never changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Dots, with a temporary, audited reveal.
+    Masked,
+    /// Never shown to anyone; leaves the server only to its allowed hosts.
+    Restricted,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Masked => "masked",
+            Visibility::Restricted => "restricted",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Visibility::Masked => "Masked",
+            Visibility::Restricted => "Restricted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "masked" => Some(Visibility::Masked),
+            "restricted" => Some(Visibility::Restricted),
+            _ => None,
+        }
+    }
+}
+
+/// A row of the Variables panel. A secret's value is never here: `value`
+/// is `Some` for plain variables only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariableView {
+    pub id: i64,
+    pub name: String,
+    pub kind: VariableKind,
+    pub visibility: Option<Visibility>,
+    pub value: Option<String>,
+    pub description: String,
+    pub allowed_hosts: Vec<String>,
+    pub updated_at: i64,
+    pub updated_by: Option<String>,
+    pub usage_count: i64,
+    pub used_in: Vec<UsedIn>,
+    pub last_used_at: Option<i64>,
+}
+
+/// The Variables page: the rows and what the viewer may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariablesPage {
+    pub variables: Vec<VariableView>,
+    pub your_role: Role,
+}
+
+pub const NAME_MAX_CHARS: usize = 64;
+pub const VALUE_MAX_BYTES: usize = 64 * 1024;
+
+/// SPEC §1: `^[A-Za-z_][A-Za-z0-9_]{0,63}$`, with a message per way to fail.
+pub fn check_variable_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("Name is required".into());
+    }
+    if name.chars().count() > NAME_MAX_CHARS {
+        return Err(format!("Name must be at most {NAME_MAX_CHARS} characters"));
+    }
+    let mut chars = name.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(
+            "Name must start with a letter or underscore and contain only letters, digits and underscores"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// SPEC §1: 1 byte to 64 KiB of UTF-8 (a `String` is UTF-8 already).
+pub fn check_variable_value(value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        Err("Value is required".into())
+    } else if value.len() > VALUE_MAX_BYTES {
+        Err("Value must be at most 64 KiB".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// The shortest secret value: shorter ones could not be redacted from a
+/// response without hiding ordinary text.
+pub const SECRET_MIN_BYTES: usize = 8;
+
+/// A secret's value: a variable's value of at least 8 bytes.
+pub fn check_secret_value(value: &str) -> Result<(), String> {
+    check_variable_value(value)?;
+    if value.len() < SECRET_MIN_BYTES {
+        return Err(format!(
+            "A secret's value must be at least {SECRET_MIN_BYTES} bytes"
+        ));
+    }
+    Ok(())
+}
+
+/// Splits the "Allowed hosts" text (commas or new lines) into patterns.
+pub fn split_host_patterns(text: &str) -> Vec<String> {
+    text.split([',', '\n', '\r'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod variable_rule_tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_rule() {
+        for ok in ["A", "_", "ZENDESK_TOKEN", "a1_b2", &"x".repeat(64)] {
+            assert!(check_variable_name(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(check_variable_name("").unwrap_err(), "Name is required");
+        assert!(check_variable_name(&"x".repeat(65))
+            .unwrap_err()
+            .contains("at most 64"));
+        for bad in ["1ABC", "A-B", "A B", "é", "A.B", "{{x}}"] {
+            assert!(
+                check_variable_name(bad)
+                    .unwrap_err()
+                    .starts_with("Name must start"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_are_one_byte_to_64_kib() {
+        assert_eq!(check_variable_value("").unwrap_err(), "Value is required");
+        assert!(check_variable_value("x").is_ok());
+        assert!(check_variable_value(&"x".repeat(65536)).is_ok());
+        assert_eq!(
+            check_variable_value(&"x".repeat(65537)).unwrap_err(),
+            "Value must be at most 64 KiB"
+        );
+    }
+
+    #[test]
+    fn secret_values_are_eight_bytes_or_more() {
+        assert_eq!(check_secret_value("").unwrap_err(), "Value is required");
+        assert_eq!(
+            check_secret_value("1234567").unwrap_err(),
+            "A secret's value must be at least 8 bytes"
+        );
+        assert!(check_secret_value("12345678").is_ok());
+        // Bytes, not characters: four 2-byte characters are enough.
+        assert!(check_secret_value("éééé").is_ok());
+    }
+
+    #[test]
+    fn host_lists_split_on_commas_and_lines() {
+        assert_eq!(
+            split_host_patterns(" a.com, *.b.com\n\nc.com ,"),
+            ["a.com", "*.b.com", "c.com"]
+        );
+    }
+}

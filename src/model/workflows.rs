@@ -1,0 +1,117 @@
+//! Workflows and API blocks as they cross the wire.
+
+use super::Visibility;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HttpMethod {
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "PUT")]
+    Put,
+    #[serde(rename = "PATCH")]
+    Patch,
+    #[serde(rename = "DELETE")]
+    Delete,
+}
+
+impl HttpMethod {
+    pub const ALL: [HttpMethod; 5] = [
+        HttpMethod::Get,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+        HttpMethod::Delete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        HttpMethod::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// A query parameter or a header: a name and a template value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyValue {
+    pub name: String,
+    pub value: String,
+}
+
+/// An API block as the editor sends it to be saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockInput {
+    pub id: i64,
+    pub name: String,
+    pub method: HttpMethod,
+    pub url: String,
+    pub query: Vec<KeyValue>,
+    pub headers: Vec<KeyValue>,
+    pub body: String,
+}
+
+/// An API block as stored, with what it refers to that no longer exists
+/// ("Missing secret NAME", "Missing variable NAME").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockView {
+    pub block: BlockInput,
+    pub position: i64,
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowSummary {
+    pub id: i64,
+    pub name: String,
+    pub blocks: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowView {
+    pub id: i64,
+    pub name: String,
+    pub blocks: Vec<BlockView>,
+    /// Owners and admins may create and edit secrets from the picker.
+    pub can_write_secrets: bool,
+    /// The secrets its blocks refer to, for the chips (never a value).
+    pub secrets: Vec<SecretOption>,
+}
+
+/// A secret offered by the picker: never its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretOption {
+    pub id: i64,
+    pub name: String,
+    pub visibility: Visibility,
+}
+
+/// What "Send request" shows, every used secret already redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunResult {
+    pub status: u16,
+    pub status_text: String,
+    pub duration_ms: u64,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The body was longer than 1 MiB and was cut.
+    pub truncated: bool,
+}
+
+/// A block that refers to a variable (the delete dialog lists them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsedIn {
+    pub workflow_id: i64,
+    pub workflow: String,
+    pub block: String,
+}
