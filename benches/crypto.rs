@@ -7,17 +7,19 @@ use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
-use varvault::server::crypto::aead::{open, seal, secret_aad};
-use varvault::server::crypto::Key32;
+use varvault::model::{ValueVersion, VariableId, WorkspaceId};
+use varvault::server::crypto::aead::{open_value, seal_value, secret_aad};
+use varvault::server::crypto::DataKey;
 
 fn seal_and_open(c: &mut Criterion) {
-    let key = Key32::random();
-    let cipher = Aes256Gcm::new(key.bytes().into());
+    let bytes = [9u8; 32];
+    let key = DataKey::from_bytes(bytes);
+    let cipher = Aes256Gcm::new(&bytes.into());
     let nonce = [7u8; 12];
     for size in [64usize, 64 * 1024] {
         let plain = vec![b'x'; size];
-        let aad = secret_aad(1, 42, 3);
-        let sealed = seal(&key, &plain, &aad);
+        let aad = secret_aad(WorkspaceId(1), VariableId(42), ValueVersion(3));
+        let sealed = seal_value(&key, &plain, &aad);
         let bare = cipher
             .encrypt(Nonce::from_slice(&nonce), plain.as_slice())
             .unwrap();
@@ -28,13 +30,13 @@ fn seal_and_open(c: &mut Criterion) {
             b.iter(|| cipher.encrypt(Nonce::from_slice(&nonce), black_box(plain.as_slice())))
         });
         group.bench_function(BenchmarkId::new("varvault", "seal"), |b| {
-            b.iter(|| seal(&key, black_box(&plain), &aad))
+            b.iter(|| seal_value(&key, black_box(&plain), &aad))
         });
         group.bench_function(BenchmarkId::new("baseline", "bare aes-gcm decrypt"), |b| {
             b.iter(|| cipher.decrypt(Nonce::from_slice(&nonce), black_box(bare.as_slice())))
         });
         group.bench_function(BenchmarkId::new("varvault", "open"), |b| {
-            b.iter(|| open(&key, black_box(&sealed), &aad))
+            b.iter(|| open_value(&key, black_box(&sealed), &aad))
         });
         group.finish();
     }

@@ -5,6 +5,8 @@
 
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
+use varvault::model::{UserId, ValueVersion, VariableId, WorkspaceId};
+use varvault::server::crypto::keyring::ValueSlot;
 use varvault::server::crypto::{Key32, Keyring, MasterKey, SecretValue};
 use varvault::server::db::variables::{self as rows, NewRow};
 use varvault::server::db::Db;
@@ -13,6 +15,7 @@ use varvault::server::rotation;
 const SECRETS: usize = 100_000;
 const BATCH: i64 = 500;
 const RUNS: usize = 3;
+const WS: WorkspaceId = WorkspaceId(1);
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -42,13 +45,13 @@ async fn main() {
     let started = Instant::now();
     for chunk in 0..secrets.div_ceil(1000) {
         let mut tx = db.begin_write().await.unwrap();
-        let version = keyring.current_version(&mut tx, 1).await.unwrap();
+        let version = keyring.current_version(&mut tx, WS).await.unwrap();
         for i in chunk * 1000..((chunk + 1) * 1000).min(secrets) {
             let name = format!("SECRET_{i}");
             let id = rows::insert(
                 &mut tx,
                 &NewRow {
-                    workspace_id: 1,
+                    workspace_id: WS,
                     name: &name,
                     kind: varvault::model::VariableKind::Secret,
                     visibility: Some(varvault::model::Visibility::Masked),
@@ -56,14 +59,19 @@ async fn main() {
                     key_version: Some(version),
                     description: "",
                     allowed_hosts: "",
-                    actor_id: 1,
+                    actor_id: UserId(1),
                 },
             )
             .await
             .unwrap();
             let value = SecretValue::new(format!("sk-live-{i:032}"));
-            let (v, blob) = keyring.seal_value(&mut tx, 1, id, 1, &value).await.unwrap();
-            rows::set_ciphertext(&mut tx, id, &blob, v, 1, None)
+            let slot = ValueSlot {
+                workspace: WS,
+                secret: id,
+                version: ValueVersion::FIRST,
+            };
+            let (v, blob) = keyring.seal_value(&mut tx, slot, &value).await.unwrap();
+            rows::set_ciphertext(&mut tx, id, &blob, v, ValueVersion::FIRST, None)
                 .await
                 .unwrap();
         }
@@ -77,9 +85,9 @@ async fn main() {
         // Baseline: the same batched reads, no crypto and no writes.
         let started = Instant::now();
         let mut conn = db.pool().acquire().await.unwrap();
-        let mut after = 0;
+        let mut after = VariableId(0);
         loop {
-            let page = rows::secrets_after(&mut conn, 1, after, BATCH)
+            let page = rows::secrets_after(&mut conn, WS, after, BATCH)
                 .await
                 .unwrap();
             let Some(last) = page.last() else { break };
@@ -90,7 +98,7 @@ async fn main() {
 
         let started = Instant::now();
         let done =
-            rotation::rotate_workspace_key(&db, &keyring, 1, BATCH, |_| ControlFlow::Continue(()))
+            rotation::rotate_workspace_key(&db, &keyring, WS, BATCH, |_| ControlFlow::Continue(()))
                 .await
                 .unwrap();
         rotations.push(started.elapsed());

@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use varvault::model::Role;
-use varvault::server::crypto::{keyring, master, MasterKey, MasterKeySource};
+use varvault::server::crypto::{master, MasterKey, MasterKeySource};
 use varvault::server::startup::{open_database, Application};
 use varvault::server::{accounts, config::Config, db::Db, rotation, telemetry};
 
@@ -159,7 +159,7 @@ async fn rotate_master_key(
         .await
         .map_err(|e| e.to_string())?;
     let old = master::load(&config.master_key).map_err(|e| e.to_string())?;
-    let wrapped_by = keyring::wrapping_key_ids(&db)
+    let wrapped_by = varvault::server::db::data_keys::wrapping_key_ids(&db)
         .await
         .map_err(|e| e.to_string())?;
     let (new, new_from) = new_master_key(new_key_file, generate)?;

@@ -1,7 +1,7 @@
 //! The members page: every member may look; owners and admins manage.
 
 use crate::error::AppError;
-use crate::model::{MembersPage, Role};
+use crate::model::{MembersPage, Role, UserId};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "list_members")]
@@ -35,7 +35,7 @@ pub async fn add_member(
 #[server(prefix = "/api", endpoint = "change_member_role")]
 pub async fn change_member_role(
     workspace: String,
-    user_id: i64,
+    user_id: UserId,
     role: Role,
 ) -> Result<(), AppError> {
     use crate::server::{accounts, authz::RequestCtx};
@@ -45,7 +45,7 @@ pub async fn change_member_role(
 }
 
 #[server(prefix = "/api", endpoint = "remove_member")]
-pub async fn remove_member(workspace: String, user_id: i64) -> Result<(), AppError> {
+pub async fn remove_member(workspace: String, user_id: UserId) -> Result<(), AppError> {
     use crate::server::{accounts, authz::RequestCtx};
     let ctx = RequestCtx::get().await?;
     let actor = ctx.member(&workspace, Role::Admin).await?;

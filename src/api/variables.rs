@@ -2,7 +2,7 @@
 //! editors write plain variables; admins and owners write secrets too.
 
 use crate::error::AppError;
-use crate::model::{VariableKind, VariableView, VariablesPage, Visibility};
+use crate::model::{VariableId, VariableKind, VariableView, VariablesPage, Visibility};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "list_variables")]
@@ -52,7 +52,7 @@ pub async fn create_variable(
 #[server(prefix = "/api", endpoint = "update_variable")]
 pub async fn update_variable(
     workspace: String,
-    id: i64,
+    id: VariableId,
     #[server(default)] value: String,
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
@@ -73,7 +73,7 @@ pub async fn update_variable(
 }
 
 #[server(prefix = "/api", endpoint = "delete_variable")]
-pub async fn delete_variable(workspace: String, id: i64) -> Result<(), AppError> {
+pub async fn delete_variable(workspace: String, id: VariableId) -> Result<(), AppError> {
     use crate::{
         model::Role,
         server::{authz::RequestCtx, variables},
@@ -87,7 +87,7 @@ pub async fn delete_variable(workspace: String, id: i64) -> Result<(), AppError>
 /// server function whose answer holds a secret value; never a restricted
 /// one.
 #[server(prefix = "/api", endpoint = "reveal_secret")]
-pub async fn reveal_secret(workspace: String, id: i64) -> Result<String, AppError> {
+pub async fn reveal_secret(workspace: String, id: VariableId) -> Result<String, AppError> {
     use crate::{
         model::Role,
         server::{authz::RequestCtx, variables},

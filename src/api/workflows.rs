@@ -2,7 +2,10 @@
 //! member of the workspace may use them.
 
 use crate::error::AppError;
-use crate::model::{BlockInput, BlockView, RunResult, SecretOption, WorkflowSummary, WorkflowView};
+use crate::model::{
+    BlockId, BlockInput, BlockView, RunResult, SecretOption, WorkflowId, WorkflowSummary,
+    WorkflowView,
+};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -29,7 +32,7 @@ pub async fn list_workflows(workspace: String) -> Result<Vec<WorkflowSummary>, A
 
 /// Creates a workflow and opens it.
 #[server(prefix = "/api", endpoint = "create_workflow")]
-pub async fn create_workflow(workspace: String, name: String) -> Result<i64, AppError> {
+pub async fn create_workflow(workspace: String, name: String) -> Result<WorkflowId, AppError> {
     let (ctx, m) = member(&workspace).await?;
     let id = crate::server::workflows::create(&ctx.state.db, &m, &name).await?;
     leptos_axum::redirect(&format!("/w/{workspace}/workflows/{id}"));
@@ -37,25 +40,29 @@ pub async fn create_workflow(workspace: String, name: String) -> Result<i64, App
 }
 
 #[server(prefix = "/api", endpoint = "rename_workflow")]
-pub async fn rename_workflow(workspace: String, id: i64, name: String) -> Result<(), AppError> {
+pub async fn rename_workflow(
+    workspace: String,
+    id: WorkflowId,
+    name: String,
+) -> Result<(), AppError> {
     let (ctx, m) = member(&workspace).await?;
     crate::server::workflows::rename(&ctx.state.db, &m, id, &name).await
 }
 
 #[server(prefix = "/api", endpoint = "delete_workflow")]
-pub async fn delete_workflow(workspace: String, id: i64) -> Result<(), AppError> {
+pub async fn delete_workflow(workspace: String, id: WorkflowId) -> Result<(), AppError> {
     let (ctx, m) = member(&workspace).await?;
     crate::server::workflows::delete(&ctx.state.db, &m, id).await
 }
 
 #[server(prefix = "/api", endpoint = "get_workflow")]
-pub async fn get_workflow(workspace: String, id: i64) -> Result<WorkflowView, AppError> {
+pub async fn get_workflow(workspace: String, id: WorkflowId) -> Result<WorkflowView, AppError> {
     let (ctx, m) = member(&workspace).await?;
     crate::server::workflows::view(&ctx.state.db, &m, id).await
 }
 
 #[server(prefix = "/api", endpoint = "add_block")]
-pub async fn add_block(workspace: String, workflow_id: i64) -> Result<BlockView, AppError> {
+pub async fn add_block(workspace: String, workflow_id: WorkflowId) -> Result<BlockView, AppError> {
     let (ctx, m) = member(&workspace).await?;
     crate::server::workflows::add_block(&ctx.state.db, &m, workflow_id).await
 }
@@ -68,13 +75,13 @@ pub async fn save_block(workspace: String, block: BlockInput) -> Result<BlockVie
 }
 
 #[server(prefix = "/api", endpoint = "delete_block")]
-pub async fn delete_block(workspace: String, id: i64) -> Result<(), AppError> {
+pub async fn delete_block(workspace: String, id: BlockId) -> Result<(), AppError> {
     let (ctx, m) = member(&workspace).await?;
     crate::server::workflows::delete_block(&ctx.state.db, &m, id).await
 }
 
 #[server(prefix = "/api", endpoint = "move_block")]
-pub async fn move_block(workspace: String, id: i64, up: bool) -> Result<(), AppError> {
+pub async fn move_block(workspace: String, id: BlockId, up: bool) -> Result<(), AppError> {
     let (ctx, m) = member(&workspace).await?;
     crate::server::workflows::move_block(&ctx.state.db, &m, id, up).await
 }
@@ -92,7 +99,7 @@ pub async fn search_secrets(
 
 /// "Send request": runs a saved block on the server.
 #[server(prefix = "/api", endpoint = "run_block")]
-pub async fn run_block(workspace: String, id: i64) -> Result<RunResult, AppError> {
+pub async fn run_block(workspace: String, id: BlockId) -> Result<RunResult, AppError> {
     let (ctx, m) = member(&workspace).await?;
     let state = &ctx.state;
     crate::server::api_block::run(

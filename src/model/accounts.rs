@@ -1,6 +1,7 @@
 //! Accounts, workspaces, members and roles: the views and rules shared by
 //! the server and the browser.
 
+use super::UserId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -101,7 +102,7 @@ pub enum Landing {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberView {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub display_name: String,
     pub role: Role,

@@ -4,10 +4,12 @@
 
 mod accounts;
 mod audit;
+mod ids;
 mod variables;
 mod workflows;
 
 pub use accounts::*;
 pub use audit::*;
+pub use ids::*;
 pub use variables::*;
 pub use workflows::*;

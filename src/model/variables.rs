@@ -1,7 +1,7 @@
 //! Variables and secrets: kinds, visibility, the rows of the panel and the
 //! value rules both sides check.
 
-use super::{Role, UsedIn};
+use super::{Role, UsedIn, VariableId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,7 +73,7 @@ impl Visibility {
 /// is `Some` for plain variables only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariableView {
-    pub id: i64,
+    pub id: VariableId,
     pub name: String,
     pub kind: VariableKind,
     pub visibility: Option<Visibility>,

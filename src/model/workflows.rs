@@ -1,6 +1,6 @@
 //! Workflows and API blocks as they cross the wire.
 
-use super::Visibility;
+use super::{BlockId, VariableId, Visibility, WorkflowId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,7 +51,7 @@ pub struct KeyValue {
 /// An API block as the editor sends it to be saved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockInput {
-    pub id: i64,
+    pub id: BlockId,
     pub name: String,
     pub method: HttpMethod,
     pub url: String,
@@ -71,7 +71,7 @@ pub struct BlockView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowSummary {
-    pub id: i64,
+    pub id: WorkflowId,
     pub name: String,
     pub blocks: i64,
     pub updated_at: i64,
@@ -79,7 +79,7 @@ pub struct WorkflowSummary {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowView {
-    pub id: i64,
+    pub id: WorkflowId,
     pub name: String,
     pub blocks: Vec<BlockView>,
     /// Owners and admins may create and edit secrets from the picker.
@@ -91,7 +91,7 @@ pub struct WorkflowView {
 /// A secret offered by the picker: never its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretOption {
-    pub id: i64,
+    pub id: VariableId,
     pub name: String,
     pub visibility: Visibility,
 }
@@ -111,7 +111,7 @@ pub struct RunResult {
 /// A block that refers to a variable (the delete dialog lists them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsedIn {
-    pub workflow_id: i64,
+    pub workflow_id: WorkflowId,
     pub workflow: String,
     pub block: String,
 }

@@ -5,7 +5,7 @@
 use crate::error::AppError;
 use crate::model::{
     check_password_rule, normalize_email, Landing, MemberView, MembersPage, Role, SessionInfo,
-    WorkspaceSummary,
+    UserId, WorkspaceId, WorkspaceSummary,
 };
 use crate::server::audit::{self, Action, Actor, Target};
 use crate::server::authz::{Member, SignedIn};
@@ -95,8 +95,8 @@ fn free_slug(base: &str, taken: &[String]) -> String {
 async fn insert_workspace(
     conn: &mut AnyConnection,
     name: &str,
-    owner: i64,
-) -> Result<(i64, String), AppError> {
+    owner: UserId,
+) -> Result<(WorkspaceId, String), AppError> {
     let base = slugify(name);
     let taken = workspaces::slugs_like(conn, &base).await?;
     let slug = free_slug(&base, &taken);
@@ -122,7 +122,7 @@ pub async fn is_set_up(db: &Db) -> Result<bool, AppError> {
 /// Where `/` sends this visitor.
 pub async fn landing(
     db: &Db,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     token_required: bool,
 ) -> Result<Landing, AppError> {
     if !is_set_up(db).await? {
@@ -171,7 +171,7 @@ pub async fn setup_owner(
     input: SetupInput,
     token_required: bool,
     client_addr: &str,
-) -> Result<(i64, String), AppError> {
+) -> Result<(UserId, String), AppError> {
     let email = email_of(&input.email)?;
     let display_name = clean_name(&input.display_name, "Name")?;
     let workspace_name = clean_name(&input.workspace_name, "Workspace name")?;
@@ -251,7 +251,7 @@ pub async fn sign_in(
     email: &str,
     password: String,
     client_addr: &str,
-) -> Result<i64, AppError> {
+) -> Result<UserId, AppError> {
     let email = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
     let account_key = format!("acct:{email}");
     let addr_key = format!("addr:{client_addr}");
@@ -427,11 +427,9 @@ pub async fn create_user(
         Some((name_or_slug, role)) => {
             let existing = workspaces::slugs_like(&mut tx, name_or_slug).await?;
             if existing.iter().any(|s| s == name_or_slug) {
-                let ws = sqlx::query_scalar::<_, i64>("SELECT id FROM workspaces WHERE slug = $1")
-                    .bind(name_or_slug)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(DbError::from)?;
+                let ws = workspaces::id_by_slug(&mut *tx, name_or_slug)
+                    .await?
+                    .ok_or(AppError::Internal)?;
                 workspaces::add_member(&mut tx, ws, user_id, role).await?;
                 let target = Target::user(user_id, &email);
                 audit::record(
@@ -564,19 +562,18 @@ pub async fn add_member(db: &Db, actor: &Member, input: NewMember) -> Result<(),
 /// Serialises member changes of one workspace (a row lock on PostgreSQL;
 /// SQLite's `BEGIN IMMEDIATE` already did), so two owners demoting each
 /// other at once cannot leave none.
-async fn lock_workspace(conn: &mut AnyConnection, workspace_id: i64) -> Result<(), DbError> {
-    sqlx::query("UPDATE workspaces SET name = name WHERE id = $1")
-        .bind(workspace_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+async fn lock_workspace(
+    conn: &mut AnyConnection,
+    workspace_id: WorkspaceId,
+) -> Result<(), DbError> {
+    workspaces::lock(conn, workspace_id).await
 }
 
 /// The target's current role, after checking the actor may manage it.
 async fn managed_target(
     conn: &mut AnyConnection,
     actor: &Member,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<(Role, users::UserRecord), AppError> {
     let role = workspaces::member_role(conn, actor.workspace.id, user_id)
         .await?
@@ -590,7 +587,10 @@ async fn managed_target(
     Ok((role, user))
 }
 
-async fn keep_an_owner(conn: &mut AnyConnection, workspace_id: i64) -> Result<(), AppError> {
+async fn keep_an_owner(
+    conn: &mut AnyConnection,
+    workspace_id: WorkspaceId,
+) -> Result<(), AppError> {
     if workspaces::count_owners(conn, workspace_id).await? <= 1 {
         return Err(AppError::Invalid(
             "A workspace must keep at least one owner".into(),
@@ -602,7 +602,7 @@ async fn keep_an_owner(conn: &mut AnyConnection, workspace_id: i64) -> Result<()
 pub async fn change_role(
     db: &Db,
     actor: &Member,
-    user_id: i64,
+    user_id: UserId,
     new_role: Role,
 ) -> Result<(), AppError> {
     if !actor.role.can_manage(new_role) {
@@ -632,7 +632,7 @@ pub async fn change_role(
 }
 
 /// Removes a member and ends all of their sessions at once.
-pub async fn remove_member(db: &Db, actor: &Member, user_id: i64) -> Result<(), AppError> {
+pub async fn remove_member(db: &Db, actor: &Member, user_id: UserId) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
     lock_workspace(&mut tx, actor.workspace.id).await?;
     let (role, user) = managed_target(&mut tx, actor, user_id).await?;
@@ -657,11 +657,7 @@ pub async fn remove_member(db: &Db, actor: &Member, user_id: i64) -> Result<(), 
 /// Deletes expired sessions and stale throttle rows; run periodically.
 pub async fn sweep(db: &Db) -> Result<(), DbError> {
     sessions::delete_expired(db.pool()).await?;
-    sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1")
-        .bind(now_ms() - THROTTLE_WINDOW_MS)
-        .execute(db.pool())
-        .await?;
-    Ok(())
+    throttle::sweep(db.pool(), now_ms() - THROTTLE_WINDOW_MS).await
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! password, never a session id: only who, what, when and from where.
 
 use crate::error::AppError;
-use crate::model::{AuditEntryView, AuditPage, Role, VariableKind};
+use crate::model::{
+    AuditEntryView, AuditPage, Role, UserId, VariableId, VariableKind, WorkspaceId,
+};
 use crate::server::authz::Member;
 use crate::server::db::audit::AuditFilter;
 use crate::server::db::{self, audit::AuditRow, now_ms, Db, DbError};
@@ -18,12 +20,12 @@ pub use crate::model::AuditAction as Action;
 /// Who acted, and from which address.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub email: Option<String>,
     pub client_addr: Option<String>,
 }
 
-/// What was acted on.
+/// What was acted on (its id as stored: the kind says what it names).
 #[derive(Debug, Clone)]
 pub struct Target {
     pub kind: &'static str,
@@ -32,29 +34,29 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn user(id: i64, email: &str) -> Target {
+    pub fn user(id: UserId, email: &str) -> Target {
         Target {
             kind: "user",
-            id,
+            id: id.get(),
             name: email.to_string(),
         }
     }
 
-    pub fn variable(kind: VariableKind, id: i64, name: &str) -> Target {
+    pub fn variable(kind: VariableKind, id: VariableId, name: &str) -> Target {
         Target {
             kind: match kind {
                 VariableKind::Secret => "secret",
                 VariableKind::Plain => "variable",
             },
-            id,
+            id: id.get(),
             name: name.to_string(),
         }
     }
 
-    pub fn workspace(id: i64, slug: &str) -> Target {
+    pub fn workspace(id: WorkspaceId, slug: &str) -> Target {
         Target {
             kind: "workspace",
-            id,
+            id: id.get(),
             name: slug.to_string(),
         }
     }
@@ -62,7 +64,7 @@ impl Target {
 
 pub async fn record(
     conn: &mut AnyConnection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     actor: &Actor,
     action: Action,
     target: Option<&Target>,

@@ -3,7 +3,7 @@
 //! handler cannot act for a caller it has not checked.
 
 use crate::error::AppError;
-use crate::model::Role;
+use crate::model::{Role, UserId};
 use crate::server::audit::Actor;
 use crate::server::client::client_addr;
 use crate::server::db::workspaces::WorkspaceRecord;
@@ -45,7 +45,7 @@ impl RequestCtx {
     }
 
     /// The signed-in user's id, or `None`.
-    pub async fn user_id(&self) -> Result<Option<i64>, AppError> {
+    pub async fn user_id(&self) -> Result<Option<UserId>, AppError> {
         session::user_id(&self.session, self.state.settings.session)
             .await
             .map_err(|e| internal("session", e))
@@ -113,7 +113,7 @@ fn internal(what: &str, err: impl std::fmt::Display) -> AppError {
 #[derive(Debug, Clone)]
 #[allow(clippy::manual_non_exhaustive)]
 pub struct SignedIn {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub display_name: String,
     pub client_addr: String,

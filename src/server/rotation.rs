@@ -3,15 +3,15 @@
 //! leaves every value decryptable, and running the rotation again
 //! completes it.
 
+use crate::model::{BlockId, KeyVersion, VariableId, WorkspaceId};
 use crate::server::api_block;
 use crate::server::audit::{self, Action, Actor, Target};
 use crate::server::crypto::aead::{self, data_key_aad};
-use crate::server::crypto::keyring::newest_version;
+use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{CryptoError, Keyring, MasterKey};
 use crate::server::db::variables as rows;
 use crate::server::db::workflows as blocks;
-use crate::server::db::{Db, DbError};
-use sqlx::Row;
+use crate::server::db::{data_keys, workspaces, Db, DbError};
 use std::ops::ControlFlow;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,8 +27,8 @@ pub enum RotationError {
          the current key ({old}) nor the new one ({new})"
     )]
     UnknownMasterKey {
-        workspace: i64,
-        version: i64,
+        workspace: WorkspaceId,
+        version: KeyVersion,
         found: String,
         old: String,
         new: String,
@@ -51,54 +51,35 @@ pub async fn rotate_master_key(
     new: &MasterKey,
 ) -> Result<u64, RotationError> {
     let mut tx = db.begin_write().await?;
-    let keys = sqlx::query(
-        "SELECT workspace_id, version, wrapped, master_key_id FROM data_keys ORDER BY 1, 2",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
     let mut rewrapped = 0;
-    for row in keys {
-        let workspace: i64 = row.try_get("workspace_id")?;
-        let version: i64 = row.try_get("version")?;
-        let wrapped: Vec<u8> = row.try_get("wrapped")?;
-        let found: String = row.try_get("master_key_id")?;
-        if found == new.id() {
+    for mut key in data_keys::all(&mut tx).await? {
+        if key.master_key_id == new.id() {
             continue;
         }
-        if found != old.id() {
+        if key.master_key_id != old.id() {
             return Err(RotationError::UnknownMasterKey {
-                workspace,
-                version,
-                found,
+                workspace: key.workspace_id,
+                version: key.version,
+                found: key.master_key_id,
                 old: old.id().into(),
                 new: new.id().into(),
             });
         }
-        let plain = aead::open(
-            old.key(),
-            &wrapped,
-            &data_key_aad(workspace, version, old.id()),
+        let data_key = aead::unwrap(
+            old,
+            &key.wrapped,
+            &data_key_aad(key.workspace_id, key.version, old.id()),
         )?;
-        let rewrapped_key = aead::seal(
-            new.key(),
-            &plain,
-            &data_key_aad(workspace, version, new.id()),
+        key.wrapped = aead::wrap(
+            new,
+            &data_key,
+            &data_key_aad(key.workspace_id, key.version, new.id()),
         );
-        sqlx::query(
-            "UPDATE data_keys SET wrapped = $1, master_key_id = $2 \
-             WHERE workspace_id = $3 AND version = $4",
-        )
-        .bind(rewrapped_key)
-        .bind(new.id())
-        .bind(workspace)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
+        key.master_key_id = new.id().to_string();
+        data_keys::rewrap(&mut tx, &key).await?;
         rewrapped += 1;
     }
-    let workspaces: Vec<(i64, String)> = sqlx::query_as("SELECT id, slug FROM workspaces")
-        .fetch_all(&mut *tx)
-        .await?;
+    let workspaces = workspaces::all(&mut *tx).await?;
     let actor = Actor {
         client_addr: Some("cli".into()),
         ..Actor::default()
@@ -122,16 +103,14 @@ pub async fn rotate_master_key(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkspaceRotation {
     /// The key version every value now uses.
-    pub version: i64,
+    pub version: KeyVersion,
     pub reencrypted: u64,
     /// Old versions deleted once no value used them.
     pub deleted_versions: u64,
 }
 
-pub async fn workspace_id(db: &Db, slug: &str) -> Result<i64, RotationError> {
-    sqlx::query_scalar::<_, i64>("SELECT id FROM workspaces WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(db.pool())
+pub async fn workspace_id(db: &Db, slug: &str) -> Result<WorkspaceId, RotationError> {
+    workspaces::id_by_slug(db.pool(), slug)
         .await?
         .ok_or_else(|| RotationError::NoWorkspace(slug.to_string()))
 }
@@ -145,19 +124,13 @@ pub async fn workspace_id(db: &Db, slug: &str) -> Result<i64, RotationError> {
 pub async fn rotate_workspace_key(
     db: &Db,
     keyring: &Keyring,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     batch_size: i64,
     mut after_batch: impl FnMut(usize) -> ControlFlow<()>,
 ) -> Result<WorkspaceRotation, RotationError> {
     let mut tx = db.begin_write().await?;
-    let newest = newest_version(&mut tx, workspace_id).await?;
-    let older: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM data_keys WHERE workspace_id = $1 AND version < $2",
-    )
-    .bind(workspace_id)
-    .bind(newest.unwrap_or(0))
-    .fetch_one(&mut *tx)
-    .await?;
+    let newest = data_keys::newest_version(&mut *tx, workspace_id).await?;
+    let older = data_keys::count_older(&mut *tx, workspace_id, newest.unwrap_or_default()).await?;
     let target = match newest {
         Some(v) if older > 0 => v, // resume the unfinished rotation
         _ => keyring.add_version(&mut tx, workspace_id).await?,
@@ -169,16 +142,16 @@ pub async fn rotate_workspace_key(
     // pass finds none (normally the second, a cheap index look-up).
     let mut reencrypted = 0;
     let mut batch_no = 0;
-    let mut after = 0;
+    let mut after = VariableId(0);
     loop {
         let mut tx = db.begin_write().await?;
         let batch = rows::sealed_before(&mut tx, workspace_id, target, after, batch_size).await?;
         let Some(last) = batch.last() else {
             drop(tx);
-            if after == 0 {
+            if after == VariableId(0) {
                 break; // a whole pass found nothing left
             }
-            after = 0;
+            after = VariableId(0);
             continue;
         };
         after = last.id;
@@ -186,26 +159,15 @@ pub async fn rotate_workspace_key(
             .count_seals(&mut tx, workspace_id, target, batch.len() as i64)
             .await?;
         for record in &batch {
+            let slot = ValueSlot {
+                workspace: workspace_id,
+                secret: record.id,
+                version: record.value_version,
+            };
             let value = keyring
-                .open_value(
-                    &mut tx,
-                    workspace_id,
-                    record.id,
-                    record.value_version,
-                    record.key_version,
-                    &record.ciphertext,
-                )
+                .open_value(&mut tx, record.key_version, slot, &record.ciphertext)
                 .await?;
-            let sealed = keyring
-                .seal_counted(
-                    &mut tx,
-                    workspace_id,
-                    target,
-                    record.id,
-                    record.value_version,
-                    &value,
-                )
-                .await?;
+            let sealed = keyring.seal_counted(&mut tx, target, slot, &value).await?;
             // Only if no write changed the value meanwhile (a write seals
             // with the newest key anyway).
             if rows::set_ciphertext(
@@ -229,20 +191,10 @@ pub async fn rotate_workspace_key(
     }
 
     let mut tx = db.begin_write().await?;
-    let deleted = sqlx::query(
-        "DELETE FROM data_keys WHERE workspace_id = $1 AND version < $2 AND NOT EXISTS \
-         (SELECT 1 FROM variables v WHERE v.workspace_id = data_keys.workspace_id \
-          AND v.key_version = data_keys.version)",
-    )
-    .bind(workspace_id)
-    .bind(target)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    let slug: String = sqlx::query_scalar("SELECT slug FROM workspaces WHERE id = $1")
-        .bind(workspace_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let deleted = data_keys::delete_unused_older(&mut tx, workspace_id, target).await?;
+    let slug = workspaces::slug_of(&mut *tx, workspace_id)
+        .await?
+        .ok_or(RotationError::NoWorkspace(workspace_id.to_string()))?;
     let actor = Actor {
         client_addr: Some("cli".into()),
         ..Actor::default()
@@ -281,10 +233,7 @@ pub struct CheckReport {
 /// Opens every data key and every secret value under the current master
 /// key, per workspace. Counts only: never a value.
 pub async fn check(db: &Db, keyring: &Keyring) -> Result<Vec<CheckReport>, RotationError> {
-    let workspaces: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, slug FROM workspaces ORDER BY slug")
-            .fetch_all(db.pool())
-            .await?;
+    let workspaces = workspaces::all(db.pool()).await?;
     let mut reports = Vec::new();
     let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
     for (ws, slug) in workspaces {
@@ -292,21 +241,16 @@ pub async fn check(db: &Db, keyring: &Keyring) -> Result<Vec<CheckReport>, Rotat
             slug,
             ..CheckReport::default()
         };
-        let versions: Vec<i64> =
-            sqlx::query_scalar("SELECT version FROM data_keys WHERE workspace_id = $1")
-                .bind(ws)
-                .fetch_all(&mut *conn)
-                .await?;
-        for version in versions {
+        for version in data_keys::versions(&mut *conn, ws).await? {
             match keyring.data_key(&mut conn, ws, version).await {
                 Ok(_) => report.data_keys += 1,
                 Err(err) => {
-                    tracing::error!(workspace = ws, version, error = %err, "data key does not open");
+                    tracing::error!(workspace = %ws, version = %version, error = %err, "data key does not open");
                     report.failed += 1;
                 }
             }
         }
-        let mut after = 0;
+        let mut after = VariableId(0);
         loop {
             let page = rows::secrets_after(&mut conn, ws, after, 500).await?;
             let Some(last) = page.last() else { break };
@@ -314,14 +258,18 @@ pub async fn check(db: &Db, keyring: &Keyring) -> Result<Vec<CheckReport>, Rotat
             for record in &page {
                 report.secrets += 1;
                 let opened = match (record.ciphertext.as_deref(), record.key_version) {
-                    (Some(blob), Some(kv)) => keyring
-                        .open_value(&mut conn, ws, record.id, record.value_version, kv, blob)
-                        .await
-                        .ok(),
+                    (Some(blob), Some(kv)) => {
+                        let slot = ValueSlot {
+                            workspace: ws,
+                            secret: record.id,
+                            version: record.value_version,
+                        };
+                        keyring.open_value(&mut conn, kv, slot, blob).await.ok()
+                    }
                     _ => None,
                 };
                 let Some(value) = opened else {
-                    tracing::error!(workspace = ws, secret = record.id, "secret does not open");
+                    tracing::error!(workspace = %ws, secret = %record.id, "secret does not open");
                     report.failed += 1;
                     continue;
                 };
@@ -337,7 +285,7 @@ pub async fn check(db: &Db, keyring: &Keyring) -> Result<Vec<CheckReport>, Rotat
                 }
             }
         }
-        let mut after = 0;
+        let mut after = BlockId(0);
         loop {
             let page = blocks::blocks_after(&mut conn, ws, after, 500).await?;
             let Some(last) = page.last() else { break };

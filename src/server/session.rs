@@ -2,6 +2,7 @@
 //! instance serves any user and revocation is one `DELETE` that every
 //! instance sees at the next request.
 
+use crate::model::UserId;
 use crate::server::db::{self, now_ms, Db};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
@@ -70,8 +71,12 @@ fn store_err(err: db::DbError) -> session_store::Error {
     session_store::Error::Backend(err.to_string())
 }
 
-fn encode(record: &Record) -> session_store::Result<(Option<i64>, String, i64)> {
-    let user_id = record.data.get(USER_ID).and_then(|v| v.as_i64());
+fn encode(record: &Record) -> session_store::Result<(Option<UserId>, String, i64)> {
+    let user_id = record
+        .data
+        .get(USER_ID)
+        .and_then(|v| v.as_i64())
+        .map(UserId);
     let data = serde_json::to_string(&record.data)
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
     let expires_at = (record.expiry_date.unix_timestamp_nanos() / 1_000_000) as i64;
@@ -148,7 +153,7 @@ impl From<tower_sessions::session::Error> for SessionError {
 }
 
 /// Signs `user_id` in: a fresh session id (no fixation), then the user.
-pub async fn start(session: &Session, user_id: i64) -> Result<(), SessionError> {
+pub async fn start(session: &Session, user_id: UserId) -> Result<(), SessionError> {
     session.cycle_id().await?;
     let now = now_ms();
     session.insert(USER_ID, user_id).await?;
@@ -168,8 +173,8 @@ pub async fn end(session: &Session) -> Result<(), SessionError> {
 pub async fn user_id(
     session: &Session,
     limits: SessionLimits,
-) -> Result<Option<i64>, SessionError> {
-    let Some(user_id) = session.get::<i64>(USER_ID).await? else {
+) -> Result<Option<UserId>, SessionError> {
+    let Some(user_id) = session.get::<UserId>(USER_ID).await? else {
         return Ok(None);
     };
     let now = now_ms();

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::server::client::{allowed_origin, origin_of};
 use crate::server::config::Config;
 use crate::server::crypto::master::{self as master_key, MasterKeyError};
-use crate::server::crypto::{keyring, CryptoError, Keyring};
+use crate::server::crypto::{CryptoError, Keyring};
 use crate::server::db::{Db, DbError};
 use crate::server::session;
 use crate::server::state::{AppState, Settings};
@@ -203,7 +203,7 @@ impl Application {
 /// migrates. Shared by `serve` and the operator commands.
 pub async fn open_database(config: &Config) -> Result<(Db, Keyring), StartupError> {
     let db = Db::connect(&config.database_url).await?;
-    let wrapped_by = keyring::wrapping_key_ids(&db).await?;
+    let wrapped_by = crate::server::db::data_keys::wrapping_key_ids(&db).await?;
     let (master, generated) = master_key::resolve(&config.master_key, &wrapped_by)?;
     if let (true, master_key::MasterKeySource::Default(path)) = (generated, &config.master_key) {
         tracing::warn!(

@@ -7,8 +7,10 @@ use crate::model::{
     check_secret_value, check_variable_name, check_variable_value, Role, VariableKind,
     VariableView, VariablesPage, Visibility,
 };
+use crate::model::{ValueVersion, VariableId, WorkspaceId};
 use crate::server::audit::{self, Action, Target};
 use crate::server::authz::Member;
+use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{CryptoError, Keyring, SecretValue};
 use crate::server::db::variables::{self as rows, NewRow, VariableRecord};
 use crate::server::db::{Db, DbError};
@@ -43,6 +45,14 @@ fn crypto_error(err: CryptoError) -> AppError {
             tracing::error!(error = %other, "secret store");
             AppError::Internal
         }
+    }
+}
+
+fn slot(workspace: WorkspaceId, secret: VariableId, version: ValueVersion) -> ValueSlot {
+    ValueSlot {
+        workspace,
+        secret,
+        version,
     }
 }
 
@@ -136,7 +146,7 @@ pub async fn list(db: &Db, member: &Member, search: &str) -> Result<VariablesPag
     })
 }
 
-async fn already_exists(db: &Db, workspace_id: i64, name: &str) -> AppError {
+async fn already_exists(db: &Db, workspace_id: WorkspaceId, name: &str) -> AppError {
     let existing = rows::name_in_use(db.pool(), workspace_id, name)
         .await
         .ok()
@@ -203,10 +213,10 @@ pub async fn create(
     let action = match input.kind {
         VariableKind::Secret => {
             let (version, blob) = keyring
-                .seal_value(&mut tx, ws, id, 1, &input.value)
+                .seal_value(&mut tx, slot(ws, id, ValueVersion::FIRST), &input.value)
                 .await
                 .map_err(crypto_error)?;
-            rows::set_ciphertext(&mut tx, id, &blob, version, 1, None).await?;
+            rows::set_ciphertext(&mut tx, id, &blob, version, ValueVersion::FIRST, None).await?;
             Action::SecretCreated
         }
         VariableKind::Plain => Action::VariableCreated,
@@ -232,7 +242,7 @@ pub async fn update(
     db: &Db,
     keyring: &Keyring,
     member: &Member,
-    id: i64,
+    id: VariableId,
     changes: VariableChanges,
 ) -> Result<VariableView, AppError> {
     let ws = member.workspace.id;
@@ -279,9 +289,9 @@ pub async fn update(
             let allowed_hosts = allowed_hosts_for(visibility, &changes.allowed_hosts)?;
             if let Some(value) = changes.value.filter(|v| !v.is_empty()) {
                 check_secret_value(value.expose()).map_err(invalid)?;
-                let next = record.value_version + 1;
+                let next = record.value_version.next();
                 let (version, blob) = keyring
-                    .seal_value(&mut tx, ws, id, next, &value)
+                    .seal_value(&mut tx, slot(ws, id, next), &value)
                     .await
                     .map_err(crypto_error)?;
                 rows::set_ciphertext(&mut tx, id, &blob, version, next, None).await?;
@@ -334,7 +344,7 @@ pub async fn update(
     Ok(view(record))
 }
 
-pub async fn delete(db: &Db, member: &Member, id: i64) -> Result<(), AppError> {
+pub async fn delete(db: &Db, member: &Member, id: VariableId) -> Result<(), AppError> {
     let ws = member.workspace.id;
     let mut tx = db.begin_write().await?;
     let record = rows::get(&mut *tx, ws, id)
@@ -360,7 +370,7 @@ pub async fn reveal(
     db: &Db,
     keyring: &Keyring,
     member: &Member,
-    id: i64,
+    id: VariableId,
 ) -> Result<SecretValue, AppError> {
     let ws = member.workspace.id;
     let mut tx = db.begin_write().await?;
@@ -377,7 +387,12 @@ pub async fn reveal(
         return Err(AppError::Internal);
     };
     let value = keyring
-        .open_value(&mut tx, ws, id, record.value_version, key_version, blob)
+        .open_value(
+            &mut tx,
+            key_version,
+            slot(ws, id, record.value_version),
+            blob,
+        )
         .await
         .map_err(crypto_error)?;
     let target = Target::variable(record.kind, id, &record.name);

@@ -3,8 +3,8 @@
 
 use crate::error::AppError;
 use crate::model::{
-    BlockInput, BlockView, HttpMethod, KeyValue, Role, SecretOption, VariableKind, WorkflowSummary,
-    WorkflowView,
+    BlockId, BlockInput, BlockView, HttpMethod, KeyValue, Role, SecretOption, VariableKind,
+    WorkflowId, WorkflowSummary, WorkflowView, WorkspaceId,
 };
 use crate::server::accounts::clean_name;
 use crate::server::api_block::{placement, rules};
@@ -23,7 +23,7 @@ fn invalid(message: impl Into<String>) -> AppError {
     AppError::Invalid(message.into())
 }
 
-async fn workflow_of(db: &Db, member: &Member, id: i64) -> Result<String, AppError> {
+async fn workflow_of(db: &Db, member: &Member, id: WorkflowId) -> Result<String, AppError> {
     rows::workflow_name(db.pool(), member.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -42,7 +42,7 @@ pub async fn list(db: &Db, member: &Member) -> Result<Vec<WorkflowSummary>, AppE
         .collect())
 }
 
-pub async fn create(db: &Db, member: &Member, name: &str) -> Result<i64, AppError> {
+pub async fn create(db: &Db, member: &Member, name: &str) -> Result<WorkflowId, AppError> {
     let name = clean_name(name, "Workflow name")?;
     let mut tx = db.begin_write().await?;
     let id = rows::insert_workflow(&mut tx, member.workspace.id, &name).await?;
@@ -50,7 +50,7 @@ pub async fn create(db: &Db, member: &Member, name: &str) -> Result<i64, AppErro
     Ok(id)
 }
 
-pub async fn rename(db: &Db, member: &Member, id: i64, name: &str) -> Result<(), AppError> {
+pub async fn rename(db: &Db, member: &Member, id: WorkflowId, name: &str) -> Result<(), AppError> {
     let name = clean_name(name, "Workflow name")?;
     workflow_of(db, member, id).await?;
     let mut tx = db.begin_write().await?;
@@ -59,7 +59,7 @@ pub async fn rename(db: &Db, member: &Member, id: i64, name: &str) -> Result<(),
     Ok(())
 }
 
-pub async fn delete(db: &Db, member: &Member, id: i64) -> Result<(), AppError> {
+pub async fn delete(db: &Db, member: &Member, id: WorkflowId) -> Result<(), AppError> {
     workflow_of(db, member, id).await?;
     let mut tx = db.begin_write().await?;
     rows::delete_workflow(&mut tx, id).await?;
@@ -90,7 +90,7 @@ fn missing_message(kind: RefKind, name: &str) -> String {
     }
 }
 
-pub async fn view(db: &Db, member: &Member, id: i64) -> Result<WorkflowView, AppError> {
+pub async fn view(db: &Db, member: &Member, id: WorkflowId) -> Result<WorkflowView, AppError> {
     let name = workflow_of(db, member, id).await?;
     let missing = rows::missing_refs(db.pool(), id).await?;
     let blocks = rows::blocks_of(db.pool(), id)
@@ -115,7 +115,11 @@ pub async fn view(db: &Db, member: &Member, id: i64) -> Result<WorkflowView, App
     })
 }
 
-pub async fn add_block(db: &Db, member: &Member, workflow_id: i64) -> Result<BlockView, AppError> {
+pub async fn add_block(
+    db: &Db,
+    member: &Member,
+    workflow_id: WorkflowId,
+) -> Result<BlockView, AppError> {
     workflow_of(db, member, workflow_id).await?;
     let mut tx = db.begin_write().await?;
     let count = rows::blocks_of(&mut *tx, workflow_id).await?.len();
@@ -140,7 +144,7 @@ pub async fn add_block(db: &Db, member: &Member, workflow_id: i64) -> Result<Blo
 /// only variables that exist (of the right kind). Returns its references.
 async fn check_field(
     db: &Db,
-    ws: i64,
+    ws: WorkspaceId,
     label: &str,
     text: &str,
 ) -> Result<Vec<(RefKind, String)>, AppError> {
@@ -245,7 +249,7 @@ pub async fn save_block(
     Ok(block_view(record, Vec::new()))
 }
 
-pub async fn delete_block(db: &Db, member: &Member, id: i64) -> Result<(), AppError> {
+pub async fn delete_block(db: &Db, member: &Member, id: BlockId) -> Result<(), AppError> {
     let block = rows::block(db.pool(), member.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -257,7 +261,7 @@ pub async fn delete_block(db: &Db, member: &Member, id: i64) -> Result<(), AppEr
 }
 
 /// Moves a block one place up or down.
-pub async fn move_block(db: &Db, member: &Member, id: i64, up: bool) -> Result<(), AppError> {
+pub async fn move_block(db: &Db, member: &Member, id: BlockId, up: bool) -> Result<(), AppError> {
     let block = rows::block(db.pool(), member.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -14,7 +14,9 @@ use base64::Engine;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use varvault::model::{BlockInput, BlockView, HttpMethod, KeyValue, RunResult, WorkflowView};
+use varvault::model::{
+    BlockId, BlockInput, BlockView, HttpMethod, KeyValue, RunResult, WorkflowId, WorkflowView,
+};
 
 const CANARY: &str = "canary-api-block/9f+e7 d";
 
@@ -186,7 +188,7 @@ async fn private_app() -> TestApp {
     .await
 }
 
-pub async fn workflow(app: &TestApp, client: &reqwest::Client) -> (i64, i64) {
+pub async fn workflow(app: &TestApp, client: &reqwest::Client) -> (WorkflowId, BlockId) {
     let res = app
         .call_with(
             client,
@@ -195,7 +197,7 @@ pub async fn workflow(app: &TestApp, client: &reqwest::Client) -> (i64, i64) {
         )
         .await;
     assert!(res.status().is_success() || res.status().is_redirection());
-    let id: i64 = res.json().await.unwrap();
+    let id: WorkflowId = res.json().await.unwrap();
     let res = app
         .call_with(
             client,
@@ -207,7 +209,7 @@ pub async fn workflow(app: &TestApp, client: &reqwest::Client) -> (i64, i64) {
     (id, block.block.id)
 }
 
-pub fn block(id: i64, url: &str, headers: &[(&str, &str)], body: &str) -> BlockInput {
+pub fn block(id: BlockId, url: &str, headers: &[(&str, &str)], body: &str) -> BlockInput {
     BlockInput {
         id,
         name: "Fetch tickets".into(),
@@ -239,7 +241,7 @@ pub async fn save(app: &TestApp, client: &reqwest::Client, b: &BlockInput) -> re
         .unwrap()
 }
 
-pub async fn run(app: &TestApp, client: &reqwest::Client, id: i64) -> reqwest::Response {
+pub async fn run(app: &TestApp, client: &reqwest::Client, id: BlockId) -> reqwest::Response {
     app.call_with(
         client,
         "run_block",

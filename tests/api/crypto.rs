@@ -5,6 +5,7 @@
 use crate::helpers::*;
 use crate::variables::{assert_no_canary, create_ok, seed, MASKED_CANARY, RESTRICTED_CANARY};
 use std::ops::ControlFlow;
+use varvault::model::WorkspaceId;
 use varvault::server::crypto::{master, Keyring, MasterKey, MasterKeySource};
 use varvault::server::rotation::{self, RotationError};
 
@@ -39,7 +40,7 @@ async fn many_secrets(app: &TestApp, n: usize) {
     }
 }
 
-async fn reveal(app: &TestApp, id: i64) -> String {
+async fn reveal(app: &TestApp, id: varvault::model::VariableId) -> String {
     let id = id.to_string();
     let res = app
         .call("reveal_secret", &[("workspace", WORKSPACE), ("id", &id)])
@@ -113,7 +114,7 @@ async fn a_crashed_workspace_rotation_leaves_everything_readable_and_a_rerun_com
 
     // Crash after the first batch of 3.
     let keyring = keyring_of(&app).await;
-    let err = rotation::rotate_workspace_key(&app.db, &keyring, 1, 3, |n| {
+    let err = rotation::rotate_workspace_key(&app.db, &keyring, WorkspaceId(1), 3, |n| {
         if n == 1 {
             ControlFlow::Break(())
         } else {
@@ -187,16 +188,19 @@ async fn rotation_during_writes_and_reads_loses_no_write() {
     let app = spawn_app().await;
     app.setup_owner().await;
     many_secrets(&app, 30).await;
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM variables ORDER BY id")
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap();
+    let ids: Vec<varvault::model::VariableId> =
+        sqlx::query_scalar("SELECT id FROM variables ORDER BY id")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
 
     let keyring = keyring_of(&app).await;
     let rotate = async {
-        rotation::rotate_workspace_key(&app.db, &keyring, 1, 2, |_| ControlFlow::Continue(()))
-            .await
-            .unwrap()
+        rotation::rotate_workspace_key(&app.db, &keyring, WorkspaceId(1), 2, |_| {
+            ControlFlow::Continue(())
+        })
+        .await
+        .unwrap()
     };
     let write = async {
         for (round, id) in ids.iter().enumerate() {
@@ -217,7 +221,7 @@ async fn rotation_during_writes_and_reads_loses_no_write() {
         }
     };
     let (done, ()) = tokio::join!(rotate, write);
-    assert_eq!(done.version, 2);
+    assert_eq!(done.version, varvault::model::KeyVersion(2));
     for (round, id) in ids.iter().enumerate() {
         assert_eq!(
             reveal(&app, *id).await,

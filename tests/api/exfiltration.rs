@@ -64,7 +64,7 @@ struct Scene {
     good_up: Upstream,
     evil: SocketAddr,
     evil_up: Upstream,
-    block_id: i64,
+    block_id: varvault::model::BlockId,
     /// Everything the attacker typed (plain values, templates).
     typed: Vec<String>,
 }

@@ -9,9 +9,10 @@ pub mod redact;
 pub mod rules;
 
 use crate::error::AppError;
-use crate::model::{RunResult, VariableKind, Visibility, SECRET_MIN_BYTES};
+use crate::model::{BlockId, RunResult, VariableId, VariableKind, Visibility, SECRET_MIN_BYTES};
 use crate::server::audit::{self, Action, Target};
 use crate::server::authz::Member;
+use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{Keyring, SecretValue};
 use crate::server::db::workflows as blocks;
 use crate::server::db::{variables as rows, Db, DbError};
@@ -51,7 +52,7 @@ fn refuse(message: impl Into<String>) -> AppError {
 
 /// A secret decrypted for one run.
 struct UsedSecret {
-    id: i64,
+    id: VariableId,
     name: String,
     value: SecretValue,
     allowed: Vec<hosts::HostPattern>,
@@ -132,7 +133,7 @@ pub async fn run(
     client: &reqwest::Client,
     allow_private: bool,
     member: &Member,
-    block_id: i64,
+    block_id: BlockId,
 ) -> Result<RunResult, AppError> {
     let ws = member.workspace.id;
     let block = blocks::block(db.pool(), ws, block_id)
@@ -183,7 +184,16 @@ pub async fn run(
             return Err(AppError::Internal);
         };
         let value = keyring
-            .open_value(&mut conn, ws, r.id, r.value_version, kv, blob)
+            .open_value(
+                &mut conn,
+                kv,
+                ValueSlot {
+                    workspace: ws,
+                    secret: r.id,
+                    version: r.value_version,
+                },
+                blob,
+            )
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "a secret does not decrypt");
@@ -307,7 +317,7 @@ async fn send(
     // Each secret's use is recorded before it leaves.
     if !secrets.is_empty() {
         let mut tx = db.begin_write().await?;
-        let ids: Vec<i64> = secrets.values().map(|s| s.id).collect();
+        let ids: Vec<VariableId> = secrets.values().map(|s| s.id).collect();
         blocks::mark_used(&mut tx, &ids).await?;
         let detail = redactor.redact(&format!("API block {} ({host})", block.name));
         for s in secrets.values() {

@@ -6,9 +6,10 @@
 //! every seal, so an instance notices a rotation made by another one.
 
 use super::aead::{self, data_key_aad, secret_aad};
-use super::{CryptoError, Key32, MasterKey, SecretValue};
-use crate::server::db::now_ms;
-use sqlx::{AnyConnection, Row};
+use super::{CryptoError, DataKey, MasterKey, SecretValue};
+use crate::model::{KeyVersion, ValueVersion, VariableId, WorkspaceId};
+use crate::server::db::data_keys;
+use sqlx::AnyConnection;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -18,12 +19,27 @@ pub const SEAL_LIMIT: i64 = 1 << 31;
 
 pub struct Keyring {
     master: MasterKey,
-    cache: RwLock<HashMap<(i64, i64), Arc<Key32>>>,
+    cache: RwLock<HashMap<(WorkspaceId, KeyVersion), Arc<DataKey>>>,
 }
 
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Keyring(master {})", self.master.id())
+    }
+}
+
+/// Which secret value, at which value version, a ciphertext belongs to:
+/// bound into its associated data.
+#[derive(Debug, Clone, Copy)]
+pub struct ValueSlot {
+    pub workspace: WorkspaceId,
+    pub secret: VariableId,
+    pub version: ValueVersion,
+}
+
+impl ValueSlot {
+    fn aad(self) -> Vec<u8> {
+        secret_aad(self.workspace, self.secret, self.version)
     }
 }
 
@@ -44,17 +60,17 @@ impl Keyring {
     pub async fn current_version(
         &self,
         conn: &mut AnyConnection,
-        workspace_id: i64,
-    ) -> Result<i64, CryptoError> {
-        if let Some(v) = newest_version(conn, workspace_id).await? {
+        workspace: WorkspaceId,
+    ) -> Result<KeyVersion, CryptoError> {
+        if let Some(v) = data_keys::newest_version(&mut *conn, workspace).await? {
             return Ok(v);
         }
-        self.insert_version(conn, workspace_id, 1).await?;
-        newest_version(conn, workspace_id)
+        self.insert_version(conn, workspace, KeyVersion(1)).await?;
+        data_keys::newest_version(&mut *conn, workspace)
             .await?
             .ok_or(CryptoError::MissingKey {
-                workspace: workspace_id,
-                version: 1,
+                workspace,
+                version: KeyVersion(1),
             })
     }
 
@@ -62,76 +78,53 @@ impl Keyring {
     pub async fn add_version(
         &self,
         conn: &mut AnyConnection,
-        workspace_id: i64,
-    ) -> Result<i64, CryptoError> {
-        let next = newest_version(conn, workspace_id).await?.unwrap_or(0) + 1;
-        self.insert_version(conn, workspace_id, next).await?;
+        workspace: WorkspaceId,
+    ) -> Result<KeyVersion, CryptoError> {
+        let next = data_keys::newest_version(&mut *conn, workspace)
+            .await?
+            .unwrap_or_default()
+            .next();
+        self.insert_version(conn, workspace, next).await?;
         Ok(next)
     }
 
     async fn insert_version(
         &self,
         conn: &mut AnyConnection,
-        workspace_id: i64,
-        version: i64,
+        workspace: WorkspaceId,
+        version: KeyVersion,
     ) -> Result<(), CryptoError> {
-        let key = Key32::random();
-        let aad = data_key_aad(workspace_id, version, self.master.id());
-        let wrapped = aead::seal(self.master.key(), key.bytes(), &aad);
-        sqlx::query(
-            "INSERT INTO data_keys (workspace_id, version, wrapped, master_key_id, seal_count, \
-             created_at) VALUES ($1, $2, $3, $4, 0, $5) \
-             ON CONFLICT (workspace_id, version) DO NOTHING",
-        )
-        .bind(workspace_id)
-        .bind(version)
-        .bind(wrapped)
-        .bind(self.master.id())
-        .bind(now_ms())
-        .execute(&mut *conn)
-        .await?;
+        let key = DataKey::random();
+        let aad = data_key_aad(workspace, version, self.master.id());
+        let wrapped = aead::wrap(&self.master, &key, &aad);
+        data_keys::insert(conn, workspace, version, &wrapped, self.master.id()).await?;
         Ok(())
     }
 
-    /// The unwrapped data key of `workspace_id` at `version`.
+    /// The unwrapped data key of `workspace` at `version`.
     pub async fn data_key(
         &self,
         conn: &mut AnyConnection,
-        workspace_id: i64,
-        version: i64,
-    ) -> Result<Arc<Key32>, CryptoError> {
+        workspace: WorkspaceId,
+        version: KeyVersion,
+    ) -> Result<Arc<DataKey>, CryptoError> {
         if let Some(key) = self
             .cache
             .read()
             .expect("keyring cache lock")
-            .get(&(workspace_id, version))
+            .get(&(workspace, version))
         {
             return Ok(key.clone());
         }
-        let row = sqlx::query(
-            "SELECT wrapped, master_key_id FROM data_keys WHERE workspace_id = $1 AND version = $2",
-        )
-        .bind(workspace_id)
-        .bind(version)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(CryptoError::MissingKey {
-            workspace: workspace_id,
-            version,
-        })?;
-        let wrapped: Vec<u8> = row.try_get("wrapped")?;
-        let master_key_id: String = row.try_get("master_key_id")?;
-        let aad = data_key_aad(workspace_id, version, &master_key_id);
-        let bytes = aead::open(self.master.key(), &wrapped, &aad)?;
-        let array: [u8; 32] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| CryptoError::Format("a data key is not 32 bytes"))?;
-        let key = Arc::new(Key32::from_bytes(array));
+        let stored = data_keys::get(&mut *conn, workspace, version)
+            .await?
+            .ok_or(CryptoError::MissingKey { workspace, version })?;
+        let aad = data_key_aad(workspace, version, &stored.master_key_id);
+        let key = Arc::new(aead::unwrap(&self.master, &stored.wrapped, &aad)?);
         self.cache
             .write()
             .expect("keyring cache lock")
-            .insert((workspace_id, version), key.clone());
+            .insert((workspace, version), key.clone());
         Ok(key)
     }
 
@@ -140,13 +133,11 @@ impl Keyring {
     pub async fn seal_value(
         &self,
         conn: &mut AnyConnection,
-        workspace_id: i64,
-        secret_id: i64,
-        value_version: i64,
+        slot: ValueSlot,
         value: &SecretValue,
-    ) -> Result<(i64, Vec<u8>), CryptoError> {
-        let version = self.current_version(conn, workspace_id).await?;
-        self.seal_with(conn, workspace_id, version, secret_id, value_version, value)
+    ) -> Result<(KeyVersion, Vec<u8>), CryptoError> {
+        let version = self.current_version(conn, slot.workspace).await?;
+        self.seal_with(conn, version, slot, value)
             .await
             .map(|blob| (version, blob))
     }
@@ -156,15 +147,12 @@ impl Keyring {
     pub async fn seal_with(
         &self,
         conn: &mut AnyConnection,
-        workspace_id: i64,
-        version: i64,
-        secret_id: i64,
-        value_version: i64,
+        version: KeyVersion,
+        slot: ValueSlot,
         value: &SecretValue,
     ) -> Result<Vec<u8>, CryptoError> {
-        self.count_seals(conn, workspace_id, version, 1).await?;
-        self.seal_counted(conn, workspace_id, version, secret_id, value_version, value)
-            .await
+        self.count_seals(conn, slot.workspace, version, 1).await?;
+        self.seal_counted(conn, version, slot, value).await
     }
 
     /// Counts `n` seals against a key before they are made, refusing past
@@ -172,28 +160,15 @@ impl Keyring {
     pub async fn count_seals(
         &self,
         conn: &mut AnyConnection,
-        workspace_id: i64,
-        version: i64,
+        workspace: WorkspaceId,
+        version: KeyVersion,
         n: i64,
     ) -> Result<(), CryptoError> {
-        let count: i64 = sqlx::query_scalar(
-            "UPDATE data_keys SET seal_count = seal_count + $1 \
-             WHERE workspace_id = $2 AND version = $3 RETURNING seal_count",
-        )
-        .bind(n)
-        .bind(workspace_id)
-        .bind(version)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(CryptoError::MissingKey {
-            workspace: workspace_id,
-            version,
-        })?;
+        let count = data_keys::add_seals(conn, workspace, version, n)
+            .await?
+            .ok_or(CryptoError::MissingKey { workspace, version })?;
         if count > SEAL_LIMIT {
-            return Err(CryptoError::KeyWornOut {
-                workspace: workspace_id,
-                count,
-            });
+            return Err(CryptoError::KeyWornOut { workspace, count });
         }
         Ok(())
     }
@@ -202,63 +177,36 @@ impl Keyring {
     pub async fn seal_counted(
         &self,
         conn: &mut AnyConnection,
-        workspace_id: i64,
-        version: i64,
-        secret_id: i64,
-        value_version: i64,
+        version: KeyVersion,
+        slot: ValueSlot,
         value: &SecretValue,
     ) -> Result<Vec<u8>, CryptoError> {
-        let key = self.data_key(conn, workspace_id, version).await?;
-        let aad = secret_aad(workspace_id, secret_id, value_version);
-        Ok(aead::seal(&key, value.expose().as_bytes(), &aad))
+        let key = self.data_key(conn, slot.workspace, version).await?;
+        Ok(aead::seal_value(
+            &key,
+            value.expose().as_bytes(),
+            &slot.aad(),
+        ))
     }
 
-    /// Opens a stored secret value.
+    /// Opens a stored secret value sealed under key `version`.
     pub async fn open_value(
         &self,
         conn: &mut AnyConnection,
-        workspace_id: i64,
-        secret_id: i64,
-        value_version: i64,
-        key_version: i64,
+        version: KeyVersion,
+        slot: ValueSlot,
         blob: &[u8],
     ) -> Result<SecretValue, CryptoError> {
-        let key = self.data_key(conn, workspace_id, key_version).await?;
-        let aad = secret_aad(workspace_id, secret_id, value_version);
-        let bytes = aead::open(&key, blob, &aad)?;
+        let key = self.data_key(conn, slot.workspace, version).await?;
+        let bytes = aead::open_value(&key, blob, &slot.aad())?;
         SecretValue::from_utf8(bytes).ok_or(CryptoError::Format("a value is not UTF-8"))
     }
 
     /// Forgets cached keys of a workspace (after old versions are deleted).
-    pub fn forget(&self, workspace_id: i64) {
+    pub fn forget(&self, workspace: WorkspaceId) {
         self.cache
             .write()
             .expect("keyring cache lock")
-            .retain(|(ws, _), _| *ws != workspace_id);
+            .retain(|(ws, _), _| *ws != workspace);
     }
-}
-
-pub async fn newest_version(
-    conn: &mut AnyConnection,
-    workspace_id: i64,
-) -> Result<Option<i64>, CryptoError> {
-    Ok(
-        sqlx::query_scalar("SELECT MAX(version) FROM data_keys WHERE workspace_id = $1")
-            .bind(workspace_id)
-            .fetch_one(conn)
-            .await?,
-    )
-}
-
-/// The ids of the master keys that wrap this database's data keys (empty
-/// for a new database, or one from before the keys table existed).
-pub async fn wrapping_key_ids(db: &crate::server::db::Db) -> Result<Vec<String>, CryptoError> {
-    if !db.table_exists("data_keys").await? {
-        return Ok(Vec::new());
-    }
-    Ok(
-        sqlx::query_scalar("SELECT DISTINCT master_key_id FROM data_keys ORDER BY 1")
-            .fetch_all(db.pool())
-            .await?,
-    )
 }

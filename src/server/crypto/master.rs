@@ -93,7 +93,8 @@ impl MasterKey {
         &self.id
     }
 
-    pub fn key(&self) -> &Key32 {
+    /// Only wraps data keys (see `aead::wrap`), never a value.
+    pub(super) fn key(&self) -> &Key32 {
         &self.key
     }
 

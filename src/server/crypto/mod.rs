@@ -8,9 +8,10 @@ pub mod keyring;
 pub mod master;
 pub mod secret;
 
+use crate::model::{KeyVersion, WorkspaceId};
 pub use keyring::Keyring;
 pub use master::{MasterKey, MasterKeySource};
-pub use secret::{Key32, SecretValue};
+pub use secret::{DataKey, Key32, SecretValue};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
@@ -20,12 +21,15 @@ pub enum CryptoError {
     #[error("malformed ciphertext: {0}")]
     Format(&'static str),
     #[error("the data key of workspace {workspace} version {version} is missing")]
-    MissingKey { workspace: i64, version: i64 },
+    MissingKey {
+        workspace: WorkspaceId,
+        version: KeyVersion,
+    },
     #[error(
         "the data key of workspace {workspace} has sealed {count} values; \
          rotate it (varvault rotate-workspace-key) before writing more"
     )]
-    KeyWornOut { workspace: i64, count: i64 },
+    KeyWornOut { workspace: WorkspaceId, count: i64 },
     #[error(transparent)]
     Db(#[from] crate::server::db::DbError),
 }

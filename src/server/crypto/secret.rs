@@ -47,7 +47,33 @@ impl fmt::Display for SecretValue {
     }
 }
 
-/// 32 bytes of key material (a master key or a data key).
+/// A workspace's data key (content-encryption key): it seals secret
+/// values and nothing else. A distinct type from the master key, so one
+/// cannot be passed where the other belongs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DataKey(Key32);
+
+impl DataKey {
+    pub fn random() -> Self {
+        DataKey(Key32::random())
+    }
+
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        DataKey(Key32::from_bytes(bytes))
+    }
+
+    pub(super) fn key(&self) -> &Key32 {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DataKey([REDACTED])")
+    }
+}
+
+/// 32 bytes of key material (inside a master key or a data key).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Key32(Zeroizing<[u8; 32]>);
 

@@ -2,14 +2,15 @@
 //! records (see `server::audit`).
 
 use super::DbError;
+use crate::model::{UserId, WorkspaceId};
 use sqlx::{Any, Executor};
 
 /// One row as written; `server::audit::Entry` builds it.
 #[derive(Debug, Clone, Default)]
 pub struct AuditRow {
-    pub workspace_id: Option<i64>,
+    pub workspace_id: Option<WorkspaceId>,
     pub at: i64,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub actor_email: Option<String>,
     pub action: &'static str,
     pub target_kind: Option<&'static str>,
@@ -46,7 +47,7 @@ pub async fn insert<'e>(
 /// Action codes of a workspace's entries, oldest first (tests and the CLI).
 pub async fn actions_of<'e>(
     ex: impl Executor<'e, Database = Any>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Vec<String>, DbError> {
     Ok(
         sqlx::query_scalar("SELECT action FROM audit_log WHERE workspace_id = $1 ORDER BY id")
@@ -85,7 +86,7 @@ pub struct AuditFilter {
 /// fast and stable while entries are added).
 pub async fn page<'e>(
     ex: impl Executor<'e, Database = Any>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     filter: &AuditFilter,
     limit: i64,
 ) -> Result<Vec<AuditRecord>, DbError> {

@@ -7,6 +7,7 @@
 //! set-up, the migration folder and how a write transaction begins.
 
 pub mod audit;
+pub mod data_keys;
 pub mod meta;
 pub mod sessions;
 pub mod throttle;

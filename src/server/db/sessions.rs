@@ -1,6 +1,7 @@
 //! The `sessions` table behind tower-sessions (see `server::session`).
 
 use super::{now_ms, DbError};
+use crate::model::UserId;
 use sqlx::{Any, AnyConnection, Executor, Row};
 
 /// Inserts a new session; false when the id hash is taken (a collision the
@@ -8,7 +9,7 @@ use sqlx::{Any, AnyConnection, Executor, Row};
 pub async fn insert<'e>(
     ex: impl Executor<'e, Database = Any>,
     id_hash: &str,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     data: &str,
     expires_at: i64,
 ) -> Result<bool, DbError> {
@@ -34,7 +35,7 @@ pub async fn insert<'e>(
 pub async fn update<'e>(
     ex: impl Executor<'e, Database = Any>,
     id_hash: &str,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     data: &str,
     expires_at: i64,
 ) -> Result<(), DbError> {
@@ -80,7 +81,7 @@ pub async fn delete<'e>(
 /// user changes their password).
 pub async fn delete_for_user(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     keep: Option<&str>,
 ) -> Result<u64, DbError> {
     let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")

@@ -49,3 +49,15 @@ pub async fn clear<'e>(ex: impl Executor<'e, Database = Any>, key: &str) -> Resu
         .await?;
     Ok(())
 }
+
+/// Deletes streaks whose last failure is older than `before_ms`.
+pub async fn sweep<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    before_ms: i64,
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1")
+        .bind(before_ms)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -1,13 +1,14 @@
 //! The `users` table.
 
 use super::{now_ms, DbError};
+use crate::model::UserId;
 use sqlx::{Any, AnyConnection, Executor, Row};
 
 /// A user as the server sees it; the hash never leaves this crate's server
 /// side (not `Serialize`).
 #[derive(Debug, Clone)]
 pub struct UserRecord {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
@@ -38,7 +39,7 @@ pub async fn find_by_email<'e>(
 
 pub async fn find_by_id<'e>(
     ex: impl Executor<'e, Database = Any>,
-    id: i64,
+    id: UserId,
 ) -> Result<Option<UserRecord>, DbError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
@@ -60,7 +61,7 @@ pub async fn insert(
     email: &str,
     display_name: &str,
     password_hash: &str,
-) -> Result<i64, DbError> {
+) -> Result<UserId, DbError> {
     let now = now_ms();
     Ok(sqlx::query_scalar(
         "INSERT INTO users (email, display_name, password_hash, created_at, updated_at) \
@@ -76,7 +77,7 @@ pub async fn insert(
 
 pub async fn set_password_hash(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     password_hash: &str,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")

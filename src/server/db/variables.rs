@@ -1,7 +1,9 @@
 //! The `variables` table: plain variables and secrets of a workspace.
 
 use super::{decode_enum, now_ms, DbError};
-use crate::model::{VariableKind, Visibility};
+use crate::model::{
+    KeyVersion, UserId, ValueVersion, VariableId, VariableKind, Visibility, WorkspaceId,
+};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 
@@ -9,15 +11,15 @@ use sqlx::{Any, AnyConnection, Executor, Row};
 /// the keyring turns it back into a value.
 #[derive(Debug, Clone)]
 pub struct VariableRecord {
-    pub id: i64,
-    pub workspace_id: i64,
+    pub id: VariableId,
+    pub workspace_id: WorkspaceId,
     pub name: String,
     pub kind: VariableKind,
     pub visibility: Option<Visibility>,
     pub plain_value: Option<String>,
     pub ciphertext: Option<Vec<u8>>,
-    pub key_version: Option<i64>,
-    pub value_version: i64,
+    pub key_version: Option<KeyVersion>,
+    pub value_version: ValueVersion,
     pub description: String,
     pub allowed_hosts: String,
     pub updated_at: i64,
@@ -59,19 +61,19 @@ fn from_row(row: &AnyRow) -> Result<VariableRecord, sqlx::Error> {
 /// What a new row holds; a secret's ciphertext is set right after, once
 /// its id (part of the associated data) is known.
 pub struct NewRow<'a> {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub name: &'a str,
     pub kind: VariableKind,
     pub visibility: Option<Visibility>,
     pub plain_value: Option<&'a str>,
-    pub key_version: Option<i64>,
+    pub key_version: Option<KeyVersion>,
     pub description: &'a str,
     pub allowed_hosts: &'a str,
-    pub actor_id: i64,
+    pub actor_id: UserId,
 }
 
 /// Inserts a row; a name taken in any case is a unique violation.
-pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<i64, DbError> {
+pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<VariableId, DbError> {
     let now = now_ms();
     let placeholder: Option<Vec<u8>> = row.key_version.map(|_| Vec::new());
     Ok(sqlx::query_scalar(
@@ -100,11 +102,11 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<i64, D
 /// holds that value version (rotation must not overwrite a newer write).
 pub async fn set_ciphertext(
     conn: &mut AnyConnection,
-    id: i64,
+    id: VariableId,
     ciphertext: &[u8],
-    key_version: i64,
-    value_version: i64,
-    expect_version: Option<i64>,
+    key_version: KeyVersion,
+    value_version: ValueVersion,
+    expect_version: Option<ValueVersion>,
 ) -> Result<bool, DbError> {
     let result = sqlx::query(
         "UPDATE variables SET ciphertext = $1, key_version = $2, value_version = $3 \
@@ -123,7 +125,11 @@ pub async fn set_ciphertext(
 /// Takes the row's write lock for the rest of the transaction (PostgreSQL;
 /// SQLite's writer holds the whole database already), so a read-then-write
 /// of its value version cannot race another. False when there is no such row.
-pub async fn lock(conn: &mut AnyConnection, workspace_id: i64, id: i64) -> Result<bool, DbError> {
+pub async fn lock(
+    conn: &mut AnyConnection,
+    workspace_id: WorkspaceId,
+    id: VariableId,
+) -> Result<bool, DbError> {
     let result = sqlx::query(
         "UPDATE variables SET value_version = value_version WHERE workspace_id = $1 AND id = $2",
     )
@@ -134,7 +140,11 @@ pub async fn lock(conn: &mut AnyConnection, workspace_id: i64, id: i64) -> Resul
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn touch(conn: &mut AnyConnection, id: i64, actor_id: i64) -> Result<(), DbError> {
+pub async fn touch(
+    conn: &mut AnyConnection,
+    id: VariableId,
+    actor_id: UserId,
+) -> Result<(), DbError> {
     sqlx::query("UPDATE variables SET updated_at = $1, updated_by = $2 WHERE id = $3")
         .bind(now_ms())
         .bind(actor_id)
@@ -146,7 +156,7 @@ pub async fn touch(conn: &mut AnyConnection, id: i64, actor_id: i64) -> Result<(
 
 pub async fn set_plain_value(
     conn: &mut AnyConnection,
-    id: i64,
+    id: VariableId,
     value: &str,
 ) -> Result<(), DbError> {
     sqlx::query(
@@ -161,7 +171,7 @@ pub async fn set_plain_value(
 
 pub async fn set_details(
     conn: &mut AnyConnection,
-    id: i64,
+    id: VariableId,
     description: &str,
     allowed_hosts: &str,
 ) -> Result<(), DbError> {
@@ -174,7 +184,7 @@ pub async fn set_details(
     Ok(())
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), DbError> {
+pub async fn delete(conn: &mut AnyConnection, id: VariableId) -> Result<(), DbError> {
     sqlx::query("DELETE FROM variables WHERE id = $1")
         .bind(id)
         .execute(conn)
@@ -185,8 +195,8 @@ pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), DbError> {
 /// A variable of one workspace; ids of other workspaces are not found.
 pub async fn get<'e>(
     ex: impl Executor<'e, Database = Any>,
-    workspace_id: i64,
-    id: i64,
+    workspace_id: WorkspaceId,
+    id: VariableId,
 ) -> Result<Option<VariableRecord>, DbError> {
     let row = sqlx::query(&format!("{SELECT} WHERE v.workspace_id = $1 AND v.id = $2"))
         .bind(workspace_id)
@@ -199,7 +209,7 @@ pub async fn get<'e>(
 /// The stored spelling of a name, found case-insensitively.
 pub async fn name_in_use<'e>(
     ex: impl Executor<'e, Database = Any>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     name: &str,
 ) -> Result<Option<String>, DbError> {
     Ok(
@@ -215,7 +225,7 @@ pub async fn name_in_use<'e>(
 /// (any case); `kind` keeps one kind; at most `limit` rows.
 pub async fn list<'e>(
     ex: impl Executor<'e, Database = Any>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     search: &str,
     kind: Option<VariableKind>,
     limit: i64,
@@ -240,9 +250,9 @@ pub async fn list<'e>(
 /// What rotation needs of a secret.
 #[derive(Debug, Clone)]
 pub struct SealedValue {
-    pub id: i64,
-    pub value_version: i64,
-    pub key_version: i64,
+    pub id: VariableId,
+    pub value_version: ValueVersion,
+    pub key_version: KeyVersion,
     pub ciphertext: Vec<u8>,
 }
 
@@ -251,9 +261,9 @@ pub struct SealedValue {
 /// id keeps each batch an index range, not a sort of what remains.
 pub async fn sealed_before(
     conn: &mut AnyConnection,
-    workspace_id: i64,
-    version: i64,
-    after: i64,
+    workspace_id: WorkspaceId,
+    version: KeyVersion,
+    after: VariableId,
     limit: i64,
 ) -> Result<Vec<SealedValue>, DbError> {
     let rows = sqlx::query(
@@ -282,8 +292,8 @@ pub async fn sealed_before(
 /// Every secret of a workspace, a page at a time (for `check`).
 pub async fn secrets_after(
     conn: &mut AnyConnection,
-    workspace_id: i64,
-    after_id: i64,
+    workspace_id: WorkspaceId,
+    after_id: VariableId,
     limit: i64,
 ) -> Result<Vec<VariableRecord>, DbError> {
     let rows = sqlx::query(&format!(
@@ -303,7 +313,7 @@ pub async fn secrets_after(
 /// A variable of one workspace by name, any case.
 pub async fn by_name<'e>(
     ex: impl Executor<'e, Database = Any>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     name: &str,
 ) -> Result<Option<VariableRecord>, DbError> {
     let row = sqlx::query(&format!(

@@ -1,15 +1,18 @@
 //! The `workflows`, `api_blocks` and `block_refs` tables.
 
 use super::{decode_enum, now_ms, DbError};
-use crate::model::{KeyValue, SecretOption, UsedIn, Visibility};
+use crate::model::{
+    BlockId, KeyValue, SecretOption, UsedIn, UserId, VariableId, Visibility, WorkflowId,
+    WorkspaceId,
+};
 use crate::template::RefKind;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 
 #[derive(Debug, Clone)]
 pub struct BlockRecord {
-    pub id: i64,
-    pub workflow_id: i64,
+    pub id: BlockId,
+    pub workflow_id: WorkflowId,
     pub position: i64,
     pub name: String,
     pub method: String,
@@ -46,9 +49,9 @@ fn to_json(list: &[KeyValue]) -> String {
 
 pub async fn insert_workflow(
     conn: &mut AnyConnection,
-    ws: i64,
+    ws: WorkspaceId,
     name: &str,
-) -> Result<i64, DbError> {
+) -> Result<WorkflowId, DbError> {
     let now = now_ms();
     Ok(sqlx::query_scalar(
         "INSERT INTO workflows (workspace_id, name, created_at, updated_at) VALUES ($1, $2, $3, $3) \
@@ -64,8 +67,8 @@ pub async fn insert_workflow(
 /// (id, name, block count, updated at) of a workspace's workflows by name.
 pub async fn list_workflows<'e>(
     ex: impl Executor<'e, Database = Any>,
-    ws: i64,
-) -> Result<Vec<(i64, String, i64, i64)>, DbError> {
+    ws: WorkspaceId,
+) -> Result<Vec<(WorkflowId, String, i64, i64)>, DbError> {
     Ok(sqlx::query_as(
         "SELECT w.id, w.name, (SELECT COUNT(*) FROM api_blocks b WHERE b.workflow_id = w.id), \
          w.updated_at FROM workflows w WHERE w.workspace_id = $1 ORDER BY LOWER(w.name), w.id",
@@ -77,8 +80,8 @@ pub async fn list_workflows<'e>(
 
 pub async fn workflow_name<'e>(
     ex: impl Executor<'e, Database = Any>,
-    ws: i64,
-    id: i64,
+    ws: WorkspaceId,
+    id: WorkflowId,
 ) -> Result<Option<String>, DbError> {
     Ok(
         sqlx::query_scalar("SELECT name FROM workflows WHERE workspace_id = $1 AND id = $2")
@@ -89,7 +92,11 @@ pub async fn workflow_name<'e>(
     )
 }
 
-pub async fn rename_workflow(conn: &mut AnyConnection, id: i64, name: &str) -> Result<(), DbError> {
+pub async fn rename_workflow(
+    conn: &mut AnyConnection,
+    id: WorkflowId,
+    name: &str,
+) -> Result<(), DbError> {
     sqlx::query("UPDATE workflows SET name = $1, updated_at = $2 WHERE id = $3")
         .bind(name)
         .bind(now_ms())
@@ -99,7 +106,7 @@ pub async fn rename_workflow(conn: &mut AnyConnection, id: i64, name: &str) -> R
     Ok(())
 }
 
-pub async fn touch_workflow(conn: &mut AnyConnection, id: i64) -> Result<(), DbError> {
+pub async fn touch_workflow(conn: &mut AnyConnection, id: WorkflowId) -> Result<(), DbError> {
     sqlx::query("UPDATE workflows SET updated_at = $1 WHERE id = $2")
         .bind(now_ms())
         .bind(id)
@@ -108,7 +115,7 @@ pub async fn touch_workflow(conn: &mut AnyConnection, id: i64) -> Result<(), DbE
     Ok(())
 }
 
-pub async fn delete_workflow(conn: &mut AnyConnection, id: i64) -> Result<(), DbError> {
+pub async fn delete_workflow(conn: &mut AnyConnection, id: WorkflowId) -> Result<(), DbError> {
     sqlx::query("DELETE FROM workflows WHERE id = $1")
         .bind(id)
         .execute(conn)
@@ -118,7 +125,7 @@ pub async fn delete_workflow(conn: &mut AnyConnection, id: i64) -> Result<(), Db
 
 pub async fn blocks_of<'e>(
     ex: impl Executor<'e, Database = Any>,
-    workflow_id: i64,
+    workflow_id: WorkflowId,
 ) -> Result<Vec<BlockRecord>, DbError> {
     let rows = sqlx::query(&format!(
         "SELECT {BLOCK_COLUMNS} FROM api_blocks WHERE workflow_id = $1 ORDER BY position, id"
@@ -132,8 +139,8 @@ pub async fn blocks_of<'e>(
 /// Every block of a workspace, a page at a time (for `check`).
 pub async fn blocks_after(
     conn: &mut AnyConnection,
-    ws: i64,
-    after_id: i64,
+    ws: WorkspaceId,
+    after_id: BlockId,
     limit: i64,
 ) -> Result<Vec<BlockRecord>, DbError> {
     let rows = sqlx::query(&format!(
@@ -150,8 +157,8 @@ pub async fn blocks_after(
 
 pub async fn block<'e>(
     ex: impl Executor<'e, Database = Any>,
-    ws: i64,
-    id: i64,
+    ws: WorkspaceId,
+    id: BlockId,
 ) -> Result<Option<BlockRecord>, DbError> {
     let row = sqlx::query(&format!(
         "SELECT {BLOCK_COLUMNS} FROM api_blocks WHERE workspace_id = $1 AND id = $2"
@@ -165,11 +172,11 @@ pub async fn block<'e>(
 
 pub async fn insert_block(
     conn: &mut AnyConnection,
-    ws: i64,
-    workflow_id: i64,
+    ws: WorkspaceId,
+    workflow_id: WorkflowId,
     name: &str,
-    actor: i64,
-) -> Result<i64, DbError> {
+    actor: UserId,
+) -> Result<BlockId, DbError> {
     let position: i64 = sqlx::query_scalar(
         "SELECT COALESCE(MAX(position), 0) + 1 FROM api_blocks WHERE workflow_id = $1",
     )
@@ -202,9 +209,9 @@ pub struct BlockUpdate<'a> {
 
 pub async fn update_block(
     conn: &mut AnyConnection,
-    id: i64,
+    id: BlockId,
     b: &BlockUpdate<'_>,
-    actor: i64,
+    actor: UserId,
 ) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE api_blocks SET name = $1, method = $2, url = $3, query_params = $4, headers = $5, \
@@ -224,7 +231,7 @@ pub async fn update_block(
     Ok(())
 }
 
-pub async fn delete_block(conn: &mut AnyConnection, id: i64) -> Result<(), DbError> {
+pub async fn delete_block(conn: &mut AnyConnection, id: BlockId) -> Result<(), DbError> {
     sqlx::query("DELETE FROM api_blocks WHERE id = $1")
         .bind(id)
         .execute(conn)
@@ -232,7 +239,11 @@ pub async fn delete_block(conn: &mut AnyConnection, id: i64) -> Result<(), DbErr
     Ok(())
 }
 
-pub async fn set_position(conn: &mut AnyConnection, id: i64, position: i64) -> Result<(), DbError> {
+pub async fn set_position(
+    conn: &mut AnyConnection,
+    id: BlockId,
+    position: i64,
+) -> Result<(), DbError> {
     sqlx::query("UPDATE api_blocks SET position = $1 WHERE id = $2")
         .bind(position)
         .bind(id)
@@ -244,8 +255,8 @@ pub async fn set_position(conn: &mut AnyConnection, id: i64, position: i64) -> R
 /// Replaces what a block refers to: (kind, name) pairs.
 pub async fn set_refs(
     conn: &mut AnyConnection,
-    ws: i64,
-    block_id: i64,
+    ws: WorkspaceId,
+    block_id: BlockId,
     refs: &[(RefKind, String)],
 ) -> Result<(), DbError> {
     sqlx::query("DELETE FROM block_refs WHERE block_id = $1")
@@ -277,9 +288,9 @@ pub async fn set_refs(
 /// (block id, kind, name as written).
 pub async fn missing_refs<'e>(
     ex: impl Executor<'e, Database = Any>,
-    workflow_id: i64,
-) -> Result<Vec<(i64, RefKind, String)>, DbError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+    workflow_id: WorkflowId,
+) -> Result<Vec<(BlockId, RefKind, String)>, DbError> {
+    let rows: Vec<(BlockId, String, String)> = sqlx::query_as(
         "SELECT r.block_id, r.kind, r.name FROM block_refs r \
          JOIN api_blocks b ON b.id = r.block_id \
          WHERE b.workflow_id = $1 AND NOT EXISTS (SELECT 1 FROM variables v \
@@ -300,9 +311,9 @@ pub async fn missing_refs<'e>(
 /// Every use of a workspace's variables: (kind, name key, usage).
 pub async fn usages<'e>(
     ex: impl Executor<'e, Database = Any>,
-    ws: i64,
+    ws: WorkspaceId,
 ) -> Result<Vec<(RefKind, String, UsedIn)>, DbError> {
-    let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, WorkflowId, String, String)> = sqlx::query_as(
         "SELECT r.kind, r.name_key, w.id, w.name, b.name FROM block_refs r \
          JOIN api_blocks b ON b.id = r.block_id JOIN workflows w ON w.id = b.workflow_id \
          WHERE r.workspace_id = $1 ORDER BY LOWER(w.name), b.position",
@@ -328,12 +339,12 @@ pub async fn usages<'e>(
 /// Secrets of a workspace whose name contains `search`, for the picker.
 pub async fn search_secrets<'e>(
     ex: impl Executor<'e, Database = Any>,
-    ws: i64,
+    ws: WorkspaceId,
     search: &str,
     limit: i64,
 ) -> Result<Vec<SecretOption>, DbError> {
     let pattern = super::like_contains(search);
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+    let rows: Vec<(VariableId, String, String)> = sqlx::query_as(
         "SELECT id, name, visibility FROM variables WHERE workspace_id = $1 AND kind = 'secret' \
          AND name_key LIKE $2 ESCAPE '\\' ORDER BY name_key LIMIT $3",
     )
@@ -345,7 +356,7 @@ pub async fn search_secrets<'e>(
     secret_options(rows)
 }
 
-fn secret_options(rows: Vec<(i64, String, String)>) -> Result<Vec<SecretOption>, DbError> {
+fn secret_options(rows: Vec<(VariableId, String, String)>) -> Result<Vec<SecretOption>, DbError> {
     rows.into_iter()
         .map(|(id, name, visibility)| {
             Ok(SecretOption {
@@ -358,7 +369,7 @@ fn secret_options(rows: Vec<(i64, String, String)>) -> Result<Vec<SecretOption>,
 }
 
 /// Marks secrets as used just now.
-pub async fn mark_used(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), DbError> {
+pub async fn mark_used(conn: &mut AnyConnection, ids: &[VariableId]) -> Result<(), DbError> {
     for id in ids {
         sqlx::query("UPDATE variables SET last_used_at = $1 WHERE id = $2")
             .bind(now_ms())
@@ -372,9 +383,9 @@ pub async fn mark_used(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), DbEr
 /// The secrets a workflow's blocks refer to.
 pub async fn referenced_secrets<'e>(
     ex: impl Executor<'e, Database = Any>,
-    workflow_id: i64,
+    workflow_id: WorkflowId,
 ) -> Result<Vec<SecretOption>, DbError> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+    let rows: Vec<(VariableId, String, String)> = sqlx::query_as(
         "SELECT DISTINCT v.id, v.name, v.visibility FROM block_refs r \
          JOIN api_blocks b ON b.id = r.block_id \
          JOIN variables v ON v.workspace_id = r.workspace_id AND v.name_key = r.name_key \

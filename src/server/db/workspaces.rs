@@ -1,12 +1,12 @@
 //! The `workspaces` and `memberships` tables.
 
 use super::{now_ms, DbError};
-use crate::model::Role;
+use crate::model::{Role, UserId, WorkspaceId};
 use sqlx::{Any, AnyConnection, Executor, Row};
 
 #[derive(Debug, Clone)]
 pub struct WorkspaceRecord {
-    pub id: i64,
+    pub id: WorkspaceId,
     pub slug: String,
     pub name: String,
 }
@@ -14,7 +14,7 @@ pub struct WorkspaceRecord {
 /// One row of "who is in this workspace".
 #[derive(Debug, Clone)]
 pub struct MemberRecord {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub display_name: String,
     pub role: Role,
@@ -39,8 +39,8 @@ pub async fn insert(
     conn: &mut AnyConnection,
     slug: &str,
     name: &str,
-    created_by: i64,
-) -> Result<i64, DbError> {
+    created_by: UserId,
+) -> Result<WorkspaceId, DbError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO workspaces (slug, name, created_at, created_by) VALUES ($1, $2, $3, $4) \
          RETURNING id",
@@ -66,8 +66,8 @@ pub async fn slugs_like(conn: &mut AnyConnection, base: &str) -> Result<Vec<Stri
 
 pub async fn add_member(
     conn: &mut AnyConnection,
-    workspace_id: i64,
-    user_id: i64,
+    workspace_id: WorkspaceId,
+    user_id: UserId,
     role: Role,
 ) -> Result<(), DbError> {
     sqlx::query(
@@ -84,8 +84,8 @@ pub async fn add_member(
 
 pub async fn set_role(
     conn: &mut AnyConnection,
-    workspace_id: i64,
-    user_id: i64,
+    workspace_id: WorkspaceId,
+    user_id: UserId,
     role: Role,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3")
@@ -99,8 +99,8 @@ pub async fn set_role(
 
 pub async fn remove_member(
     conn: &mut AnyConnection,
-    workspace_id: i64,
-    user_id: i64,
+    workspace_id: WorkspaceId,
+    user_id: UserId,
 ) -> Result<(), DbError> {
     sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
         .bind(workspace_id)
@@ -110,7 +110,10 @@ pub async fn remove_member(
     Ok(())
 }
 
-pub async fn count_owners(conn: &mut AnyConnection, workspace_id: i64) -> Result<i64, DbError> {
+pub async fn count_owners(
+    conn: &mut AnyConnection,
+    workspace_id: WorkspaceId,
+) -> Result<i64, DbError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'",
     )
@@ -121,7 +124,7 @@ pub async fn count_owners(conn: &mut AnyConnection, workspace_id: i64) -> Result
 
 pub async fn membership<'e>(
     ex: impl Executor<'e, Database = Any>,
-    user_id: i64,
+    user_id: UserId,
     slug: &str,
 ) -> Result<Option<MembershipRecord>, DbError> {
     let row = sqlx::query(
@@ -144,12 +147,58 @@ pub async fn membership<'e>(
     }))
 }
 
+/// A workspace's id by its slug.
+pub async fn id_by_slug<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    slug: &str,
+) -> Result<Option<WorkspaceId>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(ex)
+            .await?,
+    )
+}
+
+pub async fn slug_of<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: WorkspaceId,
+) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT slug FROM workspaces WHERE id = $1")
+            .bind(id)
+            .fetch_optional(ex)
+            .await?,
+    )
+}
+
+/// Every workspace (id, slug), by slug.
+pub async fn all<'e>(
+    ex: impl Executor<'e, Database = Any>,
+) -> Result<Vec<(WorkspaceId, String)>, DbError> {
+    Ok(
+        sqlx::query_as("SELECT id, slug FROM workspaces ORDER BY slug")
+            .fetch_all(ex)
+            .await?,
+    )
+}
+
+/// Takes a workspace row's write lock for the rest of the transaction
+/// (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds the database).
+pub async fn lock(conn: &mut AnyConnection, id: WorkspaceId) -> Result<(), DbError> {
+    sqlx::query("UPDATE workspaces SET name = name WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Who a signed-in user is, and their membership of workspace `slug` if
 /// any, in one query (every server function of a workspace asks this).
 /// `None` when the user no longer exists.
 pub async fn user_and_membership<'e>(
     ex: impl Executor<'e, Database = Any>,
-    user_id: i64,
+    user_id: UserId,
     slug: &str,
 ) -> Result<Option<(super::users::UserRecord, Option<MembershipRecord>)>, DbError> {
     let row = sqlx::query(
@@ -188,7 +237,7 @@ pub async fn user_and_membership<'e>(
 /// Every workspace of a user with their role there, by name.
 pub async fn of_user<'e>(
     ex: impl Executor<'e, Database = Any>,
-    user_id: i64,
+    user_id: UserId,
 ) -> Result<Vec<MembershipRecord>, DbError> {
     let rows = sqlx::query(
         "SELECT w.id, w.slug, w.name, m.role FROM workspaces w \
@@ -214,7 +263,7 @@ pub async fn of_user<'e>(
 
 pub async fn members<'e>(
     ex: impl Executor<'e, Database = Any>,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
 ) -> Result<Vec<MemberRecord>, DbError> {
     let rows = sqlx::query(
         "SELECT u.id, u.email, u.display_name, m.role FROM memberships m \
@@ -238,8 +287,8 @@ pub async fn members<'e>(
 
 pub async fn member_role(
     conn: &mut AnyConnection,
-    workspace_id: i64,
-    user_id: i64,
+    workspace_id: WorkspaceId,
+    user_id: UserId,
 ) -> Result<Option<Role>, DbError> {
     let role: Option<String> =
         sqlx::query_scalar("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
@@ -253,8 +302,8 @@ pub async fn member_role(
 /// Ids of the workspaces a user belongs to (sign-in audit goes to each).
 pub async fn ids_of_user<'e>(
     ex: impl Executor<'e, Database = Any>,
-    user_id: i64,
-) -> Result<Vec<i64>, DbError> {
+    user_id: UserId,
+) -> Result<Vec<WorkspaceId>, DbError> {
     Ok(
         sqlx::query_scalar("SELECT workspace_id FROM memberships WHERE user_id = $1")
             .bind(user_id)

@@ -3,7 +3,7 @@
 
 use crate::api::workflows::{run_block, save_block};
 use crate::model::{
-    BlockInput, BlockView, HttpMethod, KeyValue, RunResult, SecretOption, Visibility,
+    BlockId, BlockInput, BlockView, HttpMethod, KeyValue, RunResult, SecretOption, Visibility,
 };
 use crate::template::{self, RefKind};
 use crate::ui::components::secret_picker::{PickerChoice, SecretPicker};
@@ -29,7 +29,7 @@ impl Field {
         }
     }
 
-    fn dom_id(self, block: i64) -> String {
+    fn dom_id(self, block: BlockId) -> String {
         match self {
             Field::Url => format!("b{block}-url"),
             Field::Param(i) => format!("b{block}-param-{i}"),
@@ -47,13 +47,13 @@ pub struct EditorContext {
     /// Secret name (lower case) → visibility, for the chips.
     pub secrets: RwSignal<HashMap<String, Visibility>>,
     /// Blocks with unsaved changes.
-    pub dirty: RwSignal<std::collections::HashSet<i64>>,
+    pub dirty: RwSignal<std::collections::HashSet<BlockId>>,
     /// Asks the page to open the create / edit secret panel.
     pub request_panel: Callback<PickerChoice>,
     /// The block and field waiting for a secret being created, and the
     /// secret once it is (signals, not a callback: the picker that asked
     /// is gone by then, and with it anything it owned).
-    pub pending: RwSignal<Option<(i64, Field)>>,
+    pub pending: RwSignal<Option<(BlockId, Field)>>,
     pub created: RwSignal<Option<SecretOption>>,
 }
 
@@ -87,8 +87,8 @@ fn byte_offset(text: &str, utf16: u32) -> usize {
 pub fn ApiBlockEditor(
     view: BlockView,
     ctx: EditorContext,
-    on_delete: Callback<i64>,
-    on_move: Callback<(i64, bool)>,
+    on_delete: Callback<BlockId>,
+    on_move: Callback<(BlockId, bool)>,
 ) -> impl IntoView {
     let id = view.block.id;
     let name = RwSignal::new(view.block.name.clone());

@@ -3,7 +3,7 @@
 //! for 20 seconds, then forgets it.
 
 use crate::api::variables::reveal_secret;
-use crate::model::Visibility;
+use crate::model::{VariableId, Visibility};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ const SHOW_FOR: Duration = Duration::from_secs(20);
 #[component]
 pub fn SecretValueCell(
     workspace: Signal<String>,
-    id: i64,
+    id: VariableId,
     name: String,
     visibility: Visibility,
 ) -> impl IntoView {

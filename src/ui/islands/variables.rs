@@ -5,7 +5,7 @@
 
 use super::{hydrated, reload_page};
 use crate::api::variables::delete_variable;
-use crate::model::{VariableView, Visibility};
+use crate::model::{VariableId, VariableView, Visibility};
 use crate::ui::components::modal::{Modal, ModalKind};
 use crate::ui::components::reveal::SecretValueCell;
 use crate::ui::components::variable_panel::{PanelMode, VariablePanel};
@@ -61,7 +61,7 @@ pub fn VariableSearch() -> impl IntoView {
 
 /// A masked secret's value cell: dots, and the eye that reveals it.
 #[island]
-pub fn RevealCell(workspace: String, id: i64, name: String) -> impl IntoView {
+pub fn RevealCell(workspace: String, id: VariableId, name: String) -> impl IntoView {
     view! {
         <SecretValueCell
             workspace=Signal::stored(workspace)

@@ -4,7 +4,7 @@
 use super::hydrated;
 use crate::api::variables::list_variables;
 use crate::api::workflows::{add_block, delete_block, move_block};
-use crate::model::{BlockView, SecretOption, VariableKind, Visibility};
+use crate::model::{BlockId, BlockView, SecretOption, VariableKind, Visibility, WorkflowId};
 use crate::ui::components::api_block::{ApiBlockEditor, EditorContext};
 use crate::ui::components::secret_picker::PickerChoice;
 use crate::ui::components::variable_panel::{PanelMode, VariablePanel};
@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 #[island]
 pub fn WorkflowEditor(
     workspace: String,
-    workflow_id: i64,
+    workflow_id: WorkflowId,
     name: String,
     blocks: Vec<BlockView>,
     can_write_secrets: bool,
@@ -33,7 +33,7 @@ pub fn WorkflowEditor(
             .map(|s| (s.name.to_ascii_lowercase(), s.visibility))
             .collect::<HashMap<String, Visibility>>(),
     );
-    let dirty = RwSignal::new(HashSet::<i64>::new());
+    let dirty = RwSignal::new(HashSet::<BlockId>::new());
     let panel_open = RwSignal::new(false);
     let panel_mode = RwSignal::new(PanelMode::Create);
     let pending = RwSignal::new(None);
@@ -92,7 +92,7 @@ pub fn WorkflowEditor(
             }
         });
     };
-    let on_delete = Callback::new(move |id: i64| {
+    let on_delete = Callback::new(move |id: BlockId| {
         leptos::task::spawn_local(async move {
             match delete_block(workspace.get_untracked(), id).await {
                 Ok(()) => {
@@ -105,7 +105,7 @@ pub fn WorkflowEditor(
             }
         });
     });
-    let on_move = Callback::new(move |(id, up): (i64, bool)| {
+    let on_move = Callback::new(move |(id, up): (BlockId, bool)| {
         leptos::task::spawn_local(async move {
             match move_block(workspace.get_untracked(), id, up).await {
                 Ok(()) => blocks.update(|list| {
@@ -160,7 +160,7 @@ pub fn WorkflowEditor(
 /// (a link, closing or reloading the tab) is a page load, so one
 /// `beforeunload` prompt covers them all.
 #[cfg(feature = "hydrate")]
-fn guard_unsaved_changes(dirty: RwSignal<HashSet<i64>>) {
+fn guard_unsaved_changes(dirty: RwSignal<HashSet<BlockId>>) {
     let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
         if !dirty.try_with_untracked(HashSet::is_empty).unwrap_or(true) {
             ev.prevent_default();

@@ -1,6 +1,7 @@
 //! `/w/{ws}/workflows/{id}`: a workflow's API blocks.
 
 use crate::api::workflows::get_workflow;
+use crate::model::WorkflowId;
 use crate::ui::islands::workflow::WorkflowEditor;
 use crate::ui::layout::workspace_slug;
 use leptos::prelude::*;
@@ -14,7 +15,8 @@ pub fn WorkflowPage() -> impl IntoView {
         .get_untracked()
         .get("id")
         .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
+        .map(WorkflowId)
+        .unwrap_or_default();
     view! {
         <Title text="Workflow" />
         <Stylesheet id="workflows" href="/pkg/workflows.css" />
