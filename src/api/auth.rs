@@ -14,11 +14,14 @@ fn session_failed(err: crate::server::session::SessionError) -> AppError {
 /// is done and whether the caller is signed in.
 #[server(prefix = "/api", endpoint = "get_landing")]
 pub async fn get_landing() -> Result<Landing, AppError> {
-    use crate::server::{accounts, authz::RequestCtx};
-    let ctx = RequestCtx::get().await?;
-    let user_id = ctx.user_id().await?;
-    let token_required = ctx.state.settings.setup_token_required;
-    accounts::landing(&ctx.state.db, user_id, token_required).await
+    crate::api::respond(async move {
+        use crate::server::{accounts, authz::RequestCtx};
+        let ctx = RequestCtx::get().await?;
+        let user_id = ctx.user_id().await?;
+        let token_required = ctx.state.settings.setup_token_required;
+        accounts::landing(&ctx.state.db, user_id, token_required).await
+    })
+    .await
 }
 
 /// Creates the first owner account and workspace, then signs in. Public
@@ -31,59 +34,71 @@ pub async fn setup_owner(
     workspace_name: String,
     setup_token: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{accounts, authz::RequestCtx, session};
-    let ctx = RequestCtx::get().await?;
-    let input = accounts::SetupInput {
-        email,
-        display_name: name,
-        password,
-        workspace_name,
-        setup_token,
-    };
-    let token_required = ctx.state.settings.setup_token_required;
-    let (user_id, slug) =
-        accounts::setup_owner(&ctx.state.db, input, token_required, &ctx.client_addr).await?;
-    session::start(&ctx.session, user_id)
-        .await
-        .map_err(session_failed)?;
-    leptos_axum::redirect(&format!("/w/{slug}/variables"));
-    Ok(())
+    crate::api::respond(async move {
+        use crate::server::{accounts, authz::RequestCtx, session};
+        let ctx = RequestCtx::get().await?;
+        let input = accounts::SetupInput {
+            email,
+            display_name: name,
+            password,
+            workspace_name,
+            setup_token,
+        };
+        let token_required = ctx.state.settings.setup_token_required;
+        let (user_id, slug) =
+            accounts::setup_owner(&ctx.state.db, input, token_required, &ctx.client_addr).await?;
+        session::start(&ctx.session, user_id)
+            .await
+            .map_err(session_failed)?;
+        leptos_axum::redirect(&format!("/w/{slug}/variables"));
+        Ok(())
+    })
+    .await
 }
 
 /// Public by nature; every failure answers "Invalid email or password".
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
-    use crate::server::{accounts, authz::RequestCtx, session};
-    let ctx = RequestCtx::get().await?;
-    let user_id = accounts::sign_in(&ctx.state.db, &email, password, &ctx.client_addr).await?;
-    session::start(&ctx.session, user_id)
-        .await
-        .map_err(session_failed)?;
-    let landing = accounts::landing(&ctx.state.db, Some(user_id), false).await?;
-    match landing {
-        Landing::Workspace { slug } => leptos_axum::redirect(&format!("/w/{slug}/variables")),
-        _ => leptos_axum::redirect("/account"),
-    }
-    Ok(())
+    crate::api::respond(async move {
+        use crate::server::{accounts, authz::RequestCtx, session};
+        let ctx = RequestCtx::get().await?;
+        let user_id = accounts::sign_in(&ctx.state.db, &email, password, &ctx.client_addr).await?;
+        session::start(&ctx.session, user_id)
+            .await
+            .map_err(session_failed)?;
+        let landing = accounts::landing(&ctx.state.db, Some(user_id), false).await?;
+        match landing {
+            Landing::Workspace { slug } => leptos_axum::redirect(&format!("/w/{slug}/variables")),
+            _ => leptos_axum::redirect("/account"),
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Ends the session on the server. Harmless when signed out.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::{authz::RequestCtx, session};
-    let ctx = RequestCtx::get().await?;
-    session::end(&ctx.session).await.map_err(session_failed)?;
-    leptos_axum::redirect("/login");
-    Ok(())
+    crate::api::respond(async move {
+        use crate::server::{authz::RequestCtx, session};
+        let ctx = RequestCtx::get().await?;
+        session::end(&ctx.session).await.map_err(session_failed)?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
 }
 
 /// The signed-in user and their workspaces.
 #[server(prefix = "/api", endpoint = "get_session_info")]
 pub async fn get_session_info() -> Result<SessionInfo, AppError> {
-    use crate::server::{accounts, authz::RequestCtx};
-    let ctx = RequestCtx::get().await?;
-    let user = ctx.signed_in().await?;
-    accounts::session_info(&ctx.state.db, &user).await
+    crate::api::respond(async move {
+        use crate::server::{accounts, authz::RequestCtx};
+        let ctx = RequestCtx::get().await?;
+        let user = ctx.signed_in().await?;
+        accounts::session_info(&ctx.state.db, &user).await
+    })
+    .await
 }
 
 /// Changes the caller's own password; their other sessions end.
@@ -92,16 +107,19 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{accounts, authz::RequestCtx, session};
-    let ctx = RequestCtx::get().await?;
-    let user = ctx.signed_in().await?;
-    let keep = session::current_id_hash(&ctx.session);
-    accounts::change_password(
-        &ctx.state.db,
-        &user,
-        current_password,
-        new_password,
-        keep.as_deref(),
-    )
+    crate::api::respond(async move {
+        use crate::server::{accounts, authz::RequestCtx, session};
+        let ctx = RequestCtx::get().await?;
+        let user = ctx.signed_in().await?;
+        let keep = session::current_id_hash(&ctx.session);
+        accounts::change_password(
+            &ctx.state.db,
+            &user,
+            current_password,
+            new_password,
+            keep.as_deref(),
+        )
+        .await
+    })
     .await
 }

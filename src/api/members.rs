@@ -6,10 +6,13 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "list_members")]
 pub async fn list_members(workspace: String) -> Result<MembersPage, AppError> {
-    use crate::server::{accounts, authz::RequestCtx};
-    let ctx = RequestCtx::get().await?;
-    let member = ctx.member(&workspace, Role::Editor).await?;
-    accounts::members_page(&ctx.state.db, &member).await
+    crate::api::respond(async move {
+        use crate::server::{accounts, authz::RequestCtx};
+        let ctx = RequestCtx::get().await?;
+        let member = ctx.member(&workspace, Role::Editor).await?;
+        accounts::members_page(&ctx.state.db, &member).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "add_member")]
@@ -20,16 +23,19 @@ pub async fn add_member(
     initial_password: String,
     role: Role,
 ) -> Result<(), AppError> {
-    use crate::server::{accounts, authz::RequestCtx};
-    let ctx = RequestCtx::get().await?;
-    let actor = ctx.member(&workspace, Role::Admin).await?;
-    let input = accounts::NewMember {
-        email,
-        display_name: name,
-        initial_password,
-        role,
-    };
-    accounts::add_member(&ctx.state.db, &actor, input).await
+    crate::api::respond(async move {
+        use crate::server::{accounts, authz::RequestCtx};
+        let ctx = RequestCtx::get().await?;
+        let actor = ctx.member(&workspace, Role::Admin).await?;
+        let input = accounts::NewMember {
+            email,
+            display_name: name,
+            initial_password,
+            role,
+        };
+        accounts::add_member(&ctx.state.db, &actor, input).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "change_member_role")]
@@ -38,16 +44,22 @@ pub async fn change_member_role(
     user_id: UserId,
     role: Role,
 ) -> Result<(), AppError> {
-    use crate::server::{accounts, authz::RequestCtx};
-    let ctx = RequestCtx::get().await?;
-    let actor = ctx.member(&workspace, Role::Admin).await?;
-    accounts::change_role(&ctx.state.db, &actor, user_id, role).await
+    crate::api::respond(async move {
+        use crate::server::{accounts, authz::RequestCtx};
+        let ctx = RequestCtx::get().await?;
+        let actor = ctx.member(&workspace, Role::Admin).await?;
+        accounts::change_role(&ctx.state.db, &actor, user_id, role).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "remove_member")]
 pub async fn remove_member(workspace: String, user_id: UserId) -> Result<(), AppError> {
-    use crate::server::{accounts, authz::RequestCtx};
-    let ctx = RequestCtx::get().await?;
-    let actor = ctx.member(&workspace, Role::Admin).await?;
-    accounts::remove_member(&ctx.state.db, &actor, user_id).await
+    crate::api::respond(async move {
+        use crate::server::{accounts, authz::RequestCtx};
+        let ctx = RequestCtx::get().await?;
+        let actor = ctx.member(&workspace, Role::Admin).await?;
+        accounts::remove_member(&ctx.state.db, &actor, user_id).await
+    })
+    .await
 }

@@ -10,13 +10,16 @@ pub async fn list_variables(
     workspace: String,
     #[server(default)] search: String,
 ) -> Result<VariablesPage, AppError> {
-    use crate::{
-        model::Role,
-        server::{authz::RequestCtx, variables},
-    };
-    let ctx = RequestCtx::get().await?;
-    let member = ctx.member(&workspace, Role::Editor).await?;
-    variables::list(&ctx.state.db, &member, &search).await
+    crate::api::respond(async move {
+        use crate::{
+            model::Role,
+            server::{authz::RequestCtx, variables},
+        };
+        let ctx = RequestCtx::get().await?;
+        let member = ctx.member(&workspace, Role::Editor).await?;
+        variables::list(&ctx.state.db, &member, &search).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "create_variable")]
@@ -29,22 +32,25 @@ pub async fn create_variable(
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
 ) -> Result<VariableView, AppError> {
-    use crate::{
-        model::Role,
-        server::{authz::RequestCtx, crypto::SecretValue, variables},
-    };
-    let value = SecretValue::new(value);
-    let ctx = RequestCtx::get().await?;
-    let member = ctx.member(&workspace, Role::Editor).await?;
-    let input = variables::NewVariable {
-        kind,
-        name,
-        value,
-        visibility,
-        allowed_hosts,
-        description,
-    };
-    variables::create(&ctx.state.db, &ctx.state.keyring, &member, input).await
+    crate::api::respond(async move {
+        use crate::{
+            model::Role,
+            server::{authz::RequestCtx, crypto::SecretValue, variables},
+        };
+        let value = SecretValue::new(value);
+        let ctx = RequestCtx::get().await?;
+        let member = ctx.member(&workspace, Role::Editor).await?;
+        let input = variables::NewVariable {
+            kind,
+            name,
+            value,
+            visibility,
+            allowed_hosts,
+            description,
+        };
+        variables::create(&ctx.state.db, &ctx.state.keyring, &member, input).await
+    })
+    .await
 }
 
 /// Saves the edit panel: what it sends replaces what is stored (like a
@@ -57,30 +63,36 @@ pub async fn update_variable(
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
 ) -> Result<VariableView, AppError> {
-    use crate::{
-        model::Role,
-        server::{authz::RequestCtx, crypto::SecretValue, variables},
-    };
-    let value = SecretValue::new(value);
-    let ctx = RequestCtx::get().await?;
-    let member = ctx.member(&workspace, Role::Editor).await?;
-    let changes = variables::VariableChanges {
-        value: Some(value),
-        allowed_hosts,
-        description,
-    };
-    variables::update(&ctx.state.db, &ctx.state.keyring, &member, id, changes).await
+    crate::api::respond(async move {
+        use crate::{
+            model::Role,
+            server::{authz::RequestCtx, crypto::SecretValue, variables},
+        };
+        let value = SecretValue::new(value);
+        let ctx = RequestCtx::get().await?;
+        let member = ctx.member(&workspace, Role::Editor).await?;
+        let changes = variables::VariableChanges {
+            value: Some(value),
+            allowed_hosts,
+            description,
+        };
+        variables::update(&ctx.state.db, &ctx.state.keyring, &member, id, changes).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "delete_variable")]
 pub async fn delete_variable(workspace: String, id: VariableId) -> Result<(), AppError> {
-    use crate::{
-        model::Role,
-        server::{authz::RequestCtx, variables},
-    };
-    let ctx = RequestCtx::get().await?;
-    let member = ctx.member(&workspace, Role::Editor).await?;
-    variables::delete(&ctx.state.db, &member, id).await
+    crate::api::respond(async move {
+        use crate::{
+            model::Role,
+            server::{authz::RequestCtx, variables},
+        };
+        let ctx = RequestCtx::get().await?;
+        let member = ctx.member(&workspace, Role::Editor).await?;
+        variables::delete(&ctx.state.db, &member, id).await
+    })
+    .await
 }
 
 /// The value of a masked secret, for a temporary reveal (audited). The one
@@ -88,12 +100,15 @@ pub async fn delete_variable(workspace: String, id: VariableId) -> Result<(), Ap
 /// one.
 #[server(prefix = "/api", endpoint = "reveal_secret")]
 pub async fn reveal_secret(workspace: String, id: VariableId) -> Result<String, AppError> {
-    use crate::{
-        model::Role,
-        server::{authz::RequestCtx, variables},
-    };
-    let ctx = RequestCtx::get().await?;
-    let member = ctx.member(&workspace, Role::Editor).await?;
-    let value = variables::reveal(&ctx.state.db, &ctx.state.keyring, &member, id).await?;
-    Ok(value.expose().to_string())
+    crate::api::respond(async move {
+        use crate::{
+            model::Role,
+            server::{authz::RequestCtx, variables},
+        };
+        let ctx = RequestCtx::get().await?;
+        let member = ctx.member(&workspace, Role::Editor).await?;
+        let value = variables::reveal(&ctx.state.db, &ctx.state.keyring, &member, id).await?;
+        Ok(value.expose().to_string())
+    })
+    .await
 }

@@ -26,17 +26,23 @@ async fn member(
 
 #[server(prefix = "/api", endpoint = "list_workflows")]
 pub async fn list_workflows(workspace: String) -> Result<Vec<WorkflowSummary>, AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    crate::server::workflows::list(&ctx.state.db, &m).await
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        crate::server::workflows::list(&ctx.state.db, &m).await
+    })
+    .await
 }
 
 /// Creates a workflow and opens it.
 #[server(prefix = "/api", endpoint = "create_workflow")]
 pub async fn create_workflow(workspace: String, name: String) -> Result<WorkflowId, AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    let id = crate::server::workflows::create(&ctx.state.db, &m, &name).await?;
-    leptos_axum::redirect(&format!("/w/{workspace}/workflows/{id}"));
-    Ok(id)
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        let id = crate::server::workflows::create(&ctx.state.db, &m, &name).await?;
+        leptos_axum::redirect(&format!("/w/{workspace}/workflows/{id}"));
+        Ok(id)
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "rename_workflow")]
@@ -45,45 +51,66 @@ pub async fn rename_workflow(
     id: WorkflowId,
     name: String,
 ) -> Result<(), AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    crate::server::workflows::rename(&ctx.state.db, &m, id, &name).await
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        crate::server::workflows::rename(&ctx.state.db, &m, id, &name).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "delete_workflow")]
 pub async fn delete_workflow(workspace: String, id: WorkflowId) -> Result<(), AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    crate::server::workflows::delete(&ctx.state.db, &m, id).await
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        crate::server::workflows::delete(&ctx.state.db, &m, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "get_workflow")]
 pub async fn get_workflow(workspace: String, id: WorkflowId) -> Result<WorkflowView, AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    crate::server::workflows::view(&ctx.state.db, &m, id).await
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        crate::server::workflows::view(&ctx.state.db, &m, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "add_block")]
 pub async fn add_block(workspace: String, workflow_id: WorkflowId) -> Result<BlockView, AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    crate::server::workflows::add_block(&ctx.state.db, &m, workflow_id).await
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        crate::server::workflows::add_block(&ctx.state.db, &m, workflow_id).await
+    })
+    .await
 }
 
 /// Saves a block (JSON: it holds lists of rows).
 #[server(prefix = "/api", endpoint = "save_block", input = Json)]
 pub async fn save_block(workspace: String, block: BlockInput) -> Result<BlockView, AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    crate::server::workflows::save_block(&ctx.state.db, &m, block).await
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        crate::server::workflows::save_block(&ctx.state.db, &m, block).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "delete_block")]
 pub async fn delete_block(workspace: String, id: BlockId) -> Result<(), AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    crate::server::workflows::delete_block(&ctx.state.db, &m, id).await
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        crate::server::workflows::delete_block(&ctx.state.db, &m, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "move_block")]
 pub async fn move_block(workspace: String, id: BlockId, up: bool) -> Result<(), AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    crate::server::workflows::move_block(&ctx.state.db, &m, id, up).await
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        crate::server::workflows::move_block(&ctx.state.db, &m, id, up).await
+    })
+    .await
 }
 
 /// The picker's options: secrets whose name contains `search`, never a
@@ -93,22 +120,28 @@ pub async fn search_secrets(
     workspace: String,
     #[server(default)] search: String,
 ) -> Result<Vec<SecretOption>, AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    crate::server::workflows::search_secrets(&ctx.state.db, &m, &search).await
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        crate::server::workflows::search_secrets(&ctx.state.db, &m, &search).await
+    })
+    .await
 }
 
 /// "Send request": runs a saved block on the server.
 #[server(prefix = "/api", endpoint = "run_block")]
 pub async fn run_block(workspace: String, id: BlockId) -> Result<RunResult, AppError> {
-    let (ctx, m) = member(&workspace).await?;
-    let state = &ctx.state;
-    crate::server::api_block::run(
-        &state.db,
-        &state.keyring,
-        &state.outbound,
-        state.settings.allow_private_networks,
-        &m,
-        id,
-    )
+    crate::api::respond(async move {
+        let (ctx, m) = member(&workspace).await?;
+        let state = &ctx.state;
+        crate::server::api_block::run(
+            &state.db,
+            &state.keyring,
+            &state.outbound,
+            state.settings.allow_private_networks,
+            &m,
+            id,
+        )
+        .await
+    })
     .await
 }

@@ -7,10 +7,13 @@ use leptos::prelude::*;
 /// opens it.
 #[server(prefix = "/api", endpoint = "create_workspace")]
 pub async fn create_workspace(name: String) -> Result<String, AppError> {
-    use crate::server::{accounts, authz::RequestCtx};
-    let ctx = RequestCtx::get().await?;
-    let user = ctx.signed_in().await?;
-    let slug = accounts::create_workspace(&ctx.state.db, &user, &name).await?;
-    leptos_axum::redirect(&format!("/w/{slug}/variables"));
-    Ok(slug)
+    crate::api::respond(async move {
+        use crate::server::{accounts, authz::RequestCtx};
+        let ctx = RequestCtx::get().await?;
+        let user = ctx.signed_in().await?;
+        let slug = accounts::create_workspace(&ctx.state.db, &user, &name).await?;
+        leptos_axum::redirect(&format!("/w/{slug}/variables"));
+        Ok(slug)
+    })
+    .await
 }

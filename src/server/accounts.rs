@@ -31,31 +31,34 @@ fn password_error(err: password::PasswordError) -> AppError {
 }
 
 /// A trimmed display name (of a person, workspace, workflow or block):
-/// required, at most 100 characters, no control characters.
-pub(crate) fn clean_name(name: &str, what: &str) -> Result<String, AppError> {
+/// required, at most 100 characters, no control characters. `what` is
+/// its label, `field` the input it comes from.
+pub(crate) fn clean_name(name: &str, field: &str, what: &str) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(AppError::Invalid(format!("{what} is required")));
+        return Err(AppError::invalid(field, format!("{what} is required")));
     }
     if name.chars().count() > NAME_MAX_CHARS {
-        return Err(AppError::Invalid(format!(
-            "{what} must be at most {NAME_MAX_CHARS} characters"
-        )));
+        return Err(AppError::invalid(
+            field,
+            format!("{what} must be at most {NAME_MAX_CHARS} characters"),
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(AppError::Invalid(format!(
-            "{what} must not contain control characters"
-        )));
+        return Err(AppError::invalid(
+            field,
+            format!("{what} must not contain control characters"),
+        ));
     }
     Ok(name.to_string())
 }
 
 fn email_of(email: &str) -> Result<String, AppError> {
-    normalize_email(email).map_err(AppError::Invalid)
+    normalize_email(email).map_err(|m| AppError::invalid("email", m))
 }
 
-fn check_password(password: &str) -> Result<(), AppError> {
-    check_password_rule(password).map_err(AppError::Invalid)
+fn check_password(field: &str, password: &str) -> Result<(), AppError> {
+    check_password_rule(password).map_err(|m| AppError::invalid(field, m))
 }
 
 /// A URL slug from a workspace name: lowercase ASCII letters, digits and
@@ -103,8 +106,9 @@ async fn insert_workspace(
     let id = match workspaces::insert(conn, &slug, name, owner).await {
         Ok(id) => id,
         Err(err) if err.is_unique_violation() => {
-            return Err(AppError::Invalid(
-                "Another workspace took that address at the same moment; try again".into(),
+            return Err(AppError::conflict(
+                "name",
+                "Another workspace took that address at the same moment; try again",
             ))
         }
         Err(err) => return Err(err.into()),
@@ -173,9 +177,9 @@ pub async fn setup_owner(
     client_addr: &str,
 ) -> Result<(UserId, String), AppError> {
     let email = email_of(&input.email)?;
-    let display_name = clean_name(&input.display_name, "Name")?;
-    let workspace_name = clean_name(&input.workspace_name, "Workspace name")?;
-    check_password(&input.password)?;
+    let display_name = clean_name(&input.display_name, "name", "Name")?;
+    let workspace_name = clean_name(&input.workspace_name, "workspace_name", "Workspace name")?;
+    check_password("password", &input.password)?;
     if is_set_up(db).await? {
         return Err(already_set_up());
     }
@@ -193,8 +197,9 @@ pub async fn setup_owner(
         let matches =
             expected.is_some_and(|e| constant_time_eq(e.as_bytes(), given.trim().as_bytes()));
         if !matches {
-            return Err(AppError::Invalid(
-                "The setup token is not correct: copy it from the server log".into(),
+            return Err(AppError::invalid(
+                "setup_token",
+                "The setup token is not correct: copy it from the server log",
             ));
         }
     }
@@ -221,7 +226,7 @@ pub async fn setup_owner(
 }
 
 fn already_set_up() -> AppError {
-    AppError::Invalid("varvault is already set up: sign in instead".into())
+    AppError::rule("varvault is already set up: sign in instead")
 }
 
 /// Compares without an early exit, so the time taken says nothing about
@@ -282,7 +287,7 @@ pub async fn sign_in(
                 audit_each_workspace(&mut tx, user, client_addr, Action::SignInFailed, reason)
                     .await?;
             }
-            Err(AppError::Invalid(INVALID_CREDENTIALS.into()))
+            Err(AppError::rule(INVALID_CREDENTIALS))
         }
     };
     tx.commit().await.map_err(DbError::from)?;
@@ -345,7 +350,7 @@ pub async fn change_password(
     new: String,
     keep_session: Option<&str>,
 ) -> Result<(), AppError> {
-    check_password(&new)?;
+    check_password("new_password", &new)?;
     let record = users::find_by_id(db.pool(), user.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
@@ -353,7 +358,10 @@ pub async fn change_password(
         .await
         .map_err(password_error)?;
     if !ok {
-        return Err(AppError::Invalid("Current password is not correct".into()));
+        return Err(AppError::invalid(
+            "current_password",
+            "Current password is not correct",
+        ));
     }
     let hash = password::hash(new).await.map_err(password_error)?;
     let mut tx = db.begin_write().await?;
@@ -380,10 +388,10 @@ pub async fn change_password(
 /// The operator's reset (CLI): new password, every session ended.
 pub async fn reset_password(db: &Db, email: &str, new: String) -> Result<(), AppError> {
     let email = email_of(email)?;
-    check_password(&new)?;
+    check_password("new_password", &new)?;
     let user = users::find_by_email(db.pool(), &email)
         .await?
-        .ok_or_else(|| AppError::Invalid(format!("No account has the email {email}")))?;
+        .ok_or_else(|| AppError::invalid("email", format!("No account has the email {email}")))?;
     let hash = password::hash(new).await.map_err(password_error)?;
     let mut tx = db.begin_write().await?;
     users::set_password_hash(&mut tx, user.id, &hash).await?;
@@ -404,16 +412,17 @@ pub async fn create_user(
     workspace: Option<(&str, Role)>,
 ) -> Result<Option<String>, AppError> {
     let email = email_of(email)?;
-    let display_name = clean_name(display_name, "Name")?;
-    check_password(&password)?;
+    let display_name = clean_name(display_name, "name", "Name")?;
+    check_password("password", &password)?;
     let hash = password::hash(password).await.map_err(password_error)?;
     let mut tx = db.begin_write().await?;
     let user_id = match users::insert(&mut tx, &email, &display_name, &hash).await {
         Ok(id) => id,
         Err(err) if err.is_unique_violation() => {
-            return Err(AppError::Invalid(format!(
-                "An account with {email} already exists"
-            )))
+            return Err(AppError::conflict(
+                "email",
+                format!("An account with {email} already exists"),
+            ))
         }
         Err(err) => return Err(err.into()),
     };
@@ -443,7 +452,7 @@ pub async fn create_user(
                 .await?;
                 Some(name_or_slug.to_string())
             } else {
-                let name = clean_name(name_or_slug, "Workspace name")?;
+                let name = clean_name(name_or_slug, "workspace", "Workspace name")?;
                 let (ws, slug) = insert_workspace(&mut tx, &name, user_id).await?;
                 audit::record(
                     &mut tx,
@@ -467,7 +476,7 @@ pub async fn create_user(
 
 /// A new workspace owned by the caller, who must own one already.
 pub async fn create_workspace(db: &Db, user: &SignedIn, name: &str) -> Result<String, AppError> {
-    let name = clean_name(name, "Workspace name")?;
+    let name = clean_name(name, "name", "Workspace name")?;
     let owns_one = workspaces::of_user(db.pool(), user.user_id)
         .await?
         .iter()
@@ -523,10 +532,10 @@ pub async fn add_member(db: &Db, actor: &Member, input: NewMember) -> Result<(),
         return Err(AppError::Forbidden);
     }
     let email = email_of(&input.email)?;
-    let display_name = clean_name(&input.display_name, "Name")?;
+    let display_name = clean_name(&input.display_name, "name", "Name")?;
     // Checked and hashed whether or not the account exists, so neither the
     // answer nor its timing tells.
-    check_password(&input.initial_password)?;
+    check_password("initial_password", &input.initial_password)?;
     let hash = password::hash(input.initial_password)
         .await
         .map_err(password_error)?;
@@ -540,9 +549,10 @@ pub async fn add_member(db: &Db, actor: &Member, input: NewMember) -> Result<(),
     match workspaces::add_member(&mut tx, actor.workspace.id, user_id, input.role).await {
         Ok(()) => {}
         Err(err) if err.is_unique_violation() => {
-            return Err(AppError::Invalid(format!(
-                "{email} is already a member of this workspace"
-            )))
+            return Err(AppError::conflict(
+                "email",
+                format!("{email} is already a member of this workspace"),
+            ))
         }
         Err(err) => return Err(err.into()),
     }
@@ -592,9 +602,7 @@ async fn keep_an_owner(
     workspace_id: WorkspaceId,
 ) -> Result<(), AppError> {
     if workspaces::count_owners(conn, workspace_id).await? <= 1 {
-        return Err(AppError::Invalid(
-            "A workspace must keep at least one owner".into(),
-        ));
+        return Err(AppError::rule("A workspace must keep at least one owner"));
     }
     Ok(())
 }

@@ -95,7 +95,10 @@ pub async fn page(db: &Db, member: &Member, filter: AuditFilter) -> Result<Audit
     }
     if let Some(action) = &filter.action {
         if Action::parse(action).is_none() {
-            return Err(AppError::Invalid(format!("Unknown action {action:?}")));
+            return Err(AppError::invalid(
+                "action",
+                format!("Unknown action {action:?}"),
+            ));
         }
     }
     let ws = member.workspace.id;

@@ -306,40 +306,17 @@ async fn same_origin_only(
     }
 }
 
-/// Server functions answer every error with 500; this gives each
-/// `AppError` its proper status (400, 401, 403, 404) for API clients and
-/// logs, and marks every answer `no-store`: they carry private data.
+/// Marks every server function's answer `no-store`: they carry private
+/// data. (An error's status is set where it is made: `api::respond`.)
 async fn server_fn_responses(request: Request, next: Next) -> Response {
     let is_server_fn = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
-    if !is_server_fn {
-        return response;
+    let mut response = next.run(request).await;
+    if is_server_fn {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    let (mut parts, body) = response.into_parts();
-    parts
-        .headers
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let is_error = parts.status == StatusCode::INTERNAL_SERVER_ERROR
-        && parts.headers.contains_key("serverfnerror");
-    if !is_error {
-        return Response::from_parts(parts, body);
-    }
-    let bytes = match axum::body::to_bytes(body, 1 << 20).await {
-        Ok(bytes) => bytes,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = match err {
-            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            // Arguments the server could not decode: a bad request.
-            AppError::Transport(_) => StatusCode::BAD_REQUEST,
-            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-    }
-    Response::from_parts(parts, axum::body::Body::from(bytes))
+    response
 }
 
 /// Expired sessions, stale throttle rows, and audit entries past their

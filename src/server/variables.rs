@@ -40,7 +40,7 @@ pub struct VariableChanges {
 
 fn crypto_error(err: CryptoError) -> AppError {
     match err {
-        CryptoError::KeyWornOut { .. } => AppError::Invalid(err.to_string()),
+        CryptoError::KeyWornOut { .. } => AppError::rule(err.to_string()),
         other => {
             tracing::error!(error = %other, "secret store");
             AppError::Internal
@@ -56,16 +56,13 @@ fn slot(workspace: WorkspaceId, secret: VariableId, version: ValueVersion) -> Va
     }
 }
 
-fn invalid(message: String) -> AppError {
-    AppError::Invalid(message)
-}
-
 fn check_description(text: &str) -> Result<String, AppError> {
     let text = text.trim();
     if text.chars().count() > DESCRIPTION_MAX_CHARS {
-        return Err(invalid(format!(
-            "Description must be at most {DESCRIPTION_MAX_CHARS} characters"
-        )));
+        return Err(AppError::invalid(
+            "description",
+            format!("Description must be at most {DESCRIPTION_MAX_CHARS} characters"),
+        ));
     }
     Ok(text.to_string())
 }
@@ -87,10 +84,11 @@ fn require_writer(member: &Member, kind: VariableKind) -> Result<(), AppError> {
 /// Parses allowed hosts for a secret of `visibility`: restricted secrets
 /// need at least one.
 fn allowed_hosts_for(visibility: Visibility, text: &str) -> Result<String, AppError> {
-    let patterns = hosts::parse_list(text).map_err(invalid)?;
+    let patterns = hosts::parse_list(text).map_err(|m| AppError::invalid("allowed_hosts", m))?;
     if visibility == Visibility::Restricted && patterns.is_empty() {
-        return Err(invalid(
-            "A restricted secret needs at least one allowed host".into(),
+        return Err(AppError::invalid(
+            "allowed_hosts",
+            "A restricted secret needs at least one allowed host",
         ));
     }
     Ok(hosts::to_stored(&patterns))
@@ -152,7 +150,10 @@ async fn already_exists(db: &Db, workspace_id: WorkspaceId, name: &str) -> AppEr
         .ok()
         .flatten()
         .unwrap_or_else(|| name.to_string());
-    invalid(format!("A variable named {existing} already exists"))
+    AppError::conflict(
+        "name",
+        format!("A variable named {existing} already exists"),
+    )
 }
 
 pub async fn create(
@@ -162,17 +163,20 @@ pub async fn create(
     input: NewVariable,
 ) -> Result<VariableView, AppError> {
     require_writer(member, input.kind)?;
-    check_variable_name(&input.name).map_err(invalid)?;
+    check_variable_name(&input.name).map_err(|m| AppError::invalid("name", m))?;
     match input.kind {
         VariableKind::Plain => check_variable_value(input.value.expose()),
         VariableKind::Secret => check_secret_value(input.value.expose()),
     }
-    .map_err(invalid)?;
+    .map_err(|m| AppError::invalid("value", m))?;
     let description = check_description(&input.description)?;
     let (visibility, allowed_hosts) = match (input.kind, input.visibility) {
         (VariableKind::Plain, _) => (None, String::new()),
         (VariableKind::Secret, None) => {
-            return Err(invalid("Choose a visibility: Masked or Restricted".into()))
+            return Err(AppError::invalid(
+                "visibility",
+                "Choose a visibility: Masked or Restricted",
+            ))
         }
         (VariableKind::Secret, Some(v)) => (Some(v), allowed_hosts_for(v, &input.allowed_hosts)?),
     };
@@ -264,8 +268,8 @@ pub async fn update(
         VariableKind::Plain => {
             let value = changes
                 .value
-                .ok_or_else(|| invalid("Value is required".into()))?;
-            check_variable_value(value.expose()).map_err(invalid)?;
+                .ok_or_else(|| AppError::invalid("value", "Value is required"))?;
+            check_variable_value(value.expose()).map_err(|m| AppError::invalid("value", m))?;
             let value_changed = record.plain_value.as_deref() != Some(value.expose());
             if value_changed {
                 rows::set_plain_value(&mut tx, id, value.expose()).await?;
@@ -288,7 +292,7 @@ pub async fn update(
             let visibility = record.visibility.ok_or(AppError::Internal)?;
             let allowed_hosts = allowed_hosts_for(visibility, &changes.allowed_hosts)?;
             if let Some(value) = changes.value.filter(|v| !v.is_empty()) {
-                check_secret_value(value.expose()).map_err(invalid)?;
+                check_secret_value(value.expose()).map_err(|m| AppError::invalid("value", m))?;
                 let next = record.value_version.next();
                 let (version, blob) = keyring
                     .seal_value(&mut tx, slot(ws, id, next), &value)
@@ -378,7 +382,10 @@ pub async fn reveal(
         .await?
         .ok_or(AppError::NotFound)?;
     if record.kind != VariableKind::Secret {
-        return Err(invalid(format!("{} is not a secret", record.name)));
+        return Err(AppError::invalid(
+            "id",
+            format!("{} is not a secret", record.name),
+        ));
     }
     if record.visibility != Some(Visibility::Masked) {
         return Err(AppError::Forbidden);

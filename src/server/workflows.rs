@@ -19,8 +19,10 @@ const ROWS_MAX: usize = 100;
 /// Options the picker shows at most (search narrows 10,000 secrets).
 pub const PICKER_LIMIT: i64 = 50;
 
-fn invalid(message: impl Into<String>) -> AppError {
-    AppError::Invalid(message.into())
+/// The name of a block's input in errors: `url`, `body`, `query.N.value`,
+/// `headers.N.name`, … (rows counted from 1, as the labels say).
+fn row_field(list: &str, row: usize, part: &str) -> String {
+    format!("{list}.{}.{part}", row + 1)
 }
 
 async fn workflow_of(db: &Db, member: &Member, id: WorkflowId) -> Result<String, AppError> {
@@ -43,7 +45,7 @@ pub async fn list(db: &Db, member: &Member) -> Result<Vec<WorkflowSummary>, AppE
 }
 
 pub async fn create(db: &Db, member: &Member, name: &str) -> Result<WorkflowId, AppError> {
-    let name = clean_name(name, "Workflow name")?;
+    let name = clean_name(name, "name", "Workflow name")?;
     let mut tx = db.begin_write().await?;
     let id = rows::insert_workflow(&mut tx, member.workspace.id, &name).await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -51,7 +53,7 @@ pub async fn create(db: &Db, member: &Member, name: &str) -> Result<WorkflowId, 
 }
 
 pub async fn rename(db: &Db, member: &Member, id: WorkflowId, name: &str) -> Result<(), AppError> {
-    let name = clean_name(name, "Workflow name")?;
+    let name = clean_name(name, "name", "Workflow name")?;
     workflow_of(db, member, id).await?;
     let mut tx = db.begin_write().await?;
     rows::rename_workflow(&mut tx, id, &name).await?;
@@ -145,9 +147,11 @@ pub async fn add_block(
 async fn check_field(
     db: &Db,
     ws: WorkspaceId,
+    field: &str,
     label: &str,
     text: &str,
 ) -> Result<Vec<(RefKind, String)>, AppError> {
+    let invalid = |message: String| AppError::invalid(field, message);
     let pieces = template::parse(text).map_err(|e| invalid(format!("{label}: {e}")))?;
     let secrets = template::refs(&pieces, RefKind::Secret);
     if secrets.len() > 1 {
@@ -195,40 +199,44 @@ pub async fn save_block(
     let existing = rows::block(db.pool(), ws, input.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let name = clean_name(&input.name, "Block name")?;
+    let name = clean_name(&input.name, "name", "Block name")?;
     let url = input.url.trim().to_string();
     if url.len() > URL_MAX_BYTES {
-        return Err(invalid("URL must be at most 8 KiB"));
+        return Err(AppError::invalid("url", "URL must be at most 8 KiB"));
     }
     if input.body.len() > BODY_MAX_BYTES {
-        return Err(invalid("Body must be at most 1 MiB"));
+        return Err(AppError::invalid("body", "Body must be at most 1 MiB"));
     }
     let query = clean_rows(&input.query);
     let headers = clean_rows(&input.headers);
     if query.len() > ROWS_MAX || headers.len() > ROWS_MAX {
-        return Err(invalid(format!(
+        return Err(AppError::rule(format!(
             "A block holds at most {ROWS_MAX} parameters and {ROWS_MAX} headers"
         )));
     }
 
-    let mut refs = check_field(db, ws, "URL", &url).await?;
-    placement::check_saved(&url).map_err(|e| invalid(e.to_string()))?;
+    let mut refs = check_field(db, ws, "url", "URL", &url).await?;
+    placement::check_saved(&url).map_err(|e| AppError::invalid("url", e.to_string()))?;
     for (i, kv) in query.iter().enumerate() {
         if kv.name.contains("{{") {
-            return Err(invalid(format!(
-                "Parameter name {}: names cannot hold placeholders",
-                i + 1
-            )));
+            return Err(AppError::invalid(
+                &row_field("query", i, "name"),
+                format!("Parameter name {}: names cannot hold placeholders", i + 1),
+            ));
         }
-        refs.extend(check_field(db, ws, &format!("Parameter value {}", i + 1), &kv.value).await?);
+        let label = format!("Parameter value {}", i + 1);
+        let field = row_field("query", i, "value");
+        refs.extend(check_field(db, ws, &field, &label, &kv.value).await?);
     }
     for (i, kv) in headers.iter().enumerate() {
         if let Some(refusal) = rules::header_name_refusal(i + 1, &kv.name) {
-            return Err(invalid(refusal));
+            return Err(AppError::invalid(&row_field("headers", i, "name"), refusal));
         }
-        refs.extend(check_field(db, ws, &format!("Header value {}", i + 1), &kv.value).await?);
+        let label = format!("Header value {}", i + 1);
+        let field = row_field("headers", i, "value");
+        refs.extend(check_field(db, ws, &field, &label, &kv.value).await?);
     }
-    refs.extend(check_field(db, ws, "Body", &input.body).await?);
+    refs.extend(check_field(db, ws, "body", "Body", &input.body).await?);
 
     let mut tx = db.begin_write().await?;
     let update = BlockUpdate {

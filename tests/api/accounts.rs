@@ -192,7 +192,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     assert_eq!(wrong, unknown);
     assert_eq!(
         serde_json::from_str::<AppError>(&wrong).unwrap(),
-        AppError::Invalid("Invalid email or password".into())
+        AppError::rule("Invalid email or password")
     );
 }
 

@@ -467,7 +467,12 @@ async fn a_slow_upstream_times_out() {
     .await;
     let started = std::time::Instant::now();
     let (status, err) = app_error(run(&app, &app.client, id).await).await;
-    assert_eq!(status, 400);
+    // The upstream's trouble, not the block's: 502, an Upstream error.
+    assert_eq!(status, 502);
+    assert!(
+        matches!(err, varvault::error::AppError::Upstream(_)),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("timed out"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }

@@ -141,7 +141,7 @@ async fn a_refused_action_writes_nothing() {
         &[("kind", "plain"), ("name", "region"), ("value", "x")],
     )
     .await;
-    assert_eq!(dup.status(), 400);
+    assert_eq!(dup.status(), 409, "a name taken is a conflict");
     let id = restricted.id.to_string();
     let res = app
         .call("reveal_secret", &[("workspace", WORKSPACE), ("id", &id)])

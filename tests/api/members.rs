@@ -146,7 +146,8 @@ async fn adding_a_member_twice_is_a_clear_error() {
     )
     .await;
     let (status, err) = app_error(res).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 409);
+    assert_eq!(err.field(), Some("email"));
     assert!(err.to_string().contains("already a member"), "{err}");
 }
 

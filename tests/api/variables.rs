@@ -192,7 +192,10 @@ async fn bad_input_gets_a_clear_error_and_nothing_is_stored() {
     for (fields, message) in cases {
         let res = create(&app, &app.client, &fields).await;
         let (status, err) = app_error(res).await;
-        assert_eq!(status, 400, "{message}");
+        // A name taken is a conflict; the rest break a rule of a field.
+        let conflict = message.contains("already exists");
+        assert_eq!(status, if conflict { 409 } else { 400 }, "{message}");
+        assert!(err.field().is_some(), "{message}: names its field");
         assert!(
             err.to_string().contains(message),
             "{err} should say {message}"
@@ -446,4 +449,21 @@ pub fn assert_no_canary(haystack: &str, canary: &str) {
             "found {form:?} (a form of the canary)"
         );
     }
+}
+
+/// Arguments that do not decode are a bad request, said where the error is
+/// made (no middleware reads the answer back).
+#[tokio::test]
+async fn arguments_that_do_not_decode_are_a_bad_request() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let res = app
+        .call(
+            "reveal_secret",
+            &[("workspace", WORKSPACE), ("id", "not-a-number")],
+        )
+        .await;
+    let (status, err) = app_error(res).await;
+    assert_eq!(status, 400);
+    assert_eq!(err.code(), "transport");
 }

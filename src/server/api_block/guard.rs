@@ -123,24 +123,33 @@ pub fn special_ranges() -> Vec<IpNet> {
 pub const REFUSAL: &str = "Refused: the URL's host is a private, loopback, link-local or \
      otherwise non-public address; set VARVAULT_ALLOW_PRIVATE_NETWORKS=true to allow them";
 
+/// Why a host may not be called; neither names the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    #[error("Could not resolve the URL's host")]
+    Unresolved,
+    #[error("{REFUSAL}")]
+    Refused,
+}
+
 /// Resolves a host, keeping only addresses the policy allows.
 pub async fn resolve(
     host: &str,
     port: u16,
     allow_private: bool,
-) -> Result<Vec<SocketAddr>, String> {
+) -> Result<Vec<SocketAddr>, ResolveError> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
         .await
-        .map_err(|_| "Could not resolve the URL's host".to_string())?
+        .map_err(|_| ResolveError::Unresolved)?
         .collect();
     if addrs.is_empty() {
-        return Err("Could not resolve the URL's host".to_string());
+        return Err(ResolveError::Unresolved);
     }
     if allow_private {
         return Ok(addrs);
     }
     if addrs.iter().any(|a| !is_public(a.ip())) {
-        return Err(REFUSAL.to_string());
+        return Err(ResolveError::Refused);
     }
     Ok(addrs)
 }
@@ -159,7 +168,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
             let addrs = resolve(&host, 0, allow_private).await?;
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         };
-        Box::pin(async move { fut.await.map_err(|e: String| e.into()) })
+        Box::pin(async move { fut.await.map_err(|e: ResolveError| e.to_string().into()) })
             as Pin<Box<dyn Future<Output = _> + Send>>
     }
 }
@@ -240,8 +249,13 @@ mod tests {
     #[tokio::test]
     async fn names_resolving_to_loopback_are_refused_without_naming_them() {
         let err = resolve("localhost", 80, false).await.unwrap_err();
-        assert!(err.contains("Refused"), "{err}");
-        assert!(!err.contains("localhost") && !err.contains("127."), "{err}");
+        assert_eq!(err, ResolveError::Refused);
+        let text = err.to_string();
+        assert!(text.contains("Refused"), "{text}");
+        assert!(
+            !text.contains("localhost") && !text.contains("127."),
+            "{text}"
+        );
         assert!(!resolve("localhost", 80, true).await.unwrap().is_empty());
     }
 }

@@ -46,8 +46,15 @@ pub fn client(allow_private: bool, total_timeout: Duration) -> reqwest::Client {
         .expect("a reqwest client with rustls builds")
 }
 
+/// A run refused by a rule (nothing was sent).
 fn refuse(message: impl Into<String>) -> AppError {
-    AppError::Invalid(message.into())
+    AppError::rule(message)
+}
+
+/// A request that did not complete: the upstream's trouble, not the
+/// block's.
+fn upstream(message: String) -> AppError {
+    AppError::Upstream(message)
 }
 
 /// A secret decrypted for one run.
@@ -229,7 +236,11 @@ pub async fn run(
     )
     .await
     .map_err(|err| match err {
-        AppError::Invalid(message) => AppError::Invalid(redactor.redact(&message)),
+        AppError::Invalid { field, message } => AppError::Invalid {
+            field,
+            message: redactor.redact(&message),
+        },
+        AppError::Upstream(message) => AppError::Upstream(redactor.redact(&message)),
         other => other,
     })
 }
@@ -277,7 +288,10 @@ async fn send(
         url::Host::Domain(name) => {
             guard::resolve(name, port, allow_private)
                 .await
-                .map_err(refuse)?;
+                .map_err(|e| match e {
+                    guard::ResolveError::Refused => refuse(e.to_string()),
+                    guard::ResolveError::Unresolved => upstream(e.to_string()),
+                })?;
         }
         _ => {}
     }
@@ -339,7 +353,7 @@ async fn send(
     let response = request
         .send()
         .await
-        .map_err(|e| refuse(redactor.redact(&describe(&e))))?;
+        .map_err(|e| upstream(redactor.redact(&describe(&e))))?;
     let status = response.status();
     let headers = response
         .headers()
@@ -354,7 +368,7 @@ async fn send(
     let margin = redactor.margin();
     let (raw, complete) = read_body(response, margin)
         .await
-        .map_err(|e| refuse(redactor.redact(&describe(&e))))?;
+        .map_err(|e| upstream(redactor.redact(&describe(&e))))?;
     let duration_ms = started.elapsed().as_millis() as u64;
     let (body, truncated) = cut_redacted(redactor, &String::from_utf8_lossy(&raw), complete);
     Ok(RunResult {

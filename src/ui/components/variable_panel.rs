@@ -28,24 +28,18 @@ struct FieldErrors {
 }
 
 impl FieldErrors {
-    /// Puts a server message next to the field it is about.
+    /// Puts a server message next to the field it names.
     fn from_server(err: AppError) -> Self {
-        let message = err.to_string();
         let mut out = FieldErrors::default();
-        let slot = if message.starts_with("Name") || message.starts_with("A variable named") {
-            &mut out.name
-        } else if message.starts_with("Value") || message.starts_with("A secret's value") {
-            &mut out.value
-        } else if message.contains("visibility") {
-            &mut out.visibility
-        } else if message.contains("host") {
-            &mut out.hosts
-        } else if message.starts_with("Description") {
-            &mut out.description
-        } else {
-            &mut out.general
+        let slot = match err.field() {
+            Some("name") => &mut out.name,
+            Some("value") => &mut out.value,
+            Some("visibility") => &mut out.visibility,
+            Some("allowed_hosts") => &mut out.hosts,
+            Some("description") => &mut out.description,
+            _ => &mut out.general,
         };
-        *slot = Some(message);
+        *slot = Some(err.to_string());
         out
     }
 }

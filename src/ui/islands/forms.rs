@@ -15,11 +15,7 @@ use leptos::prelude::*;
 pub fn LoginForm(failed: Option<String>) -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let error = last_error(login.value());
-    let shown = Signal::derive(move || {
-        error
-            .get()
-            .or_else(|| failed.clone().map(AppError::Invalid))
-    });
+    let shown = Signal::derive(move || error.get().or_else(|| failed.clone().map(AppError::rule)));
     let pending = login.pending();
     view! {
         <ActionForm action=login attr:class="form">
@@ -44,8 +40,7 @@ pub fn LoginForm(failed: Option<String>) -> impl IntoView {
 pub fn SetupForm(needs_token: bool, failed: Option<String>) -> impl IntoView {
     let setup = ServerAction::<SetupOwner>::new();
     let last = last_error(setup.value());
-    let error =
-        Signal::derive(move || last.get().or_else(|| failed.clone().map(AppError::Invalid)));
+    let error = Signal::derive(move || last.get().or_else(|| failed.clone().map(AppError::rule)));
     let pending = setup.pending();
     view! {
         <ActionForm action=setup attr:class="form">

@@ -18,7 +18,7 @@ const SIGN_IN_FAILED: &str = "Invalid email or password";
 pub fn LoginPage() -> impl IntoView {
     // Without WASM the form posts, and a failure comes back in the URL.
     let failed = error_from_url("/api/login").map(|err| match err {
-        AppError::Invalid(m) if m == SIGN_IN_FAILED => m,
+        AppError::Invalid { message, .. } if message == SIGN_IN_FAILED => message,
         _ => "Sign-in failed; try again".to_string(),
     });
     view! {
