@@ -47,7 +47,7 @@ async fn main() {
         let mut tx = db.begin_write().await.unwrap();
         let version = keyring.current_version(&mut tx, WS).await.unwrap();
         for i in chunk * 1000..((chunk + 1) * 1000).min(secrets) {
-            let name = format!("SECRET_{i}");
+            let name = varvault::model::VariableName::parse(&format!("SECRET_{i}")).unwrap();
             let id = rows::insert(
                 &mut tx,
                 &NewRow {

@@ -65,15 +65,6 @@ fn placeholder_kind(rest: &str) -> Option<(RefKind, usize)> {
     None
 }
 
-fn valid_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name.len() <= 64
-}
-
 /// Splits a template into text and placeholders.
 pub fn parse(input: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
     let mut pieces = Vec::new();
@@ -94,7 +85,7 @@ pub fn parse(input: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
             .map(|p| name_start + p)
             .ok_or(TemplateError::Unclosed)?;
         let name = input[name_start..close].trim_matches(' ');
-        if !valid_name(name) {
+        if crate::model::VariableName::parse(name).is_err() {
             return Err(TemplateError::BadName(name.to_string()));
         }
         if open > text_start {

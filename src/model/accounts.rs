@@ -136,22 +136,74 @@ pub fn check_password_rule(password: &str) -> Result<(), String> {
     }
 }
 
-/// Lower-cases and trims an email; accepts only something shaped like one.
-pub fn normalize_email(email: &str) -> Result<String, String> {
-    let email = email.trim().to_lowercase();
-    let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-        })
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid {
-        Ok(email)
-    } else {
-        Err("Enter a valid email address".to_string())
+/// An email address, checked once: trimmed, lower-cased, at most 254
+/// bytes, shaped like `local@domain.tld`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Email, String> {
+        let email = text.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+            })
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        if valid {
+            Ok(Email(email))
+        } else {
+            Err("Enter a valid email address".to_string())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Names shown to people (a person's, a workspace's, a workflow's, a
+/// block's): at most this many characters.
+pub const DISPLAY_NAME_MAX_CHARS: usize = 100;
+
+/// A display name, checked once: trimmed, required, at most 100
+/// characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// `what` is its label in messages ("Workspace name").
+    pub fn parse(text: &str, what: &str) -> Result<DisplayName, String> {
+        let name = text.trim();
+        if name.is_empty() {
+            return Err(format!("{what} is required"));
+        }
+        if name.chars().count() > DISPLAY_NAME_MAX_CHARS {
+            return Err(format!(
+                "{what} must be at most {DISPLAY_NAME_MAX_CHARS} characters"
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(format!("{what} must not contain control characters"));
+        }
+        Ok(DisplayName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 
@@ -186,11 +238,26 @@ mod tests {
     }
 
     #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(
+            DisplayName::parse("  Ops  ", "Name").unwrap().as_str(),
+            "Ops"
+        );
+        assert_eq!(
+            DisplayName::parse(" ", "Name").unwrap_err(),
+            "Name is required"
+        );
+        assert!(DisplayName::parse(&"x".repeat(101), "Name").is_err());
+        assert!(DisplayName::parse("a\u{7}b", "Name").is_err());
+    }
+
+    #[test]
     fn emails_are_normalised() {
         assert_eq!(
-            normalize_email(" Ada@Example.COM ").unwrap(),
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
             "ada@example.com"
         );
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
         for bad in [
             "",
             "ada",
@@ -199,7 +266,7 @@ mod tests {
             "ada@example",
             "a b@example.com",
         ] {
-            assert!(normalize_email(bad).is_err(), "{bad}");
+            assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
 }

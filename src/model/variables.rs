@@ -97,25 +97,53 @@ pub struct VariablesPage {
 pub const NAME_MAX_CHARS: usize = 64;
 pub const VALUE_MAX_BYTES: usize = 64 * 1024;
 
-/// SPEC §1: `^[A-Za-z_][A-Za-z0-9_]{0,63}$`, with a message per way to fail.
+/// A variable's name, checked once: `^[A-Za-z_][A-Za-z0-9_]{0,63}$`
+/// (SPEC §1), unique in a workspace in any letter case. The one home of
+/// the rule: the template parser and the server both parse with it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VariableName(String);
+
+impl VariableName {
+    /// The name, or what is wrong with it (one message per way to fail).
+    pub fn parse(name: &str) -> Result<VariableName, String> {
+        if name.is_empty() {
+            return Err("Name is required".into());
+        }
+        if name.chars().count() > NAME_MAX_CHARS {
+            return Err(format!("Name must be at most {NAME_MAX_CHARS} characters"));
+        }
+        let mut chars = name.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(
+                "Name must start with a letter or underscore and contain only letters, digits and underscores"
+                    .into(),
+            );
+        }
+        Ok(VariableName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key names are unique by (and placeholders refer by).
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+impl std::fmt::Display for VariableName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// [`VariableName::parse`] without keeping the name.
 pub fn check_variable_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("Name is required".into());
-    }
-    if name.chars().count() > NAME_MAX_CHARS {
-        return Err(format!("Name must be at most {NAME_MAX_CHARS} characters"));
-    }
-    let mut chars = name.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(
-            "Name must start with a letter or underscore and contain only letters, digits and underscores"
-                .into(),
-        );
-    }
-    Ok(())
+    VariableName::parse(name).map(|_| ())
 }
 
 /// SPEC §1: 1 byte to 64 KiB of UTF-8 (a `String` is UTF-8 already).

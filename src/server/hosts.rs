@@ -97,35 +97,59 @@ fn normalize_name(name: &str) -> Option<String> {
     valid.then_some(ascii)
 }
 
-/// Parses the "Allowed hosts" text into canonical patterns (deduplicated,
-/// in the order given).
-pub fn parse_list(text: &str) -> Result<Vec<HostPattern>, String> {
-    let mut out: Vec<HostPattern> = Vec::new();
-    for raw in crate::model::split_host_patterns(text) {
-        let pattern = HostPattern::parse(&raw)?;
-        if !out.contains(&pattern) {
-            out.push(pattern);
+/// A secret's allowed hosts, parsed: canonical patterns, deduplicated, in
+/// the order given. Empty means "any public host" for a masked secret and
+/// is refused for a restricted one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostPatterns(Vec<HostPattern>);
+
+impl HostPatterns {
+    /// Parses the "Allowed hosts" text (commas or new lines).
+    pub fn parse(text: &str) -> Result<HostPatterns, String> {
+        let mut out: Vec<HostPattern> = Vec::new();
+        for raw in crate::model::split_host_patterns(text) {
+            let pattern = HostPattern::parse(&raw)?;
+            if !out.contains(&pattern) {
+                out.push(pattern);
+            }
         }
+        Ok(HostPatterns(out))
     }
-    Ok(out)
+
+    /// Parses the stored form (one canonical pattern per line). A line that
+    /// no longer parses is an error, never skipped: skipping it could turn
+    /// a list into an empty one, which for a masked secret means "any host".
+    pub fn from_stored(text: &str) -> Result<HostPatterns, String> {
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(HostPattern::parse)
+            .collect::<Result<_, _>>()
+            .map(HostPatterns)
+    }
+
+    pub fn to_stored(&self) -> String {
+        self.0
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `host` may receive the secret: an empty list allows any.
+    pub fn allow(&self, host: &str) -> bool {
+        self.is_empty() || self.0.iter().any(|p| p.matches(host))
+    }
 }
 
-/// Parses the stored form (one canonical pattern per line). A line that no
-/// longer parses is an error, never skipped: skipping it could turn a
-/// list into an empty one, which for a masked secret means "any host".
-pub fn from_stored(text: &str) -> Result<Vec<HostPattern>, String> {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(HostPattern::parse)
-        .collect()
-}
-
-pub fn to_stored(patterns: &[HostPattern]) -> String {
-    patterns
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
+impl std::fmt::Display for HostPatterns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&list.join(", "))
+    }
 }
 
 #[cfg(test)]
@@ -192,11 +216,14 @@ mod tests {
 
     #[test]
     fn lists_parse_and_deduplicate() {
-        let list = parse_list("api.example.com, *.zendesk.com\nAPI.example.com").unwrap();
-        assert_eq!(to_stored(&list), "api.example.com\n*.zendesk.com");
-        assert!(parse_list("ok.example.com, bad:1").is_err());
-        assert_eq!(from_stored(&to_stored(&list)).unwrap(), list);
-        assert!(from_stored("ok.example.com\nbad:1").is_err());
-        assert_eq!(from_stored("").unwrap(), []);
+        let list = HostPatterns::parse("api.example.com, *.zendesk.com\nAPI.example.com").unwrap();
+        assert_eq!(list.to_stored(), "api.example.com\n*.zendesk.com");
+        assert_eq!(list.to_string(), "api.example.com, *.zendesk.com");
+        assert!(HostPatterns::parse("ok.example.com, bad:1").is_err());
+        assert_eq!(HostPatterns::from_stored(&list.to_stored()).unwrap(), list);
+        assert!(HostPatterns::from_stored("ok.example.com\nbad:1").is_err());
+        assert!(HostPatterns::from_stored("").unwrap().is_empty());
+        assert!(list.allow("x.zendesk.com") && !list.allow("example.com"));
+        assert!(HostPatterns::default().allow("anything.example"));
     }
 }

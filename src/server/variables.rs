@@ -4,8 +4,8 @@
 
 use crate::error::AppError;
 use crate::model::{
-    check_secret_value, check_variable_name, check_variable_value, Role, VariableKind,
-    VariableView, VariablesPage, Visibility,
+    check_secret_value, check_variable_value, Role, VariableKind, VariableName, VariableView,
+    VariablesPage, Visibility,
 };
 use crate::model::{ValueVersion, VariableId, WorkspaceId};
 use crate::server::audit::{self, Action, Target};
@@ -14,7 +14,7 @@ use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{CryptoError, Keyring, SecretValue};
 use crate::server::db::variables::{self as rows, NewRow, VariableRecord};
 use crate::server::db::{Db, DbError};
-use crate::server::hosts;
+use crate::server::hosts::HostPatterns;
 use crate::template::RefKind;
 
 pub const DESCRIPTION_MAX_CHARS: usize = 500;
@@ -84,14 +84,14 @@ fn require_writer(member: &Member, kind: VariableKind) -> Result<(), AppError> {
 /// Parses allowed hosts for a secret of `visibility`: restricted secrets
 /// need at least one.
 fn allowed_hosts_for(visibility: Visibility, text: &str) -> Result<String, AppError> {
-    let patterns = hosts::parse_list(text).map_err(|m| AppError::invalid("allowed_hosts", m))?;
+    let patterns = HostPatterns::parse(text).map_err(|m| AppError::invalid("allowed_hosts", m))?;
     if visibility == Visibility::Restricted && patterns.is_empty() {
         return Err(AppError::invalid(
             "allowed_hosts",
             "A restricted secret needs at least one allowed host",
         ));
     }
-    Ok(hosts::to_stored(&patterns))
+    Ok(patterns.to_stored())
 }
 
 fn view(record: VariableRecord) -> VariableView {
@@ -163,7 +163,7 @@ pub async fn create(
     input: NewVariable,
 ) -> Result<VariableView, AppError> {
     require_writer(member, input.kind)?;
-    check_variable_name(&input.name).map_err(|m| AppError::invalid("name", m))?;
+    let name = VariableName::parse(&input.name).map_err(|m| AppError::invalid("name", m))?;
     match input.kind {
         VariableKind::Plain => check_variable_value(input.value.expose()),
         VariableKind::Secret => check_secret_value(input.value.expose()),
@@ -194,7 +194,7 @@ pub async fn create(
     };
     let new_row = NewRow {
         workspace_id: ws,
-        name: &input.name,
+        name: &name,
         kind: input.kind,
         visibility,
         plain_value: match input.kind {
@@ -210,7 +210,7 @@ pub async fn create(
         Ok(id) => id,
         Err(err) if err.is_unique_violation() => {
             drop(tx);
-            return Err(already_exists(db, ws, &input.name).await);
+            return Err(already_exists(db, ws, name.as_str()).await);
         }
         Err(err) => return Err(err.into()),
     };
@@ -225,7 +225,7 @@ pub async fn create(
         }
         VariableKind::Plain => Action::VariableCreated,
     };
-    let target = Target::variable(input.kind, id, &input.name);
+    let target = Target::variable(input.kind, id, name.as_str());
     audit::record(
         &mut tx,
         ws,

@@ -362,8 +362,11 @@ async fn the_cli_creates_users_with_the_password_from_stdin() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12 characters"));
-    assert!(users::find_by_email(app.db.pool(), "short@example.com")
-        .await
-        .unwrap()
-        .is_none());
+    assert!(users::find_by_email(
+        app.db.pool(),
+        &varvault::model::Email::parse("short@example.com").unwrap()
+    )
+    .await
+    .unwrap()
+    .is_none());
 }

@@ -90,7 +90,7 @@ pub async fn add_member(db: &Db, actor: &Member, input: NewMember) -> Result<(),
         actor.workspace.id,
         &actor.actor(),
         Action::MemberAdded,
-        Some(&Target::user(user_id, &email)),
+        Some(&Target::user(user_id, email.as_str())),
         Some(input.role.as_str().to_string()),
     )
     .await?;

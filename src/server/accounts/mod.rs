@@ -5,7 +5,7 @@
 
 use crate::error::AppError;
 use crate::model::{
-    check_password_rule, normalize_email, Landing, MemberView, MembersPage, Role, SessionInfo,
+    check_password_rule, DisplayName, Email, Landing, MemberView, MembersPage, Role, SessionInfo,
     UserId, WorkspaceId, WorkspaceSummary,
 };
 use crate::server::audit::{self, Action, Actor, Target};
@@ -25,7 +25,6 @@ pub use passwords::*;
 pub use setup::*;
 pub use sign_in::*;
 
-const NAME_MAX_CHARS: usize = 100;
 const SLUG_MAX_LEN: usize = 48;
 
 fn password_error(err: password::PasswordError) -> AppError {
@@ -33,31 +32,16 @@ fn password_error(err: password::PasswordError) -> AppError {
     AppError::Internal
 }
 
-/// A trimmed display name (of a person, workspace, workflow or block):
-/// required, at most 100 characters, no control characters. `what` is
-/// its label, `field` the input it comes from.
+/// A display name (of a person, workspace, workflow or block), parsed:
+/// `what` is its label, `field` the input it comes from.
 pub(crate) fn clean_name(name: &str, field: &str, what: &str) -> Result<String, AppError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(AppError::invalid(field, format!("{what} is required")));
-    }
-    if name.chars().count() > NAME_MAX_CHARS {
-        return Err(AppError::invalid(
-            field,
-            format!("{what} must be at most {NAME_MAX_CHARS} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            field,
-            format!("{what} must not contain control characters"),
-        ));
-    }
-    Ok(name.to_string())
+    DisplayName::parse(name, what)
+        .map(DisplayName::into_string)
+        .map_err(|m| AppError::invalid(field, m))
 }
 
-fn email_of(email: &str) -> Result<String, AppError> {
-    normalize_email(email).map_err(|m| AppError::invalid("email", m))
+fn email_of(email: &str) -> Result<Email, AppError> {
+    Email::parse(email).map_err(|m| AppError::invalid("email", m))
 }
 
 fn check_password(field: &str, password: &str) -> Result<(), AppError> {

@@ -101,7 +101,7 @@ pub async fn create_user(
                     .await?
                     .ok_or(AppError::Internal)?;
                 workspaces::add_member(&mut tx, ws, user_id, role).await?;
-                let target = Target::user(user_id, &email);
+                let target = Target::user(user_id, email.as_str());
                 audit::record(
                     &mut tx,
                     ws,

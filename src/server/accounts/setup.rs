@@ -90,7 +90,7 @@ pub async fn setup_owner(
     let (workspace_id, slug) = insert_workspace(&mut tx, &workspace_name, user_id).await?;
     let actor = Actor {
         user_id: Some(user_id),
-        email: Some(email.clone()),
+        email: Some(email.to_string()),
         client_addr: Some(client_addr.to_string()),
     };
     audit::record(

@@ -28,8 +28,12 @@ pub async fn sign_in(
     password: String,
     client_addr: &str,
 ) -> Result<UserId, AppError> {
-    let email = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
-    let account_key = format!("acct:{email}");
+    let parsed = Email::parse(email);
+    let key = match &parsed {
+        Ok(email) => email.as_str().to_string(),
+        Err(_) => email.trim().to_lowercase(),
+    };
+    let account_key = format!("acct:{key}");
     let addr_key = format!("addr:{client_addr}");
     let now = now_ms();
     let since = now - THROTTLE_WINDOW_MS;
@@ -38,7 +42,12 @@ pub async fn sign_in(
         .max(throttle::failures(db.pool(), &addr_key, since).await?);
     tokio::time::sleep(throttle_delay(failures)).await;
 
-    let user = users::find_by_email(db.pool(), &email).await?;
+    // An address that is not an email has no account (and still waits and
+    // hashes, as an unknown one does).
+    let user = match &parsed {
+        Ok(email) => users::find_by_email(db.pool(), email).await?,
+        Err(_) => None,
+    };
     let ok = password::verify_or_dummy(password, user.as_ref().map(|u| u.password_hash.clone()))
         .await
         .map_err(password_error)?;

@@ -16,7 +16,7 @@ use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{Keyring, SecretValue};
 use crate::server::db::workflows as blocks;
 use crate::server::db::{variables as rows, Db, DbError};
-use crate::server::hosts;
+use crate::server::hosts::HostPatterns;
 use crate::template::{self, Piece, RefKind};
 use redact::Redactor;
 use std::collections::BTreeMap;
@@ -62,7 +62,7 @@ struct UsedSecret {
     id: VariableId,
     name: String,
     value: SecretValue,
-    allowed: Vec<hosts::HostPattern>,
+    allowed: HostPatterns,
 }
 
 /// Substitutes placeholders; every referenced name is already loaded.
@@ -109,7 +109,7 @@ pub fn usable_secret(
     visibility: Option<Visibility>,
     value: &SecretValue,
     stored_hosts: &str,
-) -> Result<Vec<hosts::HostPattern>, AppError> {
+) -> Result<HostPatterns, AppError> {
     if value.expose().len() < SECRET_MIN_BYTES {
         return Err(refuse(format!(
             "{name} cannot be used: a secret's value must be at least {SECRET_MIN_BYTES} bytes \
@@ -117,7 +117,7 @@ pub fn usable_secret(
              Nothing was sent."
         )));
     }
-    let allowed = hosts::from_stored(stored_hosts).map_err(|_| {
+    let allowed = HostPatterns::from_stored(stored_hosts).map_err(|_| {
         refuse(format!(
             "{name} cannot be used: its allowed hosts can no longer be read; an owner or admin \
              must set them again. Nothing was sent."
@@ -268,12 +268,10 @@ async fn send(
         placement::resolve(&block.url, vars, &values).map_err(|e| refuse(e.to_string()))?;
     let host = destination.host_str().to_string();
     for s in secrets.values() {
-        if !s.allowed.is_empty() && !s.allowed.iter().any(|p| p.matches(&host)) {
-            let list: Vec<String> = s.allowed.iter().map(ToString::to_string).collect();
+        if !s.allowed.allow(&host) {
             return Err(refuse(format!(
                 "{} may only be sent to {}; the URL's host is not one of them. Nothing was sent.",
-                s.name,
-                list.join(", ")
+                s.name, s.allowed
             )));
         }
     }

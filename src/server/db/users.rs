@@ -1,7 +1,7 @@
 //! The `users` table.
 
 use super::{now_ms, DbError};
-use crate::model::UserId;
+use crate::model::{Email, UserId};
 use sqlx::{Any, AnyConnection, Executor, Row};
 
 /// A user as the server sees it; the hash never leaves this crate's server
@@ -25,13 +25,12 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, sqlx::Error> {
     })
 }
 
-/// `email` must already be normalised (lower-case, trimmed).
 pub async fn find_by_email<'e>(
     ex: impl Executor<'e, Database = Any>,
-    email: &str,
+    email: &Email,
 ) -> Result<Option<UserRecord>, DbError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
-        .bind(email)
+        .bind(email.as_str())
         .fetch_optional(ex)
         .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
@@ -58,7 +57,7 @@ pub async fn count<'e>(ex: impl Executor<'e, Database = Any>) -> Result<i64, DbE
 /// [`DbError::is_unique_violation`]).
 pub async fn insert(
     conn: &mut AnyConnection,
-    email: &str,
+    email: &Email,
     display_name: &str,
     password_hash: &str,
 ) -> Result<UserId, DbError> {
@@ -67,7 +66,7 @@ pub async fn insert(
         "INSERT INTO users (email, display_name, password_hash, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $4) RETURNING id",
     )
-    .bind(email)
+    .bind(email.as_str())
     .bind(display_name)
     .bind(password_hash)
     .bind(now)

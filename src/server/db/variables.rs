@@ -2,7 +2,8 @@
 
 use super::{decode_enum, now_ms, DbError};
 use crate::model::{
-    KeyVersion, UserId, ValueVersion, VariableId, VariableKind, Visibility, WorkspaceId,
+    KeyVersion, UserId, ValueVersion, VariableId, VariableKind, VariableName, Visibility,
+    WorkspaceId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
@@ -62,7 +63,7 @@ fn from_row(row: &AnyRow) -> Result<VariableRecord, sqlx::Error> {
 /// its id (part of the associated data) is known.
 pub struct NewRow<'a> {
     pub workspace_id: WorkspaceId,
-    pub name: &'a str,
+    pub name: &'a VariableName,
     pub kind: VariableKind,
     pub visibility: Option<Visibility>,
     pub plain_value: Option<&'a str>,
@@ -83,8 +84,8 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Variab
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, $11, $12) RETURNING id",
     )
     .bind(row.workspace_id)
-    .bind(row.name)
-    .bind(row.name.to_ascii_lowercase())
+    .bind(row.name.as_str())
+    .bind(row.name.key())
     .bind(row.kind.as_str())
     .bind(row.visibility.map(Visibility::as_str))
     .bind(row.plain_value)
