@@ -32,7 +32,7 @@ if [ -n "$pg_url" ]; then
   # Each test creates its own database (vvtest_*); drop those of earlier runs.
   psql -q -d "$pg_url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'vvtest\_%'" |
     while read -r db; do psql -q -d "$pg_url" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
-  cargo test --features ssr --test api
+  cargo test --features ssr --test api --test rules
 elif [ "${CI:-}" = true ]; then
   echo "CI=true but VARVAULT_TEST_POSTGRES_URL is not set" >&2
   exit 1

@@ -5,10 +5,11 @@
 
 use axum::routing::any;
 use std::time::{Duration, Instant};
+use support::WORKSPACE;
 use varvault::model::{BlockInput, BlockView, HttpMethod, KeyValue};
-use varvault::server::config::Config;
-use varvault::server::crypto::MasterKeySource;
-use varvault::server::startup::Application;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const RUNS: usize = 400;
 
@@ -19,27 +20,17 @@ fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::from_lookup(|_| None).unwrap();
-    config.site_addr = "127.0.0.1:0".parse().unwrap();
-    config.database_url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    config.master_key = MasterKeySource::Default(dir.path().join("master.key"));
-    config.allow_private_networks = true;
-    let app = Application::build(config).await.unwrap();
-    let addr = app.local_addr();
-    let db = app.db().clone();
-    tokio::spawn(app.run_until_stopped());
+    let app = support::spawn_app_with(|c| c.allow_private_networks = true).await;
+    app.setup_owner().await;
+    let db = app.db.clone();
 
     let echo = axum::Router::new().route("/echo", any(|| async { "ok" }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let echo_addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, echo).await.unwrap() });
 
-    let origin = format!("http://{addr}");
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let origin = app.origin();
+    let client = app.client.clone();
     let call = |name: &str, form: Vec<(&str, String)>| {
         client
             .post(format!("{origin}/api/{name}"))
@@ -48,20 +39,9 @@ async fn main() {
             .send()
     };
     call(
-        "setup_owner",
-        vec![
-            ("email", "b@example.com".into()),
-            ("name", "Bench".into()),
-            ("password", "bench-password-123".into()),
-            ("workspace_name", "Bench".into()),
-        ],
-    )
-    .await
-    .unwrap();
-    call(
         "create_variable",
         vec![
-            ("workspace", "bench".into()),
+            ("workspace", WORKSPACE.into()),
             ("kind", "secret".into()),
             ("name", "TOKEN".into()),
             ("value", "sk-live-0123456789".into()),
@@ -72,7 +52,7 @@ async fn main() {
     .unwrap();
     let wf: i64 = call(
         "create_workflow",
-        vec![("workspace", "bench".into()), ("name", "Bench".into())],
+        vec![("workspace", WORKSPACE.into()), ("name", "Bench".into())],
     )
     .await
     .unwrap()
@@ -82,7 +62,7 @@ async fn main() {
     let block: BlockView = call(
         "add_block",
         vec![
-            ("workspace", "bench".into()),
+            ("workspace", WORKSPACE.into()),
             ("workflow_id", wf.to_string()),
         ],
     )
@@ -106,7 +86,7 @@ async fn main() {
     let res = client
         .post(format!("{origin}/api/save_block"))
         .header("origin", origin.clone())
-        .json(&serde_json::json!({ "workspace": "bench", "block": input }))
+        .json(&serde_json::json!({ "workspace": WORKSPACE, "block": input }))
         .send()
         .await
         .unwrap();
@@ -130,7 +110,7 @@ async fn main() {
             let r = call(
                 "run_block",
                 vec![
-                    ("workspace", "bench".into()),
+                    ("workspace", WORKSPACE.into()),
                     ("id", block.block.id.to_string()),
                 ],
             )
@@ -187,7 +167,7 @@ async fn main() {
             let q = queries[(i / 2) % queries.len()];
             let r = call(
                 "search_secrets",
-                vec![("workspace", "bench".into()), ("search", q.into())],
+                vec![("workspace", WORKSPACE.into()), ("search", q.into())],
             )
             .await
             .unwrap();

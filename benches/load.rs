@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::WORKSPACE;
 use tokio::sync::Mutex;
-use varvault::server::config::Config;
-use varvault::server::crypto::MasterKeySource;
-use varvault::server::startup::Application;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 const CLIENTS: usize = 16;
 const REQUESTS_PER_CLIENT: usize = 100;
@@ -19,19 +20,10 @@ fn percentile(v: &mut [Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::from_lookup(|_| None).unwrap();
-    config.site_addr = "127.0.0.1:0".parse().unwrap();
-    config.database_url = format!("sqlite://{}", dir.path().join("load.db").display());
-    config.master_key = MasterKeySource::Default(dir.path().join("master.key"));
-    let app = Application::build(config).await.unwrap();
-    let origin = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
-
-    let owner = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let app = support::spawn_app().await;
+    app.setup_owner().await;
+    let origin = app.origin();
+    let owner = app.client.clone();
     let post = |client: &reqwest::Client, name: &str, form: Vec<(&'static str, String)>| {
         client
             .post(format!("{origin}/api/{name}"))
@@ -39,18 +31,6 @@ async fn main() {
             .form(&form)
             .send()
     };
-    post(
-        &owner,
-        "setup_owner",
-        vec![
-            ("email", "o@example.com".into()),
-            ("name", "Owner".into()),
-            ("password", "load-password-123".into()),
-            ("workspace_name", "Load".into()),
-        ],
-    )
-    .await
-    .unwrap();
     let mut masked = 0;
     for i in 0..50 {
         let kind = if i % 2 == 0 { "secret" } else { "plain" };
@@ -58,7 +38,7 @@ async fn main() {
             &owner,
             "create_variable",
             vec![
-                ("workspace", "load".into()),
+                ("workspace", WORKSPACE.into()),
                 ("kind", kind.into()),
                 ("name", format!("VAR_{i:02}")),
                 ("value", format!("load-value-{i:04}")),
@@ -94,7 +74,7 @@ async fn main() {
                     let res = if name.is_empty() {
                         owner.get(format!("{origin}/healthz")).send().await.unwrap()
                     } else {
-                        let mut form = vec![("workspace", "load".to_string())];
+                        let mut form = vec![("workspace", WORKSPACE.to_string())];
                         if name == "reveal_secret" {
                             form.push(("id", masked.to_string()));
                         }

@@ -59,7 +59,7 @@ async fn main() {
                     key_version: Some(version),
                     description: "",
                     allowed_hosts: "",
-                    actor_id: UserId(1),
+                    actor_id: Some(UserId(1)),
                 },
             )
             .await

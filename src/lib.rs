@@ -3,6 +3,10 @@
 //! One crate built twice: with `ssr` for the server (axum, sqlx, crypto) and
 //! with `hydrate` for the browser (WASM). See ARCHITECTURE.md for the map.
 
+// The workflow page's view types nest deeper than the default limit under
+// the instrumented fuzz build (nightly, codegen-units=1).
+#![recursion_limit = "256"]
+
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod app;

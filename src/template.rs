@@ -134,11 +134,21 @@ pub fn secret_placeholder(name: &str) -> String {
 
 /// Puts `{{secret:NAME}}` into `text`: in place of the secret placeholder
 /// it already holds (one secret per field), else at byte offset `cursor`
-/// (the end when `None` or out of range). Returns the new text and the
-/// offset just after the placeholder.
+/// (the end when `None` or out of range; just after a placeholder the
+/// cursor is inside, which would otherwise be broken). Returns the new text
+/// and the offset just after the placeholder.
 pub fn insert_secret(text: &str, name: &str, cursor: Option<usize>) -> (String, usize) {
     let placeholder = secret_placeholder(name);
+    let mut at = cursor.unwrap_or(text.len()).min(text.len());
     if let Ok(pieces) = parse(text) {
+        let mut start = 0;
+        for p in &pieces {
+            let end = start + render(std::slice::from_ref(p)).len();
+            if matches!(p, Piece::Ref { .. }) && start < at && at < end {
+                at = end;
+            }
+            start = end;
+        }
         let mut out = String::new();
         let mut end = None;
         for p in &pieces {
@@ -158,7 +168,6 @@ pub fn insert_secret(text: &str, name: &str, cursor: Option<usize>) -> (String, 
             return (out, end);
         }
     }
-    let mut at = cursor.unwrap_or(text.len()).min(text.len());
     while !text.is_char_boundary(at) {
         at -= 1;
     }
@@ -234,6 +243,19 @@ mod tests {
             "x {{secret:NEW}} y {{var:V}}"
         );
         assert_eq!(insert_secret("é", "T", Some(1)).0, "{{secret:T}}é");
+        // A cursor inside a variable's placeholder (found by fuzzing): after it.
+        assert_eq!(
+            insert_secret("a {{var:V}} b", "T", Some(6)),
+            ("a {{var:V}}{{secret:T}} b".to_string(), 23)
+        );
+        assert_eq!(
+            insert_secret("{{var:V}}", "T", Some(2)).0,
+            "{{var:V}}{{secret:T}}"
+        );
+        assert_eq!(
+            insert_secret("{{var:V}}", "T", Some(0)).0,
+            "{{secret:T}}{{var:V}}"
+        );
     }
 
     proptest! {

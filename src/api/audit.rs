@@ -13,18 +13,17 @@ pub async fn list_audit(
     #[server(default)] after: Option<i64>,
 ) -> Result<AuditPage, AppError> {
     crate::api::respond(async move {
-        use crate::model::Role;
         use crate::server::db::audit::AuditFilter;
         use crate::server::{audit, authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
-        let member = ctx.member(&workspace, Role::Admin).await?;
+        let actor = ctx.actor(&workspace).await?;
         let filter = AuditFilter {
             action: action.filter(|a| !a.is_empty()),
             name,
             before,
             after,
         };
-        audit::page(&ctx.state.db, &member, filter).await
+        audit::page(&ctx.state.db, &actor, filter).await
     })
     .await
 }

@@ -11,13 +11,10 @@ pub async fn list_variables(
     #[server(default)] search: String,
 ) -> Result<VariablesPage, AppError> {
     crate::api::respond(async move {
-        use crate::{
-            model::Role,
-            server::{authz::RequestCtx, variables},
-        };
+        use crate::server::{authz::RequestCtx, variables};
         let ctx = RequestCtx::get().await?;
-        let member = ctx.member(&workspace, Role::Editor).await?;
-        variables::list(&ctx.state.db, &member, &search).await
+        let actor = ctx.actor(&workspace).await?;
+        variables::list(&ctx.state.db, &actor, &search).await
     })
     .await
 }
@@ -33,13 +30,10 @@ pub async fn create_variable(
     #[server(default)] description: String,
 ) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
-        use crate::{
-            model::Role,
-            server::{authz::RequestCtx, crypto::SecretValue, variables},
-        };
+        use crate::server::{authz::RequestCtx, crypto::SecretValue, variables};
         let value = SecretValue::new(value);
         let ctx = RequestCtx::get().await?;
-        let member = ctx.member(&workspace, Role::Editor).await?;
+        let actor = ctx.actor(&workspace).await?;
         let input = variables::NewVariable {
             kind,
             name,
@@ -48,7 +42,7 @@ pub async fn create_variable(
             allowed_hosts,
             description,
         };
-        variables::create(&ctx.state.db, &ctx.state.keyring, &member, input).await
+        variables::create(&ctx.state.db, &ctx.state.keyring, &actor, input).await
     })
     .await
 }
@@ -64,19 +58,16 @@ pub async fn update_variable(
     #[server(default)] description: String,
 ) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
-        use crate::{
-            model::Role,
-            server::{authz::RequestCtx, crypto::SecretValue, variables},
-        };
+        use crate::server::{authz::RequestCtx, crypto::SecretValue, variables};
         let value = SecretValue::new(value);
         let ctx = RequestCtx::get().await?;
-        let member = ctx.member(&workspace, Role::Editor).await?;
+        let actor = ctx.actor(&workspace).await?;
         let changes = variables::VariableChanges {
             value: Some(value),
             allowed_hosts,
             description,
         };
-        variables::update(&ctx.state.db, &ctx.state.keyring, &member, id, changes).await
+        variables::update(&ctx.state.db, &ctx.state.keyring, &actor, id, changes).await
     })
     .await
 }
@@ -84,13 +75,10 @@ pub async fn update_variable(
 #[server(prefix = "/api", endpoint = "delete_variable")]
 pub async fn delete_variable(workspace: String, id: VariableId) -> Result<(), AppError> {
     crate::api::respond(async move {
-        use crate::{
-            model::Role,
-            server::{authz::RequestCtx, variables},
-        };
+        use crate::server::{authz::RequestCtx, variables};
         let ctx = RequestCtx::get().await?;
-        let member = ctx.member(&workspace, Role::Editor).await?;
-        variables::delete(&ctx.state.db, &member, id).await
+        let actor = ctx.actor(&workspace).await?;
+        variables::delete(&ctx.state.db, &actor, id).await
     })
     .await
 }
@@ -101,13 +89,10 @@ pub async fn delete_variable(workspace: String, id: VariableId) -> Result<(), Ap
 #[server(prefix = "/api", endpoint = "reveal_secret")]
 pub async fn reveal_secret(workspace: String, id: VariableId) -> Result<String, AppError> {
     crate::api::respond(async move {
-        use crate::{
-            model::Role,
-            server::{authz::RequestCtx, variables},
-        };
+        use crate::server::{authz::RequestCtx, variables};
         let ctx = RequestCtx::get().await?;
-        let member = ctx.member(&workspace, Role::Editor).await?;
-        let value = variables::reveal(&ctx.state.db, &ctx.state.keyring, &member, id).await?;
+        let actor = ctx.actor(&workspace).await?;
+        let value = variables::reveal(&ctx.state.db, &ctx.state.keyring, &actor, id).await?;
         Ok(value.expose().to_string())
     })
     .await

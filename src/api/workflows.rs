@@ -10,24 +10,24 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-async fn member(
+async fn actor(
     workspace: &str,
 ) -> Result<
     (
         crate::server::authz::RequestCtx,
-        crate::server::authz::Member,
+        crate::server::authz::Actor,
     ),
     AppError,
 > {
     let ctx = crate::server::authz::RequestCtx::get().await?;
-    let member = ctx.member(workspace, crate::model::Role::Editor).await?;
-    Ok((ctx, member))
+    let actor = ctx.actor(workspace).await?;
+    Ok((ctx, actor))
 }
 
 #[server(prefix = "/api", endpoint = "list_workflows")]
 pub async fn list_workflows(workspace: String) -> Result<Vec<WorkflowSummary>, AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         crate::server::workflows::list(&ctx.state.db, &m).await
     })
     .await
@@ -37,7 +37,7 @@ pub async fn list_workflows(workspace: String) -> Result<Vec<WorkflowSummary>, A
 #[server(prefix = "/api", endpoint = "create_workflow")]
 pub async fn create_workflow(workspace: String, name: String) -> Result<WorkflowId, AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         let id = crate::server::workflows::create(&ctx.state.db, &m, &name).await?;
         leptos_axum::redirect(&format!("/w/{workspace}/workflows/{id}"));
         Ok(id)
@@ -52,7 +52,7 @@ pub async fn rename_workflow(
     name: String,
 ) -> Result<(), AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         crate::server::workflows::rename(&ctx.state.db, &m, id, &name).await
     })
     .await
@@ -61,7 +61,7 @@ pub async fn rename_workflow(
 #[server(prefix = "/api", endpoint = "delete_workflow")]
 pub async fn delete_workflow(workspace: String, id: WorkflowId) -> Result<(), AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         crate::server::workflows::delete(&ctx.state.db, &m, id).await
     })
     .await
@@ -70,7 +70,7 @@ pub async fn delete_workflow(workspace: String, id: WorkflowId) -> Result<(), Ap
 #[server(prefix = "/api", endpoint = "get_workflow")]
 pub async fn get_workflow(workspace: String, id: WorkflowId) -> Result<WorkflowView, AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         crate::server::workflows::view(&ctx.state.db, &m, id).await
     })
     .await
@@ -79,7 +79,7 @@ pub async fn get_workflow(workspace: String, id: WorkflowId) -> Result<WorkflowV
 #[server(prefix = "/api", endpoint = "add_block")]
 pub async fn add_block(workspace: String, workflow_id: WorkflowId) -> Result<BlockView, AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         crate::server::workflows::add_block(&ctx.state.db, &m, workflow_id).await
     })
     .await
@@ -89,7 +89,7 @@ pub async fn add_block(workspace: String, workflow_id: WorkflowId) -> Result<Blo
 #[server(prefix = "/api", endpoint = "save_block", input = Json)]
 pub async fn save_block(workspace: String, block: BlockInput) -> Result<BlockView, AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         crate::server::workflows::save_block(&ctx.state.db, &m, block).await
     })
     .await
@@ -98,7 +98,7 @@ pub async fn save_block(workspace: String, block: BlockInput) -> Result<BlockVie
 #[server(prefix = "/api", endpoint = "delete_block")]
 pub async fn delete_block(workspace: String, id: BlockId) -> Result<(), AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         crate::server::workflows::delete_block(&ctx.state.db, &m, id).await
     })
     .await
@@ -107,7 +107,7 @@ pub async fn delete_block(workspace: String, id: BlockId) -> Result<(), AppError
 #[server(prefix = "/api", endpoint = "move_block")]
 pub async fn move_block(workspace: String, id: BlockId, up: bool) -> Result<(), AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         crate::server::workflows::move_block(&ctx.state.db, &m, id, up).await
     })
     .await
@@ -121,7 +121,7 @@ pub async fn search_secrets(
     #[server(default)] search: String,
 ) -> Result<Vec<SecretOption>, AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         crate::server::workflows::search_secrets(&ctx.state.db, &m, &search).await
     })
     .await
@@ -131,7 +131,7 @@ pub async fn search_secrets(
 #[server(prefix = "/api", endpoint = "run_block")]
 pub async fn run_block(workspace: String, id: BlockId) -> Result<RunResult, AppError> {
     crate::api::respond(async move {
-        let (ctx, m) = member(&workspace).await?;
+        let (ctx, m) = actor(&workspace).await?;
         let state = &ctx.state;
         crate::server::api_block::run(
             &state.db,

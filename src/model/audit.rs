@@ -50,6 +50,8 @@ audit_actions! {
     MemberRemoved => "member.removed", "Member removed";
     WorkspaceCreated => "workspace.created", "Workspace created";
     WorkspaceKeyRotated => "workspace.key_rotated", "Workspace key rotated";
+    TokenCreated => "token.created", "Access token created";
+    TokenRevoked => "token.revoked", "Access token revoked";
     MasterKeyRotated => "master_key.rotated", "Master key rotated";
 }
 
@@ -95,7 +97,10 @@ mod audit_action_tests {
 pub struct AuditEntryView {
     pub id: i64,
     pub at: i64,
+    /// A member's email or an access token's name; none for the operator.
     pub actor: Option<String>,
+    /// Whether `actor` names an access token.
+    pub by_token: bool,
     pub action: String,
     pub target_kind: Option<String>,
     pub target_name: Option<String>,

@@ -41,6 +41,8 @@ ids! {
     WorkflowId;
     /// An API block.
     BlockId;
+    /// A workspace access token (its row, never its secret).
+    TokenId;
     /// A version of a workspace's data key.
     KeyVersion;
     /// A version of a secret's value (part of what its ciphertext is bound to).

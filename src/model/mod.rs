@@ -5,11 +5,13 @@
 mod accounts;
 mod audit;
 mod ids;
+mod permissions;
 mod variables;
 mod workflows;
 
 pub use accounts::*;
 pub use audit::*;
 pub use ids::*;
+pub use permissions::*;
 pub use variables::*;
 pub use workflows::*;

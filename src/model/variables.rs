@@ -1,7 +1,7 @@
 //! Variables and secrets: kinds, visibility, the rows of the panel and the
 //! value rules both sides check.
 
-use super::{Role, UsedIn, VariableId};
+use super::{UsedIn, VariableId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -91,7 +91,8 @@ pub struct VariableView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariablesPage {
     pub variables: Vec<VariableView>,
-    pub your_role: Role,
+    /// Whether the viewer may create and edit secrets (owners, admins).
+    pub can_write_secrets: bool,
 }
 
 pub const NAME_MAX_CHARS: usize = 64;

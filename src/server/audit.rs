@@ -4,9 +4,9 @@
 
 use crate::error::AppError;
 use crate::model::{
-    AuditEntryView, AuditPage, Role, UserId, VariableId, VariableKind, WorkspaceId,
+    AuditEntryView, AuditPage, Permission, TokenId, UserId, VariableId, VariableKind, WorkspaceId,
 };
-use crate::server::authz::Member;
+use crate::server::authz::Actor;
 use crate::server::db::audit::AuditFilter;
 use crate::server::db::{self, audit::AuditRow, now_ms, Db, DbError};
 use sqlx::AnyConnection;
@@ -17,12 +17,37 @@ pub const PAGE_SIZE: i64 = 50;
 /// The actions, their codes and labels: one home, in `model`.
 pub use crate::model::AuditAction as Action;
 
-/// Who acted, and from which address.
-#[derive(Debug, Clone, Default)]
-pub struct Actor {
-    pub user_id: Option<UserId>,
-    pub email: Option<String>,
-    pub client_addr: Option<String>,
+/// Who acted, as the log records it, and from which address.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub by: By,
+    pub client_addr: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum By {
+    /// A member, by id and email.
+    User(UserId, String),
+    /// An access token, by id and name.
+    Token(TokenId, String),
+    /// The operator, from the command line.
+    Cli,
+}
+
+impl Who {
+    pub fn user(id: UserId, email: &str, client_addr: &str) -> Who {
+        Who {
+            by: By::User(id, email.to_string()),
+            client_addr: client_addr.to_string(),
+        }
+    }
+
+    pub fn cli() -> Who {
+        Who {
+            by: By::Cli,
+            client_addr: "cli".to_string(),
+        }
+    }
 }
 
 /// What was acted on (its id as stored: the kind says what it names).
@@ -53,6 +78,14 @@ impl Target {
         }
     }
 
+    pub fn token(id: TokenId, name: &str) -> Target {
+        Target {
+            kind: "token",
+            id: id.get(),
+            name: name.to_string(),
+        }
+    }
+
     pub fn workspace(id: WorkspaceId, slug: &str) -> Target {
         Target {
             kind: "workspace",
@@ -65,23 +98,29 @@ impl Target {
 pub async fn record(
     conn: &mut AnyConnection,
     workspace_id: WorkspaceId,
-    actor: &Actor,
+    who: &Who,
     action: Action,
     target: Option<&Target>,
     detail: Option<String>,
 ) -> Result<(), DbError> {
+    let (actor_kind, actor_id, actor_name) = match &who.by {
+        By::User(id, email) => ("user", Some(id.get()), Some(email.clone())),
+        By::Token(id, name) => ("token", Some(id.get()), Some(name.clone())),
+        By::Cli => ("user", None, None),
+    };
     db::audit::insert(
         conn,
         &AuditRow {
             workspace_id: Some(workspace_id),
             at: now_ms(),
-            actor_id: actor.user_id,
-            actor_email: actor.email.clone(),
+            actor_kind,
+            actor_id,
+            actor_name,
             action: action.code(),
             target_kind: target.map(|t| t.kind),
             target_id: target.map(|t| t.id),
             target_name: target.map(|t| t.name.clone()),
-            client_addr: actor.client_addr.clone(),
+            client_addr: Some(who.client_addr.clone()),
             detail,
         },
     )
@@ -89,10 +128,8 @@ pub async fn record(
 }
 
 /// A page of a workspace's log for its owners and admins.
-pub async fn page(db: &Db, member: &Member, filter: AuditFilter) -> Result<AuditPage, AppError> {
-    if member.role < Role::Admin {
-        return Err(AppError::Forbidden);
-    }
+pub async fn page(db: &Db, actor: &Actor, filter: AuditFilter) -> Result<AuditPage, AppError> {
+    actor.require(Permission::ReadAudit)?;
     if let Some(action) = &filter.action {
         if Action::parse(action).is_none() {
             return Err(AppError::invalid(
@@ -101,7 +138,7 @@ pub async fn page(db: &Db, member: &Member, filter: AuditFilter) -> Result<Audit
             ));
         }
     }
-    let ws = member.workspace.id;
+    let ws = actor.workspace().id;
     // One more than a page says whether another page follows.
     let mut rows = db::audit::page(db.pool(), ws, &filter, PAGE_SIZE + 1).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
@@ -144,6 +181,7 @@ pub async fn page(db: &Db, member: &Member, filter: AuditFilter) -> Result<Audit
                 id: r.id,
                 at: r.at,
                 actor: r.actor_email,
+                by_token: r.by_token,
                 action: r.action,
                 target_kind: r.target_kind,
                 target_name: r.target_name,

@@ -66,9 +66,26 @@ fn authority(d: &Destination) -> (String, String, Option<String>, String, Option
 /// accepted with the secret in it never puts the secret in the authority.
 pub fn placement(data: &[u8]) {
     let [url, secret, var] = <[String; 3]>::try_from(parts(data, 3)).expect("three parts");
-    let vars: BTreeMap<String, String> = [("v".to_string(), var.clone())].into();
+    let Ok(pieces) = template::parse(&url) else {
+        let none = BTreeMap::new();
+        assert!(placement::resolve(&url, &none, &BTreeMap::new()).is_err());
+        return;
+    };
+    // Every referenced name has a value, as at a run (which refuses a
+    // block whose references are missing before it gets here).
+    let names = |kind| -> Vec<String> {
+        let names = template::refs(&pieces, kind);
+        names.iter().map(|n| n.to_ascii_lowercase()).collect()
+    };
+    let vars: BTreeMap<String, String> = names(RefKind::Var)
+        .into_iter()
+        .map(|n| (n, var.clone()))
+        .collect();
     let with = |value: &str| {
-        let secrets: BTreeMap<String, &str> = [("t".to_string(), value)].into();
+        let secrets: BTreeMap<String, &str> = names(RefKind::Secret)
+            .into_iter()
+            .map(|n| (n, value))
+            .collect();
         placement::resolve(&url, &vars, &secrets)
     };
     let real = with(&secret);
@@ -83,7 +100,6 @@ pub fn placement(data: &[u8]) {
         ),
     }
     let Ok(d) = real else { return };
-    let pieces = template::parse(&url).expect("resolve parsed it");
     let mut filled = String::new();
     for p in &pieces {
         match p {
@@ -263,24 +279,16 @@ pub fn redactor(data: &[u8]) {
         "the secret is left in {out:?}"
     );
     // Align the output on the input: each label replaced a region that
-    // decodes to the secret, its hex or base64 at some alignment.
+    // decodes to the secret, its hex or base64 at some alignment. Regions
+    // may abut (base64 then hex shares an alphabet), so every split is
+    // tried, remembering the ones that failed.
     let pieces: Vec<&str> = out.split(label).collect();
-    let mut at = 0;
     assert!(text.starts_with(pieces[0]));
-    at += pieces[0].len();
-    for next in &pieces[1..] {
-        let longest = (at + secret.len() * 12 + 12).min(text.len());
-        let found = (at + 1..=longest)
-            .filter(|&end| text.is_char_boundary(end) && text[end..].starts_with(next))
-            .find(|&end| {
-                let region = &text[at..end];
-                spells_secret(region, &secret) || spells_secret(&decode(region), &secret)
-            });
-        let end = found.unwrap_or_else(|| {
-            panic!("a replaced region does not spell the secret: {text:?} -> {out:?}")
-        });
-        at = end + next.len();
-    }
+    let mut failed = std::collections::HashSet::new();
+    assert!(
+        aligns(&text, &secret, pieces[0].len(), &pieces[1..], &mut failed),
+        "a replaced region does not spell the secret: {text:?} -> {out:?}"
+    );
     // A body cut short shows no start of a spelling. (Base64 with a prefix
     // leaves the prefix's own characters, which may spell anything.)
     if inserted.iter().any(|(how, _)| *how == 5) {
@@ -304,6 +312,37 @@ pub fn redactor(data: &[u8]) {
             }
         }
     }
+}
+
+/// Whether `text` from `at` on is, for each of `rest`, a region spelling
+/// the secret followed by that piece of kept text.
+fn aligns(
+    text: &str,
+    secret: &str,
+    at: usize,
+    rest: &[&str],
+    failed: &mut std::collections::HashSet<(usize, usize)>,
+) -> bool {
+    let Some((next, after)) = rest.split_first() else {
+        return at == text.len();
+    };
+    if failed.contains(&(at, rest.len())) {
+        return false;
+    }
+    let longest = (at + secret.len() * 12 + 12).min(text.len());
+    for end in at + 1..=longest {
+        if !text.is_char_boundary(end) || !text[end..].starts_with(next) {
+            continue;
+        }
+        let region = &text[at..end];
+        if (spells_secret(region, secret) || spells_secret(&decode(region), secret))
+            && aligns(text, secret, end + next.len(), after, failed)
+        {
+            return true;
+        }
+    }
+    failed.insert((at, rest.len()));
+    false
 }
 
 fn spells_secret(decoded: &str, secret: &str) -> bool {

@@ -17,5 +17,6 @@ pub mod session;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tokens;
 pub mod variables;
 pub mod workflows;

@@ -5,7 +5,7 @@
 
 use crate::model::{BlockId, KeyVersion, VariableId, WorkspaceId};
 use crate::server::api_block;
-use crate::server::audit::{self, Action, Actor, Target};
+use crate::server::audit::{self, Action, Target, Who};
 use crate::server::crypto::aead::{self, data_key_aad};
 use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{CryptoError, Keyring, MasterKey};
@@ -80,10 +80,7 @@ pub async fn rotate_master_key(
         rewrapped += 1;
     }
     let workspaces = workspaces::all(&mut *tx).await?;
-    let actor = Actor {
-        client_addr: Some("cli".into()),
-        ..Actor::default()
-    };
+    let actor = Who::cli();
     for (id, slug) in workspaces {
         let detail = Some(format!("master key {} -> {}", old.id(), new.id()));
         audit::record(
@@ -195,10 +192,7 @@ pub async fn rotate_workspace_key(
     let slug = workspaces::slug_of(&mut *tx, workspace_id)
         .await?
         .ok_or(RotationError::NoWorkspace(workspace_id.to_string()))?;
-    let actor = Actor {
-        client_addr: Some("cli".into()),
-        ..Actor::default()
-    };
+    let actor = Who::cli();
     audit::record(
         &mut tx,
         workspace_id,

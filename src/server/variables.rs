@@ -4,12 +4,12 @@
 
 use crate::error::AppError;
 use crate::model::{
-    check_secret_value, check_variable_value, Role, VariableKind, VariableName, VariableView,
+    check_secret_value, check_variable_value, Permission, VariableKind, VariableName, VariableView,
     VariablesPage, Visibility,
 };
 use crate::model::{ValueVersion, VariableId, WorkspaceId};
 use crate::server::audit::{self, Action, Target};
-use crate::server::authz::Member;
+use crate::server::authz::Actor;
 use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{CryptoError, Keyring, SecretValue};
 use crate::server::db::variables::{self as rows, NewRow, VariableRecord};
@@ -67,18 +67,12 @@ fn check_description(text: &str) -> Result<String, AppError> {
     Ok(text.to_string())
 }
 
-/// Who may write a variable of this kind: editors plain ones, admins and
-/// owners secrets too.
-fn require_writer(member: &Member, kind: VariableKind) -> Result<(), AppError> {
-    let needed = match kind {
-        VariableKind::Plain => Role::Editor,
-        VariableKind::Secret => Role::Admin,
-    };
-    if member.role >= needed {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+/// The permission that writing a variable of this kind takes.
+fn require_writer(actor: &Actor, kind: VariableKind) -> Result<(), AppError> {
+    actor.require(match kind {
+        VariableKind::Plain => Permission::WritePlain,
+        VariableKind::Secret => Permission::WriteSecrets,
+    })
 }
 
 /// Parses allowed hosts for a secret of `visibility`: restricted secrets
@@ -116,8 +110,9 @@ fn view(record: VariableRecord) -> VariableView {
     }
 }
 
-pub async fn list(db: &Db, member: &Member, search: &str) -> Result<VariablesPage, AppError> {
-    let ws = member.workspace.id;
+pub async fn list(db: &Db, actor: &Actor, search: &str) -> Result<VariablesPage, AppError> {
+    actor.require(Permission::ReadVariables)?;
+    let ws = actor.workspace().id;
     let records = rows::list(db.pool(), ws, search.trim(), None, LIST_LIMIT).await?;
     let usages = crate::server::db::workflows::usages(db.pool(), ws).await?;
     let variables = records
@@ -140,7 +135,7 @@ pub async fn list(db: &Db, member: &Member, search: &str) -> Result<VariablesPag
         .collect();
     Ok(VariablesPage {
         variables,
-        your_role: member.role,
+        can_write_secrets: actor.can(Permission::WriteSecrets),
     })
 }
 
@@ -159,10 +154,10 @@ async fn already_exists(db: &Db, workspace_id: WorkspaceId, name: &str) -> AppEr
 pub async fn create(
     db: &Db,
     keyring: &Keyring,
-    member: &Member,
+    actor: &Actor,
     input: NewVariable,
 ) -> Result<VariableView, AppError> {
-    require_writer(member, input.kind)?;
+    require_writer(actor, input.kind)?;
     let name = VariableName::parse(&input.name).map_err(|m| AppError::invalid("name", m))?;
     match input.kind {
         VariableKind::Plain => check_variable_value(input.value.expose()),
@@ -180,7 +175,7 @@ pub async fn create(
         }
         (VariableKind::Secret, Some(v)) => (Some(v), allowed_hosts_for(v, &input.allowed_hosts)?),
     };
-    let ws = member.workspace.id;
+    let ws = actor.workspace().id;
 
     let mut tx = db.begin_write().await?;
     let key_version = match input.kind {
@@ -204,7 +199,7 @@ pub async fn create(
         key_version,
         description: &description,
         allowed_hosts: &allowed_hosts,
-        actor_id: member.user.user_id,
+        actor_id: actor.user_id(),
     };
     let id = match rows::insert(&mut tx, &new_row).await {
         Ok(id) => id,
@@ -229,7 +224,7 @@ pub async fn create(
     audit::record(
         &mut tx,
         ws,
-        &member.actor(),
+        &actor.who(),
         action,
         Some(&target),
         visibility.map(|v| v.as_str().to_string()),
@@ -245,11 +240,11 @@ pub async fn create(
 pub async fn update(
     db: &Db,
     keyring: &Keyring,
-    member: &Member,
+    actor: &Actor,
     id: VariableId,
     changes: VariableChanges,
 ) -> Result<VariableView, AppError> {
-    let ws = member.workspace.id;
+    let ws = actor.workspace().id;
     let mut tx = db.begin_write().await?;
     if !rows::lock(&mut tx, ws, id).await? {
         return Err(AppError::NotFound);
@@ -258,10 +253,10 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let kind = record.kind;
-    require_writer(member, kind)?;
+    require_writer(actor, kind)?;
     let description = check_description(&changes.description)?;
     let target = Target::variable(record.kind, id, &record.name);
-    let actor = member.actor();
+    let who = actor.who();
     let mut changed = false;
 
     match kind {
@@ -279,7 +274,7 @@ pub async fn update(
                 audit::record(
                     &mut tx,
                     ws,
-                    &actor,
+                    &who,
                     Action::VariableUpdated,
                     Some(&target),
                     None,
@@ -302,7 +297,7 @@ pub async fn update(
                 audit::record(
                     &mut tx,
                     ws,
-                    &actor,
+                    &who,
                     Action::SecretValueUpdated,
                     Some(&target),
                     None,
@@ -315,7 +310,7 @@ pub async fn update(
                 audit::record(
                     &mut tx,
                     ws,
-                    &actor,
+                    &who,
                     Action::SecretHostsUpdated,
                     Some(&target),
                     detail,
@@ -327,7 +322,7 @@ pub async fn update(
                 audit::record(
                     &mut tx,
                     ws,
-                    &actor,
+                    &who,
                     Action::SecretDescriptionUpdated,
                     Some(&target),
                     None,
@@ -339,7 +334,7 @@ pub async fn update(
         }
     }
     if changed {
-        rows::touch(&mut tx, id, member.user.user_id).await?;
+        rows::touch(&mut tx, id, actor.user_id()).await?;
     }
     let record = rows::get(&mut *tx, ws, id)
         .await?
@@ -348,21 +343,21 @@ pub async fn update(
     Ok(view(record))
 }
 
-pub async fn delete(db: &Db, member: &Member, id: VariableId) -> Result<(), AppError> {
-    let ws = member.workspace.id;
+pub async fn delete(db: &Db, actor: &Actor, id: VariableId) -> Result<(), AppError> {
+    let ws = actor.workspace().id;
     let mut tx = db.begin_write().await?;
     let record = rows::get(&mut *tx, ws, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let kind = record.kind;
-    require_writer(member, kind)?;
+    require_writer(actor, kind)?;
     rows::delete(&mut tx, id).await?;
     let action = match kind {
         VariableKind::Secret => Action::SecretDeleted,
         VariableKind::Plain => Action::VariableDeleted,
     };
     let target = Target::variable(record.kind, id, &record.name);
-    audit::record(&mut tx, ws, &member.actor(), action, Some(&target), None).await?;
+    audit::record(&mut tx, ws, &actor.who(), action, Some(&target), None).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }
@@ -373,10 +368,11 @@ pub async fn delete(db: &Db, member: &Member, id: VariableId) -> Result<(), AppE
 pub async fn reveal(
     db: &Db,
     keyring: &Keyring,
-    member: &Member,
+    actor: &Actor,
     id: VariableId,
 ) -> Result<SecretValue, AppError> {
-    let ws = member.workspace.id;
+    actor.require(Permission::RevealSecret)?;
+    let ws = actor.workspace().id;
     let mut tx = db.begin_write().await?;
     let record = rows::get(&mut *tx, ws, id)
         .await?
@@ -406,7 +402,7 @@ pub async fn reveal(
     audit::record(
         &mut tx,
         ws,
-        &member.actor(),
+        &actor.who(),
         Action::SecretRevealed,
         Some(&target),
         None,

@@ -3,12 +3,12 @@
 
 use crate::error::AppError;
 use crate::model::{
-    BlockId, BlockInput, BlockView, HttpMethod, KeyValue, Role, SecretOption, VariableKind,
+    BlockId, BlockInput, BlockView, HttpMethod, KeyValue, Permission, SecretOption, VariableKind,
     WorkflowId, WorkflowSummary, WorkflowView, WorkspaceId,
 };
 use crate::server::accounts::clean_name;
 use crate::server::api_block::{placement, rules};
-use crate::server::authz::Member;
+use crate::server::authz::Actor;
 use crate::server::db::workflows::{self as rows, BlockUpdate};
 use crate::server::db::{variables, Db, DbError};
 use crate::template::{self, RefKind};
@@ -25,14 +25,21 @@ fn row_field(list: &str, row: usize, part: &str) -> String {
     format!("{list}.{}.{part}", row + 1)
 }
 
-async fn workflow_of(db: &Db, member: &Member, id: WorkflowId) -> Result<String, AppError> {
-    rows::workflow_name(db.pool(), member.workspace.id, id)
+/// The workspace in which `actor` builds and runs workflows, once it is
+/// known that it may.
+fn builder_ws(actor: &Actor) -> Result<WorkspaceId, AppError> {
+    actor.require(Permission::UseWorkflows)?;
+    Ok(actor.workspace().id)
+}
+
+async fn workflow_of(db: &Db, actor: &Actor, id: WorkflowId) -> Result<String, AppError> {
+    rows::workflow_name(db.pool(), builder_ws(actor)?, id)
         .await?
         .ok_or(AppError::NotFound)
 }
 
-pub async fn list(db: &Db, member: &Member) -> Result<Vec<WorkflowSummary>, AppError> {
-    Ok(rows::list_workflows(db.pool(), member.workspace.id)
+pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<WorkflowSummary>, AppError> {
+    Ok(rows::list_workflows(db.pool(), builder_ws(actor)?)
         .await?
         .into_iter()
         .map(|(id, name, blocks, updated_at)| WorkflowSummary {
@@ -44,25 +51,25 @@ pub async fn list(db: &Db, member: &Member) -> Result<Vec<WorkflowSummary>, AppE
         .collect())
 }
 
-pub async fn create(db: &Db, member: &Member, name: &str) -> Result<WorkflowId, AppError> {
+pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<WorkflowId, AppError> {
     let name = clean_name(name, "name", "Workflow name")?;
     let mut tx = db.begin_write().await?;
-    let id = rows::insert_workflow(&mut tx, member.workspace.id, &name).await?;
+    let id = rows::insert_workflow(&mut tx, builder_ws(actor)?, &name).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(id)
 }
 
-pub async fn rename(db: &Db, member: &Member, id: WorkflowId, name: &str) -> Result<(), AppError> {
+pub async fn rename(db: &Db, actor: &Actor, id: WorkflowId, name: &str) -> Result<(), AppError> {
     let name = clean_name(name, "name", "Workflow name")?;
-    workflow_of(db, member, id).await?;
+    workflow_of(db, actor, id).await?;
     let mut tx = db.begin_write().await?;
     rows::rename_workflow(&mut tx, id, &name).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }
 
-pub async fn delete(db: &Db, member: &Member, id: WorkflowId) -> Result<(), AppError> {
-    workflow_of(db, member, id).await?;
+pub async fn delete(db: &Db, actor: &Actor, id: WorkflowId) -> Result<(), AppError> {
+    workflow_of(db, actor, id).await?;
     let mut tx = db.begin_write().await?;
     rows::delete_workflow(&mut tx, id).await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -92,8 +99,8 @@ fn missing_message(kind: RefKind, name: &str) -> String {
     }
 }
 
-pub async fn view(db: &Db, member: &Member, id: WorkflowId) -> Result<WorkflowView, AppError> {
-    let name = workflow_of(db, member, id).await?;
+pub async fn view(db: &Db, actor: &Actor, id: WorkflowId) -> Result<WorkflowView, AppError> {
+    let name = workflow_of(db, actor, id).await?;
     let missing = rows::missing_refs(db.pool(), id).await?;
     let blocks = rows::blocks_of(db.pool(), id)
         .await?
@@ -112,30 +119,30 @@ pub async fn view(db: &Db, member: &Member, id: WorkflowId) -> Result<WorkflowVi
         id,
         name,
         blocks,
-        can_write_secrets: member.role >= Role::Admin,
+        can_write_secrets: actor.can(Permission::WriteSecrets),
         secrets,
     })
 }
 
 pub async fn add_block(
     db: &Db,
-    member: &Member,
+    actor: &Actor,
     workflow_id: WorkflowId,
 ) -> Result<BlockView, AppError> {
-    workflow_of(db, member, workflow_id).await?;
+    workflow_of(db, actor, workflow_id).await?;
     let mut tx = db.begin_write().await?;
     let count = rows::blocks_of(&mut *tx, workflow_id).await?.len();
     let name = format!("API block {}", count + 1);
     let id = rows::insert_block(
         &mut tx,
-        member.workspace.id,
+        builder_ws(actor)?,
         workflow_id,
         &name,
-        member.user.user_id,
+        actor.user_id(),
     )
     .await?;
     rows::touch_workflow(&mut tx, workflow_id).await?;
-    let record = rows::block(&mut *tx, member.workspace.id, id)
+    let record = rows::block(&mut *tx, builder_ws(actor)?, id)
         .await?
         .ok_or(AppError::Internal)?;
     tx.commit().await.map_err(DbError::from)?;
@@ -190,12 +197,8 @@ fn clean_rows(list: &[KeyValue]) -> Vec<KeyValue> {
         .collect()
 }
 
-pub async fn save_block(
-    db: &Db,
-    member: &Member,
-    input: BlockInput,
-) -> Result<BlockView, AppError> {
-    let ws = member.workspace.id;
+pub async fn save_block(db: &Db, actor: &Actor, input: BlockInput) -> Result<BlockView, AppError> {
+    let ws = builder_ws(actor)?;
     let existing = rows::block(db.pool(), ws, input.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -247,7 +250,7 @@ pub async fn save_block(
         headers: &headers,
         body: &input.body,
     };
-    rows::update_block(&mut tx, input.id, &update, member.user.user_id).await?;
+    rows::update_block(&mut tx, input.id, &update, actor.user_id()).await?;
     rows::set_refs(&mut tx, ws, input.id, &refs).await?;
     rows::touch_workflow(&mut tx, existing.workflow_id).await?;
     let record = rows::block(&mut *tx, ws, input.id)
@@ -257,8 +260,8 @@ pub async fn save_block(
     Ok(block_view(record, Vec::new()))
 }
 
-pub async fn delete_block(db: &Db, member: &Member, id: BlockId) -> Result<(), AppError> {
-    let block = rows::block(db.pool(), member.workspace.id, id)
+pub async fn delete_block(db: &Db, actor: &Actor, id: BlockId) -> Result<(), AppError> {
+    let block = rows::block(db.pool(), builder_ws(actor)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut tx = db.begin_write().await?;
@@ -269,8 +272,8 @@ pub async fn delete_block(db: &Db, member: &Member, id: BlockId) -> Result<(), A
 }
 
 /// Moves a block one place up or down.
-pub async fn move_block(db: &Db, member: &Member, id: BlockId, up: bool) -> Result<(), AppError> {
-    let block = rows::block(db.pool(), member.workspace.id, id)
+pub async fn move_block(db: &Db, actor: &Actor, id: BlockId, up: bool) -> Result<(), AppError> {
+    let block = rows::block(db.pool(), builder_ws(actor)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut tx = db.begin_write().await?;
@@ -295,8 +298,8 @@ pub async fn move_block(db: &Db, member: &Member, id: BlockId, up: bool) -> Resu
 
 pub async fn search_secrets(
     db: &Db,
-    member: &Member,
+    actor: &Actor,
     search: &str,
 ) -> Result<Vec<SecretOption>, AppError> {
-    Ok(rows::search_secrets(db.pool(), member.workspace.id, search.trim(), PICKER_LIMIT).await?)
+    Ok(rows::search_secrets(db.pool(), builder_ws(actor)?, search.trim(), PICKER_LIMIT).await?)
 }

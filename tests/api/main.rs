@@ -2,6 +2,9 @@
 //! SQLite file, or a fresh PostgreSQL database when
 //! VARVAULT_TEST_POSTGRES_URL is set). One binary, per-area modules.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod helpers;
 
 mod accounts;

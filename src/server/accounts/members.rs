@@ -18,7 +18,7 @@ pub async fn create_workspace(db: &Db, user: &SignedIn, name: &str) -> Result<St
     audit::record(
         &mut tx,
         id,
-        &user.actor(),
+        &user.who(),
         Action::WorkspaceCreated,
         Some(&Target::workspace(id, &slug)),
         None,
@@ -88,7 +88,7 @@ pub async fn add_member(db: &Db, actor: &Member, input: NewMember) -> Result<(),
     audit::record(
         &mut tx,
         actor.workspace.id,
-        &actor.actor(),
+        &actor.who(),
         Action::MemberAdded,
         Some(&Target::user(user_id, email.as_str())),
         Some(input.role.as_str().to_string()),
@@ -158,7 +158,7 @@ pub async fn change_role(
     audit::record(
         &mut tx,
         actor.workspace.id,
-        &actor.actor(),
+        &actor.who(),
         Action::MemberRoleChanged,
         Some(&Target::user(user.id, &user.email)),
         Some(format!("{} -> {}", old_role.as_str(), new_role.as_str())),
@@ -181,7 +181,7 @@ pub async fn remove_member(db: &Db, actor: &Member, user_id: UserId) -> Result<(
     audit::record(
         &mut tx,
         actor.workspace.id,
-        &actor.actor(),
+        &actor.who(),
         Action::MemberRemoved,
         Some(&Target::user(user.id, &user.email)),
         Some(role.as_str().to_string()),

@@ -8,7 +8,7 @@ use crate::model::{
     check_password_rule, DisplayName, Email, Landing, MemberView, MembersPage, Role, SessionInfo,
     UserId, WorkspaceId, WorkspaceSummary,
 };
-use crate::server::audit::{self, Action, Actor, Target};
+use crate::server::audit::{self, Action, Target, Who};
 use crate::server::authz::{Member, SignedIn};
 use crate::server::db::{meta, now_ms, sessions, throttle, users, workspaces, Db, DbError};
 use crate::server::password;

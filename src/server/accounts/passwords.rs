@@ -87,11 +87,7 @@ pub async fn create_user(
         }
         Err(err) => return Err(err.into()),
     };
-    let actor = Actor {
-        user_id: None,
-        email: None,
-        client_addr: Some("cli".into()),
-    };
+    let actor = Who::cli();
     let slug = match workspace {
         None => None,
         Some((name_or_slug, role)) => {

@@ -88,11 +88,7 @@ pub async fn setup_owner(
     }
     let user_id = users::insert(&mut tx, &email, &display_name, &hash).await?;
     let (workspace_id, slug) = insert_workspace(&mut tx, &workspace_name, user_id).await?;
-    let actor = Actor {
-        user_id: Some(user_id),
-        email: Some(email.to_string()),
-        client_addr: Some(client_addr.to_string()),
-    };
+    let actor = Who::user(user_id, email.as_str(), client_addr);
     audit::record(
         &mut tx,
         workspace_id,

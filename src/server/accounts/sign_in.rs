@@ -83,11 +83,7 @@ pub(super) async fn audit_each_workspace(
     action: Action,
     detail: Option<String>,
 ) -> Result<(), DbError> {
-    let actor = Actor {
-        user_id: Some(user.id),
-        email: Some(user.email.clone()),
-        client_addr: Some(client_addr.to_string()),
-    };
+    let actor = Who::user(user.id, &user.email, client_addr);
     let target = Target::user(user.id, &user.email);
     for workspace_id in workspaces::ids_of_user(&mut *conn, user.id).await? {
         audit::record(

@@ -9,9 +9,11 @@ pub mod redact;
 pub mod rules;
 
 use crate::error::AppError;
-use crate::model::{BlockId, RunResult, VariableId, VariableKind, Visibility, SECRET_MIN_BYTES};
+use crate::model::{
+    BlockId, Permission, RunResult, VariableId, VariableKind, Visibility, SECRET_MIN_BYTES,
+};
 use crate::server::audit::{self, Action, Target};
-use crate::server::authz::Member;
+use crate::server::authz::Actor;
 use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{Keyring, SecretValue};
 use crate::server::db::workflows as blocks;
@@ -133,16 +135,17 @@ pub fn usable_secret(
     Ok(allowed)
 }
 
-/// Runs block `block_id` for `member`.
+/// Runs block `block_id` for `actor`.
 pub async fn run(
     db: &Db,
     keyring: &Keyring,
     client: &reqwest::Client,
     allow_private: bool,
-    member: &Member,
+    actor: &Actor,
     block_id: BlockId,
 ) -> Result<RunResult, AppError> {
-    let ws = member.workspace.id;
+    actor.require(Permission::UseWorkflows)?;
+    let ws = actor.workspace().id;
     let block = blocks::block(db.pool(), ws, block_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -228,7 +231,7 @@ pub async fn run(
         db,
         client,
         allow_private,
-        member,
+        actor,
         &block,
         &secrets,
         &vars,
@@ -252,7 +255,7 @@ async fn send(
     db: &Db,
     client: &reqwest::Client,
     allow_private: bool,
-    member: &Member,
+    actor: &Actor,
     block: &blocks::BlockRecord,
     secrets: &BTreeMap<String, UsedSecret>,
     vars: &BTreeMap<String, String>,
@@ -336,8 +339,8 @@ async fn send(
             let target = Target::variable(VariableKind::Secret, s.id, &s.name);
             audit::record(
                 &mut tx,
-                member.workspace.id,
-                &member.actor(),
+                actor.workspace().id,
+                &actor.who(),
                 Action::SecretUsed,
                 Some(&target),
                 Some(detail.clone()),

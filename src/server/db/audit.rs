@@ -2,7 +2,7 @@
 //! records (see `server::audit`).
 
 use super::DbError;
-use crate::model::{UserId, WorkspaceId};
+use crate::model::WorkspaceId;
 use sqlx::{Any, Executor};
 
 /// One row as written; `server::audit::Entry` builds it.
@@ -10,8 +10,12 @@ use sqlx::{Any, Executor};
 pub struct AuditRow {
     pub workspace_id: Option<WorkspaceId>,
     pub at: i64,
-    pub actor_id: Option<UserId>,
-    pub actor_email: Option<String>,
+    /// "user" (`actor_id` is a user, or none for the command line) or
+    /// "token" (`actor_id` is an access token); as stored, like `target_*`.
+    pub actor_kind: &'static str,
+    pub actor_id: Option<i64>,
+    /// The user's email or the token's name, as they were then.
+    pub actor_name: Option<String>,
     pub action: &'static str,
     pub target_kind: Option<&'static str>,
     pub target_id: Option<i64>,
@@ -25,14 +29,15 @@ pub async fn insert<'e>(
     row: &AuditRow,
 ) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO audit_log (workspace_id, at, actor_id, actor_email, action, target_kind, \
-         target_id, target_name, client_addr, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO audit_log (workspace_id, at, actor_kind, actor_id, actor_email, action, \
+         target_kind, target_id, target_name, client_addr, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(row.workspace_id)
     .bind(row.at)
+    .bind(row.actor_kind)
     .bind(row.actor_id)
-    .bind(row.actor_email.as_deref())
+    .bind(row.actor_name.as_deref())
     .bind(row.action)
     .bind(row.target_kind)
     .bind(row.target_id)
@@ -62,6 +67,8 @@ pub async fn actions_of<'e>(
 pub struct AuditRecord {
     pub id: i64,
     pub at: i64,
+    /// The actor was an access token (`actor_email` is then its name).
+    pub by_token: bool,
     pub actor_email: Option<String>,
     pub action: String,
     pub target_kind: Option<String>,
@@ -98,7 +105,7 @@ pub async fn page<'e>(
     };
     let pattern = super::like_contains(filter.name.trim());
     let rows = sqlx::query(&format!(
-        "SELECT id, at, actor_email, action, target_kind, target_name, client_addr, detail \
+        "SELECT id, at, actor_kind, actor_email, action, target_kind, target_name, client_addr, detail \
          FROM audit_log WHERE workspace_id = $1 \
          AND ($2 IS NULL OR action = $2) \
          AND (LOWER(COALESCE(target_name, '')) LIKE $3 ESCAPE '\\' \
@@ -119,6 +126,7 @@ pub async fn page<'e>(
             Ok(AuditRecord {
                 id: r.try_get("id")?,
                 at: r.try_get("at")?,
+                by_token: r.try_get::<String, _>("actor_kind")? == "token",
                 actor_email: r.try_get("actor_email")?,
                 action: r.try_get("action")?,
                 target_kind: r.try_get("target_kind")?,

@@ -11,6 +11,7 @@ pub mod data_keys;
 pub mod meta;
 pub mod sessions;
 pub mod throttle;
+pub mod tokens;
 pub mod users;
 pub mod variables;
 pub mod workflows;

@@ -70,7 +70,8 @@ pub struct NewRow<'a> {
     pub key_version: Option<KeyVersion>,
     pub description: &'a str,
     pub allowed_hosts: &'a str,
-    pub actor_id: UserId,
+    /// The member who made it (none for an access token).
+    pub actor_id: Option<UserId>,
 }
 
 /// Inserts a row; a name taken in any case is a unique violation.
@@ -144,7 +145,7 @@ pub async fn lock(
 pub async fn touch(
     conn: &mut AnyConnection,
     id: VariableId,
-    actor_id: UserId,
+    actor_id: Option<UserId>,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE variables SET updated_at = $1, updated_by = $2 WHERE id = $3")
         .bind(now_ms())

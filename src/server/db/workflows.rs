@@ -175,7 +175,7 @@ pub async fn insert_block(
     ws: WorkspaceId,
     workflow_id: WorkflowId,
     name: &str,
-    actor: UserId,
+    actor: Option<UserId>,
 ) -> Result<BlockId, DbError> {
     let position: i64 = sqlx::query_scalar(
         "SELECT COALESCE(MAX(position), 0) + 1 FROM api_blocks WHERE workflow_id = $1",
@@ -211,7 +211,7 @@ pub async fn update_block(
     conn: &mut AnyConnection,
     id: BlockId,
     b: &BlockUpdate<'_>,
-    actor: UserId,
+    actor: Option<UserId>,
 ) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE api_blocks SET name = $1, method = $2, url = $3, query_params = $4, headers = $5, \

@@ -85,10 +85,11 @@ fn urlencode(text: &str) -> String {
 }
 
 fn describe(e: &AuditEntryView) -> String {
-    let who = e
-        .actor
-        .clone()
-        .unwrap_or_else(|| "The operator (CLI)".to_string());
+    let who = match (&e.actor, e.by_token) {
+        (Some(name), true) => format!("Token {name}"),
+        (Some(email), false) => email.clone(),
+        (None, _) => "The operator (CLI)".to_string(),
+    };
     let what = audit_action_label(&e.action);
     let target = match (&e.target_kind, &e.target_name) {
         (Some(kind), Some(name)) => format!(" {kind} {name}"),

@@ -2,7 +2,7 @@
 //! server; the search, the eyes and the row actions are islands.
 
 use crate::api::variables::list_variables;
-use crate::model::{Role, VariableKind, VariableView, VariablesPage as Page, Visibility};
+use crate::model::{VariableKind, VariableView, VariablesPage as Page, Visibility};
 use crate::ui::components::reveal::{lock_icon, DOTS};
 use crate::ui::format::utc_minutes;
 use crate::ui::islands::variables::{RevealCell, VariableActions, VariableSearch, TABLE_ID};
@@ -31,7 +31,7 @@ pub fn VariablesPage() -> impl IntoView {
 
 #[component]
 fn VariablesView(workspace: String, page: Page) -> impl IntoView {
-    let can_write_secrets = page.your_role >= Role::Admin;
+    let can_write_secrets = page.can_write_secrets;
     let create = |label: &str| {
         view! {
             <VariableActions

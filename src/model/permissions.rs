@@ -1,0 +1,141 @@
+//! What a caller may do (SPEC §2), as one table: a member's role grants
+//! permissions, and so do an access token's scopes (SPEC §10). Rules ask
+//! `Actor::can(Permission)`, never compare roles themselves.
+
+use super::Role;
+use serde::{Deserialize, Serialize};
+
+/// One row of SPEC §2's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    /// List variables and secrets, read plain values, list versions.
+    ReadVariables,
+    /// Reveal a masked secret's value (audited). Never a restricted one.
+    RevealSecret,
+    /// Create, edit and delete plain variables.
+    WritePlain,
+    /// Create, edit and delete secrets and their allowed hosts.
+    WriteSecrets,
+    /// Build workflows, pick secrets in API blocks, run API blocks.
+    UseWorkflows,
+    /// Add members, change roles, remove members (which roles: see
+    /// `Role::can_manage`).
+    ManageMembers,
+    ReadAudit,
+    /// Workspace settings, access tokens, import.
+    ManageWorkspace,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 8] = [
+        Permission::ReadVariables,
+        Permission::RevealSecret,
+        Permission::WritePlain,
+        Permission::WriteSecrets,
+        Permission::UseWorkflows,
+        Permission::ManageMembers,
+        Permission::ReadAudit,
+        Permission::ManageWorkspace,
+    ];
+}
+
+impl Role {
+    /// Whether a member with this role has `permission`.
+    pub fn grants(self, permission: Permission) -> bool {
+        use Permission::*;
+        match permission {
+            ReadVariables | RevealSecret | WritePlain | UseWorkflows => true,
+            WriteSecrets | ManageMembers | ReadAudit | ManageWorkspace => self >= Role::Admin,
+        }
+    }
+}
+
+/// What an access token may do. No scope reads a secret's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    VariablesRead,
+    VariablesWrite,
+    SecretsWrite,
+    AuditRead,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::VariablesRead,
+        Scope::VariablesWrite,
+        Scope::SecretsWrite,
+        Scope::AuditRead,
+    ];
+
+    /// The scope as written in SPEC §10 and stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            Scope::VariablesRead => "variables:read",
+            Scope::VariablesWrite => "variables:write",
+            Scope::SecretsWrite => "secrets:write",
+            Scope::AuditRead => "audit:read",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn grants(self, permission: Permission) -> bool {
+        matches!(
+            (self, permission),
+            (Scope::VariablesRead, Permission::ReadVariables)
+                | (Scope::VariablesWrite, Permission::WritePlain)
+                | (Scope::SecretsWrite, Permission::WriteSecrets)
+                | (Scope::AuditRead, Permission::ReadAudit)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SPEC §2, row by row: (permission, owner, admin, editor).
+    #[test]
+    fn roles_grant_the_table_of_spec_section_2() {
+        use Permission::*;
+        let table = [
+            (ReadVariables, true, true, true),
+            (RevealSecret, true, true, true),
+            (WritePlain, true, true, true),
+            (WriteSecrets, true, true, false),
+            (UseWorkflows, true, true, true),
+            (ManageMembers, true, true, false),
+            (ReadAudit, true, true, false),
+            (ManageWorkspace, true, true, false),
+        ];
+        assert_eq!(table.len(), Permission::ALL.len());
+        for (p, owner, admin, editor) in table {
+            assert_eq!(Role::Owner.grants(p), owner, "{p:?} owner");
+            assert_eq!(Role::Admin.grants(p), admin, "{p:?} admin");
+            assert_eq!(Role::Editor.grants(p), editor, "{p:?} editor");
+        }
+    }
+
+    #[test]
+    fn no_scope_reveals_or_manages() {
+        for scope in Scope::ALL {
+            for p in [
+                Permission::RevealSecret,
+                Permission::ManageMembers,
+                Permission::ManageWorkspace,
+                Permission::UseWorkflows,
+            ] {
+                assert!(!scope.grants(p), "{scope:?} grants {p:?}");
+            }
+            assert_eq!(Scope::parse(scope.code()), Some(scope));
+        }
+        assert_eq!(Scope::parse("secrets:read"), None);
+        // Each scope grants exactly one permission.
+        for scope in Scope::ALL {
+            let n = Permission::ALL.iter().filter(|p| scope.grants(**p)).count();
+            assert_eq!(n, 1, "{scope:?}");
+        }
+    }
+}
