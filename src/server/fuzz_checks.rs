@@ -99,6 +99,9 @@ pub fn placement(data: &[u8]) {
             benign.as_ref().err()
         ),
     }
+    // The authority is the benign run's, so the secret's value is not in
+    // it (a substring test would also flag a template that spells the
+    // value there by itself, as the first fuzz run found).
     let Ok(d) = real else { return };
     let mut filled = String::new();
     for p in &pieces {
@@ -117,14 +120,6 @@ pub fn placement(data: &[u8]) {
         "sent what the filled text parses to"
     );
     assert!(matches!(d.url.scheme(), "http" | "https"));
-    // A long enough value that the template and variable do not hold
-    // cannot be in the authority (it would differ from the benign run).
-    let typed = format!("{url}{var}").to_lowercase();
-    let lower = secret.to_lowercase();
-    if lower.len() >= 8 && !typed.contains(&lower) && !lower.contains("benign") {
-        let auth = d.url[..url::Position::BeforePath].to_lowercase();
-        assert!(!auth.contains(&lower), "{url:?} put the secret in {auth:?}");
-    }
 }
 
 /// Spellings the fuzz input may choose for the secret.
@@ -348,7 +343,9 @@ fn aligns(
 fn spells_secret(decoded: &str, secret: &str) -> bool {
     use base64::engine::general_purpose::{STANDARD, URL_SAFE};
     use base64::Engine;
+    // Both: some letters change length in one direction only (ß → SS).
     if decoded.to_lowercase() == secret.to_lowercase()
+        || decoded.to_uppercase() == secret.to_uppercase()
         || decoded.to_lowercase() == hex::encode(secret)
     {
         return true;

@@ -41,6 +41,16 @@ impl HostPattern {
         let name = normalize_name(name).ok_or_else(|| {
             format!("\"{raw}\" is not a host pattern: it is not a valid host name")
         })?;
+        // "192.0.2.2." is an address once its root dot is gone: it must
+        // match as one, and read back as the same pattern (found by the
+        // host_patterns fuzz target).
+        if let Ok(ip) = name.parse::<IpAddr>() {
+            return if wildcard {
+                bad("a wildcard needs a host name after *., not an address")
+            } else {
+                Ok(HostPattern::Ip(ip))
+            };
+        }
         if wildcard {
             if !name.contains('.') {
                 return bad("a wildcard needs at least two labels after *., as in *.example.com");
@@ -187,6 +197,10 @@ mod tests {
         assert!(!p("192.0.2.7").matches("192.0.2.8"));
         assert!(p("[2001:db8::1]").matches("[2001:db8::1]"));
         assert!(!p("192.0.2.7").matches("seven.example.com"));
+        // With the root's dot it is still the address, and reads back so.
+        let dotted = p("192.0.2.7.");
+        assert_eq!(dotted, HostPattern::Ip("192.0.2.7".parse().unwrap()));
+        assert!(dotted.matches("192.0.2.7"));
     }
 
     #[test]
@@ -207,6 +221,7 @@ mod tests {
             "*",
             "*.com",
             "a.*.example.com",
+            "*.192.0.2.7",
             "-bad-.example.com",
             "under_score.example.com",
         ] {

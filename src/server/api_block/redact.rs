@@ -103,6 +103,18 @@ impl Redactor {
                     starts[c.to_ascii_uppercase() as usize] = true;
                 }
             }
+            // A letter whose other case is several, starting with an
+            // ASCII one (ß → SS).
+            if form.fold_case {
+                for first in [c.to_uppercase().next(), c.to_lowercase().next()]
+                    .into_iter()
+                    .flatten()
+                    .filter(char::is_ascii)
+                {
+                    starts[first.to_ascii_lowercase() as usize] = true;
+                    starts[first.to_ascii_uppercase() as usize] = true;
+                }
+            }
             // Any UTF-8 lead byte: case variants may differ in length.
             if !c.is_ascii() || (form.fold_case && c.is_alphabetic()) {
                 starts[0xC0..].fill(true);
@@ -149,7 +161,12 @@ impl Redactor {
     pub fn margin(&self) -> usize {
         self.forms
             .iter()
-            .map(|f| f.chars.len() * MAX_SPELLING)
+            .map(|f| {
+                f.chars
+                    .iter()
+                    .map(|&c| MAX_SPELLING * if f.fold_case { case_expansion(c) } else { 1 })
+                    .sum::<usize>()
+            })
             .max()
             .unwrap_or(0)
     }
@@ -180,8 +197,35 @@ fn same(a: char, b: char, fold_case: bool) -> bool {
 }
 
 /// Bytes at the start of `text` that write the character `want`, raw or
-/// escaped.
+/// escaped, or (folding case) as the several letters some letters become
+/// in the other case (ß → SS, İ → i̇).
 fn spell(text: &str, want: char, fold_case: bool) -> Option<usize> {
+    if let Some(len) = spell_one(text, want, fold_case) {
+        return Some(len);
+    }
+    if !fold_case || want.is_ascii() {
+        return None;
+    }
+    let upper: Vec<char> = want.to_uppercase().collect();
+    let lower: Vec<char> = want.to_lowercase().collect();
+    [upper, lower]
+        .into_iter()
+        .filter(|expanded| expanded.len() > 1)
+        .find_map(|expanded| {
+            let mut at = 0;
+            for c in expanded {
+                at += spell_one(&text[at..], c, true)?;
+            }
+            Some(at)
+        })
+}
+
+/// How many letters `c` may become in the other case (ß → SS: 2).
+fn case_expansion(c: char) -> usize {
+    c.to_uppercase().count().max(c.to_lowercase().count())
+}
+
+fn spell_one(text: &str, want: char, fold_case: bool) -> Option<usize> {
     let first = text.chars().next()?;
     if same(first, want, fold_case) {
         return Some(first.len_utf8());
@@ -396,6 +440,24 @@ mod tests {
                 "{echo}"
             );
         }
+    }
+
+    #[test]
+    fn letters_that_change_length_with_case_are_caught() {
+        // Found by the redactor fuzz target: Unicode upper case turns ß
+        // into SS, so a per-character comparison missed it.
+        let value = "straße-İnfo-tokén";
+        let r = Redactor::new([("T", value)]);
+        for echo in [
+            value.to_uppercase(),
+            value.to_lowercase(),
+            "STRASSE-i\\u0307nfo-TOKÉN".to_string(),
+            "Stras%53e-İnfo-tokén".to_string(),
+        ] {
+            assert_eq!(r.redact(&format!("<{echo}>")), "<[REDACTED:T]>", "{echo}");
+        }
+        // Ordinary text with the same letters stays.
+        assert_eq!(r.redact("strasse-info"), "strasse-info");
     }
 
     #[test]
