@@ -22,7 +22,8 @@ pub fn bundle_for(path: &str) -> Option<&'static str> {
         ["login"] | ["setup"] | ["account"] | ["new-workspace"] => Some("forms"),
         ["w", _, "variables"] => Some("vars"),
         ["w", _, "workflows", _] => Some("flow"),
-        ["w", _, "workflows"] | ["w", _, "members"] => Some("admin"),
+        ["w", _, "workflows"] => Some("workflows"),
+        ["w", _, "members"] => Some("members"),
         _ => None,
     }
 }
@@ -106,8 +107,8 @@ mod tests {
         assert_eq!(bundle_for("/login"), Some("forms"));
         assert_eq!(bundle_for("/w/acme/variables"), Some("vars"));
         assert_eq!(bundle_for("/w/acme/workflows/3"), Some("flow"));
-        assert_eq!(bundle_for("/w/acme/workflows"), Some("admin"));
-        assert_eq!(bundle_for("/w/acme/members"), Some("admin"));
+        assert_eq!(bundle_for("/w/acme/workflows"), Some("workflows"));
+        assert_eq!(bundle_for("/w/acme/members"), Some("members"));
         assert_eq!(bundle_for("/w/acme/audit"), None);
         assert_eq!(bundle_for("/"), None);
         assert_eq!(bundle_for("/no/such/page"), None);

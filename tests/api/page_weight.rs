@@ -1,7 +1,8 @@
 //! The first load of a page, in bytes on the wire (brotli, as served): its
 //! HTML and every file it references (style sheet, icon, the WASM bundle
 //! and its JS). Budgets: 150 KB for `/login` and the Variables panel (50
-//! variables), 200 KB for a workflow page (3 blocks). Deterministic: sizes,
+//! variables), 200 KB for a workflow page (3 blocks); the workflow list
+//! and the members page are over 150 KB and held at their current size. Deterministic: sizes,
 //! not timings. Needs the release bundles that README's test command
 //! builds first (`.ci/build.sh --site-only`).
 
@@ -12,6 +13,8 @@ use std::path::PathBuf;
 
 const PAGE_BUDGET: usize = 150 * 1024;
 const WORKFLOW_PAGE_BUDGET: usize = 200 * 1024;
+/// The workflow list and the members page: not yet within PAGE_BUDGET.
+const OVER_BUDGET_CEILING: usize = 163_000;
 
 fn site_root() -> PathBuf {
     let root = std::env::var("LEPTOS_SITE_ROOT")
@@ -140,8 +143,16 @@ async fn first_loads_stay_within_their_budgets() {
         &format!("/w/{WORKSPACE}/workflows/{workflow_id}"),
     )
     .await;
-    println!("{login_report}\n{vars_report}\n{flow_report}");
+    let (list, list_report) = first_load(&app, &client, &format!("/w/{WORKSPACE}/workflows")).await;
+    let (members, members_report) =
+        first_load(&app, &client, &format!("/w/{WORKSPACE}/members")).await;
+    println!("{login_report}\n{vars_report}\n{flow_report}\n{list_report}\n{members_report}");
     assert!(login <= PAGE_BUDGET, "{login_report}");
     assert!(vars <= PAGE_BUDGET, "{vars_report}");
     assert!(flow <= WORKFLOW_PAGE_BUDGET, "{flow_report}");
+    // Over the 150 KB budget today (157 / 162 KB, from 172 KB before
+    // these pages got a bundle each): held where they are so they cannot
+    // grow unnoticed, until their bundles shrink (BENCHMARKS.md).
+    assert!(list <= OVER_BUDGET_CEILING, "{list_report}");
+    assert!(members <= OVER_BUDGET_CEILING, "{members_report}");
 }

@@ -4,7 +4,11 @@
 
 use leptos::prelude::*;
 
-#[cfg(any(feature = "ssr", feature = "bundle-admin"))]
+#[cfg(any(
+    feature = "ssr",
+    feature = "bundle-members",
+    feature = "bundle-workflows"
+))]
 pub mod admin;
 #[cfg(any(feature = "ssr", feature = "bundle-forms"))]
 pub mod forms;

@@ -1,8 +1,13 @@
-//! The members page and the workflow list: one browser bundle
-//! (`bundle-admin`), one module each.
+//! The members page and the workflow list: one module and one browser
+//! bundle each (`bundle-members`, `bundle-workflows`), so neither page
+//! loads the other's islands.
 
+#[cfg(any(feature = "ssr", feature = "bundle-members"))]
 pub mod members;
+#[cfg(any(feature = "ssr", feature = "bundle-workflows"))]
 pub mod workflows;
 
+#[cfg(any(feature = "ssr", feature = "bundle-members"))]
 pub use members::MembersPanel;
+#[cfg(any(feature = "ssr", feature = "bundle-workflows"))]
 pub use workflows::WorkflowsPanel;
