@@ -48,6 +48,9 @@ test("a header uses a restricted secret through the picker; the response is reda
   await page.getByLabel("Workspace name").fill("Api Team");
   await page.getByRole("button", { name: "Create workspace" }).click();
   await expect(page).toHaveURL(new RegExp(`/w/${WS}/variables$`));
+  // The redirect's page must finish loading before the next goto, or
+  // Chromium reports the goto as interrupted by that same navigation.
+  await waitForHydration(page);
   await createSecret(page, "ZD_TOKEN", CANARY, "Restricted", "127.0.0.1");
   await createSecret(page, "OTHER_TOKEN", "other-value-5", "Masked");
 

@@ -237,6 +237,7 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
         .layer(middleware::from_fn(server_fn_responses))
+        .layer(middleware::from_fn(small_public_bodies))
         .layer(middleware::from_fn_with_state(
             state.settings.clone(),
             same_origin_only,
@@ -317,6 +318,43 @@ async fn server_fn_responses(request: Request, next: Next) -> Response {
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// Server functions anyone may call without a session; their bodies are a
+/// few short fields.
+const PUBLIC_ENDPOINTS: [&str; 2] = ["/api/login", "/api/setup_owner"];
+const PUBLIC_BODY_LIMIT: usize = 16 * 1024;
+
+/// Gives the public endpoints a small body limit (16 KiB, not the 2 MiB of
+/// the rest): what an outsider can make the server read and hash is small.
+async fn small_public_bodies(request: Request, next: Next) -> Response {
+    if !PUBLIC_ENDPOINTS.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload too large: this form takes at most 16 KiB\n",
+        )
+            .into_response()
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > PUBLIC_BODY_LIMIT) {
+        return too_large();
+    }
+    // Without a length (chunked), read at most the limit.
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, PUBLIC_BODY_LIMIT).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(_) => too_large(),
+    }
 }
 
 /// Expired sessions, stale throttle rows, and audit entries past their

@@ -231,6 +231,124 @@ async fn repeated_failures_slow_sign_in_down() {
     app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
 }
 
+async fn failed_sign_ins_audited(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.sign_in_failed'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn parallel_guesses_wait_their_turn() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let guess = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            let res = app
+                .call_with(
+                    &client,
+                    "login",
+                    &[("email", OWNER_EMAIL), ("password", "guess-guess-guess")],
+                )
+                .await;
+            app_error(res).await
+        }
+    };
+    for _ in 0..3 {
+        guess(new_client()).await;
+    }
+    let started = Instant::now();
+    let answers = futures::future::join_all((0..50).map(|_| guess(new_client()))).await;
+    let took = started.elapsed();
+    for (status, err) in answers {
+        assert_eq!(status, 400);
+        assert_eq!(err, AppError::rule("Invalid email or password"));
+    }
+    // Each checked guess takes its own turn (250 ms apart at first), and
+    // none more than 5 s ahead: the rest are refused without a check.
+    assert!(
+        took.as_millis() >= 4000,
+        "50 parallel guesses took {took:?}"
+    );
+    let checked = failed_sign_ins_audited(&app).await - 3;
+    assert!(
+        (1..=21).contains(&checked),
+        "{checked} of 50 parallel guesses were checked; turns 250 ms apart within 5 s allow 21"
+    );
+    // The owner is held up by seconds at most.
+    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn an_overlong_email_is_refused_before_anything_is_written() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let long = format!("{}@example.com", "a".repeat(300));
+    let res = app
+        .call_with(
+            &new_client(),
+            "login",
+            &[("email", &long), ("password", "guess-guess-guess")],
+        )
+        .await;
+    let (status, err) = app_error(res).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        err,
+        AppError::invalid("email", "An email address has at most 254 characters")
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_throttle")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "nothing is stored for an overlong email");
+}
+
+#[tokio::test]
+async fn throttle_keys_are_stored_as_hashes() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let res = app
+        .call_with(
+            &new_client(),
+            "login",
+            &[("email", OWNER_EMAIL), ("password", "guess-guess-guess")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM login_throttle")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    for key in keys {
+        assert_eq!(key.len(), 64, "{key}");
+        assert!(
+            !key.contains("example") && !key.contains("127.0.0.1"),
+            "{key}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn public_endpoints_take_small_bodies_only() {
+    let app = spawn_app().await;
+    let big = "x".repeat(20 * 1024);
+    for name in ["login", "setup_owner"] {
+        let res = app
+            .call_with(
+                &new_client(),
+                name,
+                &[("email", big.as_str()), ("password", "p")],
+            )
+            .await;
+        assert_eq!(res.status(), 413, "{name}");
+    }
+    assert_eq!(user_count(&app).await, 0);
+}
+
 #[tokio::test]
 async fn an_owner_creates_workspaces_with_unique_slugs() {
     let app = spawn_app().await;

@@ -292,3 +292,29 @@ async fn cross_origin_state_changes_are_refused() {
         0
     );
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_is_slowed_down() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let guess = || {
+        app.call(
+            "change_password",
+            &[
+                ("current_password", "wrong-current-pw"),
+                ("new_password", "brand-new-password-1"),
+            ],
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(guess().await.status(), 400);
+    }
+    // Five recent failures: the next check waits its turn, about a second.
+    let started = std::time::Instant::now();
+    assert_eq!(guess().await.status(), 400);
+    assert!(
+        started.elapsed().as_millis() >= 900,
+        "waited {:?}",
+        started.elapsed()
+    );
+}

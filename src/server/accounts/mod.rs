@@ -10,7 +10,7 @@ use crate::model::{
 };
 use crate::server::audit::{self, Action, Target, Who};
 use crate::server::authz::{Member, SignedIn};
-use crate::server::db::{meta, now_ms, sessions, throttle, users, workspaces, Db, DbError};
+use crate::server::db::{meta, now_ms, sessions, users, workspaces, Db, DbError};
 use crate::server::password;
 use sqlx::AnyConnection;
 use std::time::Duration;
@@ -19,6 +19,7 @@ mod members;
 mod passwords;
 mod setup;
 mod sign_in;
+pub mod throttle;
 
 pub use members::*;
 pub use passwords::*;

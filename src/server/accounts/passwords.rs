@@ -15,18 +15,32 @@ pub async fn change_password(
     let record = users::find_by_id(db.pool(), user.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    // Guessing the current password from a stolen session is slowed down
+    // like sign-in.
+    let keys = [
+        super::throttle::key("current-password", &user.user_id.to_string()),
+        super::throttle::key(
+            "address",
+            &super::throttle::client_network(&user.client_addr),
+        ),
+    ];
+    let wrong = || AppError::invalid("current_password", "Current password is not correct");
+    if !super::throttle::wait_turn(db, &keys).await? {
+        return Err(wrong());
+    }
     let ok = password::verify(current, record.password_hash)
         .await
         .map_err(password_error)?;
     if !ok {
-        return Err(AppError::invalid(
-            "current_password",
-            "Current password is not correct",
-        ));
+        let mut tx = db.begin_write().await?;
+        super::throttle::record_failures(&mut tx, &keys).await?;
+        tx.commit().await.map_err(DbError::from)?;
+        return Err(wrong());
     }
     let hash = password::hash(new).await.map_err(password_error)?;
     let mut tx = db.begin_write().await?;
     users::set_password_hash(&mut tx, user.user_id, &hash).await?;
+    crate::server::db::throttle::clear(&mut *tx, &keys[0]).await?;
     sessions::delete_for_user(&mut tx, user.user_id, keep_session).await?;
     let record = users::UserRecord {
         id: user.user_id,

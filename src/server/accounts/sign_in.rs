@@ -1,22 +1,14 @@
 //! Sign-in, with a slow-down per account and per address that every
 //! instance shares, and the signed-in user's workspaces.
 
+use super::throttle;
 use super::*;
+use crate::server::db::throttle as db_throttle;
 
-/// Failures older than this no longer slow sign-ins down.
-const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// Free attempts before the slow-down starts, and its ceiling.
-const THROTTLE_FREE_FAILURES: i64 = 3;
-const THROTTLE_MAX_DELAY: Duration = Duration::from_secs(5);
 pub const INVALID_CREDENTIALS: &str = "Invalid email or password";
-/// How long to hold a sign-in attempt after `failures` recent failures.
-pub fn throttle_delay(failures: i64) -> Duration {
-    if failures < THROTTLE_FREE_FAILURES {
-        return Duration::ZERO;
-    }
-    let steps = (failures - THROTTLE_FREE_FAILURES).min(10) as u32;
-    Duration::from_millis(250 * 2u64.pow(steps)).min(THROTTLE_MAX_DELAY)
-}
+/// The longest email (RFC 5321 path limit); longer input is refused
+/// before anything is hashed or written.
+pub const EMAIL_MAX_LEN: usize = 254;
 
 /// Checks an email and password. Every failure gives the same message and
 /// costs the same work; recent failures of the account or the address
@@ -28,19 +20,24 @@ pub async fn sign_in(
     password: String,
     client_addr: &str,
 ) -> Result<UserId, AppError> {
+    if email.len() > EMAIL_MAX_LEN {
+        return Err(AppError::invalid(
+            "email",
+            format!("An email address has at most {EMAIL_MAX_LEN} characters"),
+        ));
+    }
     let parsed = Email::parse(email);
     let key = match &parsed {
         Ok(email) => email.as_str().to_string(),
         Err(_) => email.trim().to_lowercase(),
     };
-    let account_key = format!("acct:{key}");
-    let addr_key = format!("addr:{client_addr}");
-    let now = now_ms();
-    let since = now - THROTTLE_WINDOW_MS;
-    let failures = throttle::failures(db.pool(), &account_key, since)
-        .await?
-        .max(throttle::failures(db.pool(), &addr_key, since).await?);
-    tokio::time::sleep(throttle_delay(failures)).await;
+    let keys = [
+        throttle::key("account", &key),
+        throttle::key("address", &throttle::client_network(client_addr)),
+    ];
+    if !throttle::wait_turn(db, &keys).await? {
+        return Err(AppError::rule(INVALID_CREDENTIALS));
+    }
 
     // An address that is not an email has no account (and still waits and
     // hashes, as an unknown one does).
@@ -55,13 +52,12 @@ pub async fn sign_in(
     let mut tx = db.begin_write().await?;
     let result = match (&user, ok) {
         (Some(user), true) => {
-            throttle::clear(&mut *tx, &account_key).await?;
+            db_throttle::clear(&mut *tx, &keys[0]).await?;
             audit_each_workspace(&mut tx, user, client_addr, Action::SignInSucceeded, None).await?;
             Ok(user.id)
         }
         _ => {
-            throttle::record_failure(&mut *tx, &account_key, now, since).await?;
-            throttle::record_failure(&mut *tx, &addr_key, now, since).await?;
+            throttle::record_failures(&mut tx, &keys).await?;
             if let Some(user) = &user {
                 let reason = Some("wrong password".to_string());
                 audit_each_workspace(&mut tx, user, client_addr, Action::SignInFailed, reason)
@@ -119,19 +115,6 @@ pub async fn session_info(db: &Db, user: &SignedIn) -> Result<SessionInfo, AppEr
 /// Deletes expired sessions and stale throttle rows; run periodically.
 pub async fn sweep(db: &Db) -> Result<(), DbError> {
     sessions::delete_expired(db.pool()).await?;
-    throttle::sweep(db.pool(), now_ms() - THROTTLE_WINDOW_MS).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_slow_down_grows_and_stops_at_seconds() {
-        assert_eq!(throttle_delay(0), Duration::ZERO);
-        assert_eq!(throttle_delay(2), Duration::ZERO);
-        assert_eq!(throttle_delay(3), Duration::from_millis(250));
-        assert_eq!(throttle_delay(5), Duration::from_millis(1000));
-        assert_eq!(throttle_delay(100), THROTTLE_MAX_DELAY);
-    }
+    let now = now_ms();
+    db_throttle::sweep(db.pool(), now - throttle::WINDOW_MS, now).await
 }

@@ -1,23 +1,62 @@
-//! The `login_throttle` table: failed sign-ins per key, shared by every
-//! instance.
+//! The `login_throttle` table: failed attempts and the next free turn per
+//! key (a hash), shared by every instance.
 
 use super::DbError;
 use sqlx::{Any, Executor};
 
-/// Failures of `key` since `since_ms` (older streaks do not count).
-pub async fn failures<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    key: &str,
-    since_ms: i64,
-) -> Result<i64, DbError> {
-    let n: Option<i64> = sqlx::query_scalar(
-        "SELECT failures FROM login_throttle WHERE key = $1 AND last_failure_at >= $2",
+/// Makes sure `key` has a row, so [`reserve`] has one to update.
+pub async fn ensure<'e>(ex: impl Executor<'e, Database = Any>, key: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
+         VALUES ($1, 0, 0, 0) ON CONFLICT (key) DO NOTHING",
     )
     .bind(key)
-    .bind(since_ms)
-    .fetch_optional(ex)
+    .execute(ex)
     .await?;
-    Ok(n.unwrap_or(0))
+    Ok(())
+}
+
+/// Takes the next turn of `key` in one statement: the turn is
+/// `max(now, next_allowed_at) + delay`, where `delay_ms[f]` is the wait
+/// after `f` failures since `since_ms` (the last entry for more). Returns
+/// the turn, or `None` when it would be later than `now_ms + horizon_ms`
+/// (then nothing changes). One statement, so parallel attempts queue.
+pub async fn reserve<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    key: &str,
+    now_ms: i64,
+    since_ms: i64,
+    delay_ms: &[i64],
+    horizon_ms: i64,
+) -> Result<Option<i64>, DbError> {
+    let turn = format!(
+        "(CASE WHEN next_allowed_at > $2 THEN next_allowed_at ELSE $2 END) + \
+         (CASE WHEN last_failure_at < $3 THEN 0 {} END)",
+        delay_case(delay_ms)
+    );
+    let sql = format!(
+        "UPDATE login_throttle SET next_allowed_at = {turn} \
+         WHERE key = $1 AND {turn} <= $4 RETURNING next_allowed_at"
+    );
+    Ok(sqlx::query_scalar(&sql)
+        .bind(key)
+        .bind(now_ms)
+        .bind(since_ms)
+        .bind(now_ms + horizon_ms)
+        .fetch_optional(ex)
+        .await?)
+}
+
+/// `WHEN failures = 0 THEN d0 ... ELSE dn` from the table (whole numbers
+/// only, so nothing from outside reaches the SQL text).
+fn delay_case(delay_ms: &[i64]) -> String {
+    let (last, steps) = delay_ms.split_last().unwrap_or((&0, &[]));
+    let mut case = String::new();
+    for (failures, delay) in steps.iter().enumerate() {
+        case.push_str(&format!("WHEN failures = {failures} THEN {delay} "));
+    }
+    case.push_str(&format!("ELSE {last}"));
+    case
 }
 
 /// Counts one more failure; a streak older than `since_ms` starts over.
@@ -28,7 +67,8 @@ pub async fn record_failure<'e>(
     since_ms: i64,
 ) -> Result<(), DbError> {
     sqlx::query(
-        "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES ($1, 1, $2) \
+        "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
+         VALUES ($1, 1, $2, 0) \
          ON CONFLICT (key) DO UPDATE SET \
            failures = CASE WHEN login_throttle.last_failure_at < $3 THEN 1 \
                            ELSE login_throttle.failures + 1 END, \
@@ -50,14 +90,28 @@ pub async fn clear<'e>(ex: impl Executor<'e, Database = Any>, key: &str) -> Resu
     Ok(())
 }
 
-/// Deletes streaks whose last failure is older than `before_ms`.
+/// Deletes streaks whose last failure is older than `before_ms` and whose
+/// turns have passed.
 pub async fn sweep<'e>(
     ex: impl Executor<'e, Database = Any>,
     before_ms: i64,
+    now_ms: i64,
 ) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1")
+    sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1 AND next_allowed_at < $2")
         .bind(before_ms)
+        .bind(now_ms)
         .execute(ex)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_delay_table_becomes_a_case() {
+        assert_eq!(
+            super::delay_case(&[0, 0, 250, 5000]),
+            "WHEN failures = 0 THEN 0 WHEN failures = 1 THEN 0 WHEN failures = 2 THEN 250 ELSE 5000"
+        );
+    }
 }
