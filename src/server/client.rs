@@ -55,6 +55,20 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(url.origin().ascii_serialization())
 }
 
+/// True when an http(s) URL names this machine (`localhost`, 127.0.0.0/8,
+/// `[::1]`): only then is whoever reaches it local.
+pub fn is_loopback_url(url: &str) -> bool {
+    let Ok(url) = url::Url::parse(url.trim()) else {
+        return false;
+    };
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// Loopback names of one origin are one origin: `localhost`, `127.0.0.1`
 /// and `[::1]` on the same port reach the same local server.
 fn loopback_alias(origin: &str) -> Option<String> {
@@ -120,6 +134,16 @@ pub fn allowed_origin(method: &Method, headers: &HeaderMap, public_origin: Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_urls_are_told_apart() {
+        assert!(is_loopback_url("http://127.0.0.1:3000"));
+        assert!(is_loopback_url("http://localhost/"));
+        assert!(is_loopback_url("http://[::1]:8080"));
+        assert!(!is_loopback_url("https://vault.example.com"));
+        assert!(!is_loopback_url("http://10.0.0.5"));
+        assert!(!is_loopback_url("http://localhost.example.com"));
+    }
     use axum::http::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

@@ -2,7 +2,7 @@
 
 use crate::app::{shell, App};
 use crate::error::AppError;
-use crate::server::client::{allowed_origin, origin_of};
+use crate::server::client::{allowed_origin, is_loopback_url, origin_of};
 use crate::server::config::Config;
 use crate::server::crypto::master::{self as master_key, MasterKeyError};
 use crate::server::crypto::{CryptoError, Keyring};
@@ -87,7 +87,13 @@ impl Application {
                  users reach (behind a proxy, the proxy's) for secure cookies and origin checks"
             );
         }
-        let setup_token_required = !addr.ip().is_loopback();
+        // Behind a reverse proxy the listener is loopback but the users are
+        // not: the public URL says who can reach set-up.
+        let setup_token_required = !addr.ip().is_loopback()
+            || config
+                .public_url
+                .as_deref()
+                .is_some_and(|url| !is_loopback_url(url));
         if setup_token_required {
             if let Some(token) = accounts::setup_token(&db).await? {
                 tracing::warn!(

@@ -150,6 +150,42 @@ async fn setup_on_a_public_address_asks_for_the_logged_token() {
     );
 }
 
+#[tokio::test]
+async fn setup_behind_a_proxy_asks_for_the_token_too() {
+    // A loopback listener whose users come through a proxy at a public URL.
+    let public = "https://vault.example.com";
+    let app = spawn_app_with(|c| c.public_url = Some(public.to_string())).await;
+    let post = |name: &str, form: &[(&str, &str)]| {
+        new_client()
+            .post(app.url(&format!("/api/{name}")))
+            .header("origin", public)
+            .form(form)
+            .send()
+    };
+    let landing: Landing = post("get_landing", &[])
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(landing, Landing::Setup { needs_token: true });
+    let res = post(
+        "setup_owner",
+        &[
+            ("email", "o@example.com"),
+            ("name", "Olive"),
+            ("password", "long-enough-password"),
+            ("workspace_name", "Acme"),
+        ],
+    )
+    .await
+    .unwrap();
+    let (status, err) = app_error(res).await;
+    assert_eq!(status, 400);
+    assert!(err.to_string().contains("setup token"), "{err}");
+    assert_eq!(user_count(&app).await, 0);
+}
+
 async fn setup_with_token(app: &TestApp, token: &str) -> reqwest::Response {
     app.call(
         "setup_owner",
