@@ -14,6 +14,9 @@ use varvault::server::{accounts, config::Config, db::Db, rotation, telemetry};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The settings, mostly given as environment variables (README).
+    #[command(flatten)]
+    settings: varvault::server::config::EnvSettings,
 }
 
 #[derive(Subcommand)]
@@ -71,7 +74,23 @@ enum Command {
 
 fn main() -> ExitCode {
     telemetry::init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) => {
+            // One line, naming the setting: not clap's usage page.
+            let text = err.render().to_string();
+            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = match Config::from_settings(cli.settings) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -82,7 +101,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve)));
+    let result = runtime.block_on(run(config, cli.command.unwrap_or(Command::Serve)));
     // Tasks still running (requests past the shutdown grace, a DNS lookup
     // on the blocking pool) must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
@@ -200,8 +219,7 @@ async fn rotate_master_key(
     Ok(())
 }
 
-async fn run(command: Command) -> Result<(), String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
+async fn run(config: Config, command: Command) -> Result<(), String> {
     match command {
         Command::Serve => {
             let app = Application::build(config)

@@ -52,118 +52,183 @@ pub const DEFAULT_MASTER_KEY_FILE: &str = "data/master.key";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{name} is not a valid socket address ({value:?}), e.g. 127.0.0.1:3000")]
-    BadAddr { name: &'static str, value: String },
+    /// A setting clap could not parse: its one-line message names the
+    /// variable (as the value name) and the rule.
+    #[error("{0}")]
+    Parse(String),
     #[error(transparent)]
     MasterKey(#[from] master::MasterKeyError),
     #[error("set either VARVAULT_MASTER_KEY or VARVAULT_MASTER_KEY_FILE, not both")]
     TwoMasterKeys,
-    #[error("{name} must be {expected} (got {value:?})")]
-    BadValue {
-        name: &'static str,
-        expected: &'static str,
-        value: String,
-    },
+}
+
+/// Every setting, read from the environment by clap (each also has a
+/// `--flag` for the command line). A value that does not parse is an
+/// error naming the variable, never read as a default: `treu` is not
+/// false. `Config::from_settings` makes the typed configuration.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EnvSettings {
+    /// Where the web server listens.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", value_name = "LEPTOS_SITE_ADDR",
+          default_value = DEFAULT_SITE_ADDR)]
+    site_addr: SocketAddr,
+    /// `sqlite://PATH` or `postgres://...`.
+    #[arg(long, env = "VARVAULT_DATABASE_URL", value_name = "VARVAULT_DATABASE_URL",
+          default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    database_url: String,
+    /// The built browser bundle and public files.
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        value_name = "LEPTOS_SITE_ROOT",
+        default_value = "target/site"
+    )]
+    site_root: PathBuf,
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_PKG_DIR",
+        value_name = "LEPTOS_SITE_PKG_DIR",
+        default_value = "pkg"
+    )]
+    site_pkg_dir: String,
+    /// The address users reach (behind a proxy, the proxy's).
+    #[arg(long, env = "VARVAULT_PUBLIC_URL", value_name = "VARVAULT_PUBLIC_URL",
+          value_parser = parse_public_url)]
+    public_url: Option<String>,
+    /// Comma-separated addresses or CIDR blocks whose X-Forwarded-For is
+    /// believed.
+    #[arg(long, env = "VARVAULT_TRUSTED_PROXIES", value_name = "VARVAULT_TRUSTED_PROXIES",
+          value_delimiter = ',', value_parser = parse_proxy)]
+    trusted_proxies: Vec<IpNet>,
+    #[arg(long, env = "VARVAULT_SESSION_IDLE_MINUTES",
+          value_name = "VARVAULT_SESSION_IDLE_MINUTES",
+          default_value_t = SessionLimits::default().idle_minutes,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    session_idle_minutes: i64,
+    #[arg(long, env = "VARVAULT_SESSION_MAX_HOURS", value_name = "VARVAULT_SESSION_MAX_HOURS",
+          default_value_t = SessionLimits::default().max_hours,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    session_max_hours: i64,
+    /// The master key, standard base64 of 32 bytes. Parsed after clap, so
+    /// no message ever repeats it.
+    #[arg(
+        long,
+        env = "VARVAULT_MASTER_KEY",
+        value_name = "VARVAULT_MASTER_KEY",
+        hide_env_values = true
+    )]
+    master_key: Option<String>,
+    #[arg(
+        long,
+        env = "VARVAULT_MASTER_KEY_FILE",
+        value_name = "VARVAULT_MASTER_KEY_FILE"
+    )]
+    master_key_file: Option<PathBuf>,
+    /// Delete audit entries older than this many days (unset: keep them).
+    #[arg(long, env = "VARVAULT_AUDIT_RETENTION_DAYS",
+          value_name = "VARVAULT_AUDIT_RETENTION_DAYS",
+          value_parser = clap::value_parser!(i64).range(1..))]
+    audit_retention_days: Option<i64>,
+    /// Let API blocks call private, loopback and link-local addresses.
+    #[arg(long, env = "VARVAULT_ALLOW_PRIVATE_NETWORKS",
+          value_name = "VARVAULT_ALLOW_PRIVATE_NETWORKS", default_value = "false",
+          action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    allow_private_networks: bool,
+    /// Total time an API block's request may take.
+    #[arg(long, env = "VARVAULT_OUTBOUND_TIMEOUT_SECONDS",
+          value_name = "VARVAULT_OUTBOUND_TIMEOUT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    outbound_timeout_seconds: u64,
+    /// After SIGTERM, how long requests in flight may take.
+    #[arg(long, env = "VARVAULT_SHUTDOWN_GRACE_SECONDS",
+          value_name = "VARVAULT_SHUTDOWN_GRACE_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    shutdown_grace_seconds: u64,
+    /// Also serve `GET /bench/ceiling` (bench/load.py's baseline).
+    #[arg(long, env = "VARVAULT_BENCH_CEILING", value_name = "VARVAULT_BENCH_CEILING",
+          default_value = "false", action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    bench_ceiling: bool,
+}
+
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    match crate::server::client::origin_of(text) {
+        Some(_) => Ok(text.to_string()),
+        None => Err("expected an http:// or https:// URL".into()),
+    }
+}
+
+fn parse_proxy(text: &str) -> Result<IpNet, String> {
+    parse_net(text).ok_or_else(|| "expected IP addresses or CIDR blocks".into())
+}
+
+/// The first line of a clap error, without its `error: ` (the binary adds
+/// its own): one line an operator reads.
+fn one_line(err: clap::Error) -> ConfigError {
+    let text = err.render().to_string();
+    let line = text.lines().next().unwrap_or_default();
+    ConfigError::Parse(line.trim_start_matches("error: ").to_string())
 }
 
 impl Config {
+    /// Reads the process environment (for commands that did not parse a
+    /// command line).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        use clap::{Args, FromArgMatches};
+        let command = EnvSettings::augment_args(clap::Command::new("varvault"));
+        let matches = command
+            .try_get_matches_from(["varvault"])
+            .map_err(one_line)?;
+        Self::from_settings(EnvSettings::from_arg_matches(&matches).map_err(one_line)?)
     }
 
-    /// Reads settings through `lookup`, so tests need not touch the
-    /// process environment.
+    /// Reads settings through `lookup` instead of the process environment,
+    /// with the same parser, so tests need not touch the environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str, default: &str| {
-            lookup(name)
-                .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| default.to_string())
-        };
-        let addr = get("LEPTOS_SITE_ADDR", DEFAULT_SITE_ADDR);
-        let site_addr = addr.trim().parse().map_err(|_| ConfigError::BadAddr {
-            name: "LEPTOS_SITE_ADDR",
-            value: addr.clone(),
-        })?;
-        let public_url = lookup("VARVAULT_PUBLIC_URL").filter(|v| !v.trim().is_empty());
-        if let Some(url) = &public_url {
-            if crate::server::client::origin_of(url).is_none() {
-                return Err(ConfigError::BadValue {
-                    name: "VARVAULT_PUBLIC_URL",
-                    expected: "an http:// or https:// URL",
-                    value: url.clone(),
-                });
+        use clap::{Args, FromArgMatches};
+        let mut command = EnvSettings::augment_args(clap::Command::new("varvault"));
+        let mut argv = vec!["varvault".to_string()];
+        for arg in command.get_arguments() {
+            let (Some(env), Some(long)) = (arg.get_env(), arg.get_long()) else {
+                continue;
+            };
+            if let Some(value) = lookup(&env.to_string_lossy()).filter(|v| !v.is_empty()) {
+                argv.push(format!("--{long}={value}"));
             }
         }
-        let proxies = get("VARVAULT_TRUSTED_PROXIES", "");
-        let trusted_proxies = proxies
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                parse_net(p).ok_or(ConfigError::BadValue {
-                    name: "VARVAULT_TRUSTED_PROXIES",
-                    expected: "a comma-separated list of IP addresses or CIDR blocks",
-                    value: p.to_string(),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let positive = |name: &'static str, default: i64| {
-            let text = get(name, &default.to_string());
-            text.trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or(ConfigError::BadValue {
-                    name,
-                    expected: "a positive whole number",
-                    value: text,
-                })
-        };
-        let key_env = lookup("VARVAULT_MASTER_KEY").filter(|v| !v.trim().is_empty());
-        let key_file = lookup("VARVAULT_MASTER_KEY_FILE").filter(|v| !v.trim().is_empty());
-        let master_key = match (key_env, key_file) {
+        command = command.mut_args(|arg| arg.env(None));
+        let matches = command.try_get_matches_from(argv).map_err(one_line)?;
+        Self::from_settings(EnvSettings::from_arg_matches(&matches).map_err(one_line)?)
+    }
+
+    pub fn from_settings(s: EnvSettings) -> Result<Self, ConfigError> {
+        let master_key = match (s.master_key, s.master_key_file) {
             (Some(_), Some(_)) => return Err(ConfigError::TwoMasterKeys),
             (Some(text), None) => {
                 let text = zeroize::Zeroizing::new(text);
                 MasterKeySource::Env(master::parse_base64(&text, "VARVAULT_MASTER_KEY")?)
             }
-            (None, Some(path)) => MasterKeySource::File(PathBuf::from(path.trim())),
+            (None, Some(path)) => MasterKeySource::File(path),
             (None, None) => MasterKeySource::Default(PathBuf::from(DEFAULT_MASTER_KEY_FILE)),
         };
-        let audit_retention_days = match lookup("VARVAULT_AUDIT_RETENTION_DAYS") {
-            Some(v) if !v.trim().is_empty() => Some(positive("VARVAULT_AUDIT_RETENTION_DAYS", 0)?),
-            _ => None,
-        };
-        let defaults = SessionLimits::default();
         Ok(Config {
-            site_addr,
-            database_url: get("VARVAULT_DATABASE_URL", DEFAULT_DATABASE_URL),
-            site_root: PathBuf::from(get("LEPTOS_SITE_ROOT", "target/site")),
-            site_pkg_dir: get("LEPTOS_SITE_PKG_DIR", "pkg"),
-            public_url,
-            trusted_proxies,
+            site_addr: s.site_addr,
+            database_url: s.database_url,
+            site_root: s.site_root,
+            site_pkg_dir: s.site_pkg_dir,
+            public_url: s.public_url,
+            trusted_proxies: s.trusted_proxies,
             session: SessionLimits {
-                idle_minutes: positive("VARVAULT_SESSION_IDLE_MINUTES", defaults.idle_minutes)?,
-                max_hours: positive("VARVAULT_SESSION_MAX_HOURS", defaults.max_hours)?,
+                idle_minutes: s.session_idle_minutes,
+                max_hours: s.session_max_hours,
             },
             master_key,
-            audit_retention_days,
-            allow_private_networks: matches!(
-                get("VARVAULT_ALLOW_PRIVATE_NETWORKS", "false")
-                    .trim()
-                    .to_ascii_lowercase()
-                    .as_str(),
-                "true" | "1" | "yes"
-            ),
-            outbound_timeout: std::time::Duration::from_secs(positive(
-                "VARVAULT_OUTBOUND_TIMEOUT_SECONDS",
-                30,
-            )? as u64),
-            shutdown_grace: std::time::Duration::from_secs(positive(
-                "VARVAULT_SHUTDOWN_GRACE_SECONDS",
-                10,
-            )? as u64),
-            bench_ceiling: get("VARVAULT_BENCH_CEILING", "false").trim() == "true",
+            audit_retention_days: s.audit_retention_days,
+            allow_private_networks: s.allow_private_networks,
+            outbound_timeout: std::time::Duration::from_secs(s.outbound_timeout_seconds),
+            shutdown_grace: std::time::Duration::from_secs(s.shutdown_grace_seconds),
+            bench_ceiling: s.bench_ceiling,
         })
     }
 }
@@ -225,6 +290,38 @@ mod tests {
             ("VARVAULT_MASTER_KEY_FILE", "/k"),
         ]);
         assert!(matches!(both, Err(ConfigError::TwoMasterKeys)));
+    }
+
+    #[test]
+    fn what_does_not_parse_is_an_error_naming_the_setting() {
+        for (name, value) in [
+            ("VARVAULT_ALLOW_PRIVATE_NETWORKS", "treu"),
+            ("VARVAULT_BENCH_CEILING", "maybe"),
+            ("VARVAULT_OUTBOUND_TIMEOUT_SECONDS", "30s"),
+            ("VARVAULT_SHUTDOWN_GRACE_SECONDS", "-1"),
+            ("VARVAULT_AUDIT_RETENTION_DAYS", "0"),
+            ("VARVAULT_SESSION_IDLE_MINUTES", "ten"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err().to_string();
+            assert!(err.contains(name), "{name}={value}: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        assert!(
+            config(&[("VARVAULT_ALLOW_PRIVATE_NETWORKS", "yes")])
+                .unwrap()
+                .allow_private_networks
+        );
+        assert!(
+            !config(&[("VARVAULT_ALLOW_PRIVATE_NETWORKS", "0")])
+                .unwrap()
+                .allow_private_networks
+        );
+        assert_eq!(
+            config(&[("VARVAULT_AUDIT_RETENTION_DAYS", "7")])
+                .unwrap()
+                .audit_retention_days,
+            Some(7)
+        );
     }
 
     #[test]

@@ -104,3 +104,21 @@ async fn two_instances_on_one_database_both_start() {
             .expect("second instance");
     }
 }
+
+#[test]
+fn a_setting_that_does_not_parse_stops_the_binary_with_one_line() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_varvault"))
+        .arg("migrate")
+        .env("VARVAULT_ALLOW_PRIVATE_NETWORKS", "treu")
+        .env("VARVAULT_DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        stderr.contains("VARVAULT_ALLOW_PRIVATE_NETWORKS"),
+        "{stderr}"
+    );
+}
