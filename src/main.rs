@@ -1,6 +1,6 @@
 //! The `varvault` binary: the web app and its operator commands.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,7 +74,11 @@ enum Command {
 
 fn main() -> ExitCode {
     telemetry::init();
-    let cli = match Cli::try_parse() {
+    let command = varvault::server::config::ignore_empty_env(Cli::command());
+    let parsed = command
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
         Err(err) => {

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { owner, signIn, signedIn, waitForHydration } from "./helpers";
 
 // One story, in order: the app starts empty (see playwright.config.ts).

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { ensureOwner, owner, signedIn, waitForHydration } from "./helpers";
 
 // Its own workspace, so other specs find theirs as they left it.

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 
 test("an unknown address shows the 404 page", async ({ page }) => {
   const response = await page.goto("/no/such/page");

@@ -171,12 +171,30 @@ fn one_line(err: clap::Error) -> ConfigError {
     ConfigError::Parse(line.trim_start_matches("error: ").to_string())
 }
 
+/// An empty variable (`VARVAULT_PUBLIC_URL=` in a compose file) means
+/// "not set", as it always has: clap would call it a missing value.
+pub fn ignore_empty_env(mut command: clap::Command) -> clap::Command {
+    let empty: Vec<clap::Id> = command
+        .get_arguments()
+        .filter(|arg| {
+            arg.get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|v| v.is_empty())
+        })
+        .map(|arg| arg.get_id().clone())
+        .collect();
+    for id in empty {
+        command = command.mut_arg(id, |arg| arg.env(None));
+    }
+    command
+}
+
 impl Config {
     /// Reads the process environment (for commands that did not parse a
     /// command line).
     pub fn from_env() -> Result<Self, ConfigError> {
         use clap::{Args, FromArgMatches};
-        let command = EnvSettings::augment_args(clap::Command::new("varvault"));
+        let command = ignore_empty_env(EnvSettings::augment_args(clap::Command::new("varvault")));
         let matches = command
             .try_get_matches_from(["varvault"])
             .map_err(one_line)?;

@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod db;
 #[cfg(any(test, fuzzing))]
 pub mod fuzz_checks;
+pub mod headers;
 pub mod hosts;
 pub mod password;
 pub mod rotation;

@@ -11,7 +11,7 @@ use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{CryptoError, Keyring, MasterKey};
 use crate::server::db::variables as rows;
 use crate::server::db::workflows as blocks;
-use crate::server::db::{data_keys, workspaces, Db, DbError};
+use crate::server::db::{data_keys, meta, workspaces, Db, DbError};
 use std::ops::ControlFlow;
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +79,8 @@ pub async fn rotate_master_key(
         data_keys::rewrap(&mut tx, &key).await?;
         rewrapped += 1;
     }
+    // The database is bound to the new key from this commit on.
+    meta::set(&mut *tx, meta::MASTER_KEY_CHECK, new.id()).await?;
     let workspaces = workspaces::all(&mut *tx).await?;
     let actor = Who::cli();
     for (id, slug) in workspaces {

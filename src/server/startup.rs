@@ -6,10 +6,10 @@ use crate::server::client::{allowed_origin, is_loopback_url, origin_of};
 use crate::server::config::Config;
 use crate::server::crypto::master::{self as master_key, MasterKeyError};
 use crate::server::crypto::{CryptoError, Keyring};
-use crate::server::db::{Db, DbError};
-use crate::server::session;
+use crate::server::db::{meta, Db, DbError};
 use crate::server::state::{AppState, Settings};
 use crate::server::{accounts, audit};
+use crate::server::{headers, session};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -220,6 +220,24 @@ pub async fn open_database(config: &Config) -> Result<(Db, Keyring), StartupErro
         );
     }
     db.migrate().await?;
+    // Bind the database to this key at its first start. Two instances
+    // starting together with different keys: only one insert wins, and
+    // the other sees the winner's id and stops.
+    let bound = meta::insert_once(db.pool(), meta::MASTER_KEY_CHECK, master.id()).await?
+        || meta::get(db.pool(), meta::MASTER_KEY_CHECK)
+            .await?
+            .as_deref()
+            == Some(master.id());
+    if !bound {
+        let expected = meta::get(db.pool(), meta::MASTER_KEY_CHECK)
+            .await?
+            .unwrap_or_default();
+        return Err(MasterKeyError::WrongKey {
+            given: master.id().to_string(),
+            expected,
+        }
+        .into());
+    }
     Ok((db, Keyring::new(master)))
 }
 
@@ -237,7 +255,15 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                // The nonce the CSP header of this answer allows.
+                if let Some(nonce) =
+                    use_context::<axum::http::request::Parts>().and_then(|p| headers::nonce_of(&p))
+                {
+                    provide_context(nonce);
+                }
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -249,6 +275,10 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
             same_origin_only,
         ))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(
+            state.settings.clone(),
+            headers::security_headers,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

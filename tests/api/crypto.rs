@@ -118,6 +118,83 @@ async fn a_wrong_master_key_stops_start_up_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_database_is_bound_to_its_first_master_key_before_any_secret() {
+    // Set up, but no secret yet: no data key exists.
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    app.db.close().await;
+    let first_id = MasterKey::new(master::read_file(&key_path(app.dir())).unwrap())
+        .id()
+        .to_string();
+    let other = app.dir().join("other.key");
+    master::generate_file(&other).unwrap();
+    let out = cli(
+        &app,
+        &["migrate"],
+        &[("VARVAULT_MASTER_KEY_FILE", other.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains(&first_id), "{}", text(&out));
+
+    // A lost default key is not silently replaced by a new one.
+    std::fs::rename(key_path(app.dir()), app.dir().join("moved.key")).unwrap();
+    let out = cli(&app, &["migrate"], &[("VARVAULT_MASTER_KEY_FILE", "")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(!key_path(app.dir()).exists(), "a second key was generated");
+    std::fs::rename(app.dir().join("moved.key"), key_path(app.dir())).unwrap();
+
+    // Rotation moves the binding to the new key, in its transaction.
+    let out = cli(
+        &app,
+        &[
+            "rotate-master-key",
+            "--new-key-file",
+            other.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = cli(
+        &app,
+        &["migrate"],
+        &[("VARVAULT_MASTER_KEY_FILE", other.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = cli(&app, &["migrate"], &[]);
+    assert_eq!(out.status.code(), Some(1), "the old key: {}", text(&out));
+}
+
+#[tokio::test]
+async fn two_instances_starting_with_different_keys_cannot_both_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(&dir).await;
+    let config = |key: &str| {
+        let mut c = test_config(&dir, url.clone());
+        c.master_key = MasterKeySource::File(dir.path().join(key));
+        master::generate_file(&dir.path().join(key)).unwrap();
+        c
+    };
+    let (a, b) = (config("a.key"), config("b.key"));
+    let (a, b) = tokio::join!(
+        varvault::server::startup::Application::build(a),
+        varvault::server::startup::Application::build(b)
+    );
+    let started = [a.is_ok(), b.is_ok()];
+    assert_eq!(
+        started.iter().filter(|ok| **ok).count(),
+        1,
+        "exactly one key binds the database: {:?} {:?}",
+        a.as_ref().err().map(|e| e.to_string()),
+        b.as_ref().err().map(|e| e.to_string())
+    );
+    let err = a.err().or(b.err()).unwrap().to_string();
+    assert!(
+        err.contains("is not the one this database was encrypted with"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn a_crashed_workspace_rotation_leaves_everything_readable_and_a_rerun_completes() {
     let app = spawn_app().await;
     app.setup_owner().await;

@@ -143,3 +143,71 @@ async fn no_secret_value_is_in_a_page_or_its_island_props() {
         }
     }
 }
+
+/// The CSP's nonce, and every `<script>` of the page with its nonce.
+fn csp_nonce(res: &reqwest::Response) -> String {
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    for rule in [
+        "script-src 'self' 'nonce-",
+        "'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(rule), "{rule} missing from {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let start = csp.find("'nonce-").unwrap() + "'nonce-".len();
+    csp[start..start + csp[start..].find('\'').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn pages_carry_a_fresh_csp_nonce_that_their_scripts_use() {
+    let app = spawn_app().await;
+    let first = app.get("/setup").await;
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    let nonce = csp_nonce(&first);
+    assert!(nonce.len() >= 16, "{nonce}");
+    let html = first.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    assert!(scripts >= 1, "the hydration script is inline: {html}");
+    assert_eq!(
+        html.matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+            .count()
+            + html.matches(&format!("<script nonce=\"{nonce}\"")).count(),
+        scripts,
+        "every inline script carries this answer's nonce: {html}"
+    );
+    let second = app.get("/setup").await;
+    assert_ne!(csp_nonce(&second), nonce, "a nonce is used once");
+    // Pages hold private data: no cache keeps any of them.
+    app.setup_owner().await;
+    for path in [
+        format!("/w/{WORKSPACE}/variables"),
+        format!("/w/{WORKSPACE}/members"),
+        format!("/w/{WORKSPACE}/audit"),
+        "/account".to_string(),
+        "/no-such-page".to_string(),
+    ] {
+        let res = app.get(&path).await;
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+        csp_nonce(&res);
+    }
+    assert!(first_hsts(&app).await.is_none(), "no HSTS over plain http");
+}
+
+async fn first_hsts(app: &crate::helpers::TestApp) -> Option<String> {
+    app.get("/login")
+        .await
+        .headers()
+        .get("strict-transport-security")
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn hsts_is_sent_when_the_public_url_is_https() {
+    let app =
+        crate::helpers::spawn_app_with(|c| c.public_url = Some("https://vault.example.com".into()))
+            .await;
+    assert_eq!(first_hsts(&app).await.as_deref(), Some("max-age=31536000"));
+}

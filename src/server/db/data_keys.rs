@@ -173,12 +173,20 @@ pub async fn delete_unused_older(
 /// for a new database, or one from before the keys table existed). Read
 /// before migrating, so it checks that the table exists first.
 pub async fn wrapping_key_ids(db: &Db) -> Result<Vec<String>, DbError> {
-    if !db.table_exists("data_keys").await? {
-        return Ok(Vec::new());
-    }
-    Ok(
-        sqlx::query_scalar("SELECT DISTINCT master_key_id FROM data_keys ORDER BY 1")
+    let mut ids: Vec<String> = Vec::new();
+    if db.table_exists("data_keys").await? {
+        ids = sqlx::query_scalar("SELECT DISTINCT master_key_id FROM data_keys ORDER BY 1")
             .fetch_all(db.pool())
-            .await?,
-    )
+            .await?;
+    }
+    // The key the database was bound to at its first start, even before
+    // any data key was made.
+    if db.table_exists("app_meta").await? {
+        if let Some(check) = super::meta::get(db.pool(), super::meta::MASTER_KEY_CHECK).await? {
+            if !ids.contains(&check) {
+                ids.push(check);
+            }
+        }
+    }
+    Ok(ids)
 }

@@ -5,6 +5,9 @@ use sqlx::{Any, Executor};
 
 pub const SETUP_DONE: &str = "setup_done";
 pub const SETUP_TOKEN: &str = "setup_token";
+/// The id of the master key this database is bound to (set at the first
+/// start; replaced only by `rotate-master-key`).
+pub const MASTER_KEY_CHECK: &str = "master_key_check";
 
 pub async fn get<'e>(
     ex: impl Executor<'e, Database = Any>,
@@ -42,5 +45,23 @@ pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, key: &str) -> Res
         .bind(key)
         .execute(ex)
         .await?;
+    Ok(())
+}
+
+/// Sets `key` to `value`, whether or not it was there.
+pub async fn set<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    key: &str,
+    value: &str,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO app_meta (key, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET value = $2, updated_at = $3",
+    )
+    .bind(key)
+    .bind(value)
+    .bind(now_ms())
+    .execute(ex)
+    .await?;
     Ok(())
 }

@@ -208,8 +208,18 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
-        migrator.run(&self.pool).await?;
-        Ok(())
+        match migrator.run(&self.pool).await {
+            Ok(()) => Ok(()),
+            // SQLite has no migration lock: two processes starting on a new
+            // file race, and the loser fails on a table the winner made.
+            // Once the winner has committed, a second run finds its work.
+            Err(first) if self.backend == Backend::Sqlite => {
+                tracing::info!(error = %first, "migrations raced another process; running them again");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                Ok(migrator.run(&self.pool).await?)
+            }
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// Answers whether the database responds to a trivial query.
