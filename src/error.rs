@@ -37,6 +37,10 @@ pub enum AppError {
     Upstream(String),
     #[error("Something went wrong on the server; the details are in its log")]
     Internal,
+    /// The database cannot answer or store right now (down, unreachable,
+    /// full): nothing was changed; trying again later may work.
+    #[error("{0}")]
+    Unavailable(String),
     /// Transport or encoding trouble between browser and server.
     #[error("Could not reach the server: {0}")]
     Transport(String),
@@ -85,6 +89,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Upstream(_) => "upstream",
             AppError::Internal => "internal",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Transport(_) => "transport",
         }
     }
@@ -98,6 +103,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict { .. } => 409,
             AppError::Internal => 500,
+            AppError::Unavailable(_) => 503,
             AppError::Upstream(_) => 502,
         }
     }
@@ -130,8 +136,17 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<crate::server::db::DbError> for AppError {
     fn from(err: crate::server::db::DbError) -> Self {
+        use crate::server::db::Outage;
         tracing::error!(error = %err, "database error");
-        AppError::Internal
+        match err.outage() {
+            Some(Outage::Unreachable) => AppError::Unavailable(
+                "The database is unavailable; nothing was changed. Try again in a moment".into(),
+            ),
+            Some(Outage::Full) => AppError::Unavailable(
+                "The database has no room left; nothing was saved. Tell the operator".into(),
+            ),
+            None => AppError::Internal,
+        }
     }
 }
 

@@ -255,18 +255,13 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
         .leptos_routes_with_context(
             &state,
             routes,
-            move || {
-                provide_context(context_state.clone());
-                // The nonce the CSP header of this answer allows.
-                if let Some(nonce) =
-                    use_context::<axum::http::request::Parts>().and_then(|p| headers::nonce_of(&p))
-                {
-                    provide_context(nonce);
-                }
-            },
+            render_context(context_state.clone()),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(render_context(state.clone()), shell))
         .layer(sessions)
         .layer(middleware::from_fn(server_fn_responses))
         .layer(middleware::from_fn(small_public_bodies))
@@ -303,6 +298,19 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
         router
     };
     router.with_state(state)
+}
+
+/// What every render (pages and the 404 page) gets in its context: the
+/// state, and the nonce the CSP header of this answer allows.
+fn render_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(state.clone());
+        if let Some(nonce) =
+            use_context::<axum::http::request::Parts>().and_then(|p| headers::nonce_of(&p))
+        {
+            provide_context(nonce);
+        }
+    }
 }
 
 /// Runs the rest of the request in a task of its own and waits for it.

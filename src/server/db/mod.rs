@@ -76,7 +76,49 @@ pub enum DbError {
     Task(String),
 }
 
+/// Why the database could not serve a request, when that is no fault of
+/// the request: the answer is a 503, not a 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// Down, unreachable, or no connection came free in time.
+    Unreachable,
+    /// The disk (or SQLite's page limit) is full.
+    Full,
+}
+
 impl DbError {
+    /// Whether this is an outage rather than a bug or bad data.
+    pub fn outage(&self) -> Option<Outage> {
+        let err = match self {
+            DbError::Query(err) | DbError::Connect { source: err, .. } => err,
+            _ => return None,
+        };
+        match err {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => Some(Outage::Unreachable),
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                match code.as_ref() {
+                    // SQLite: SQLITE_FULL (13, with extended codes).
+                    c if c == "13" || c.parse::<i32>().is_ok_and(|n| n & 0xff == 13) => {
+                        Some(Outage::Full)
+                    }
+                    // PostgreSQL: disk full.
+                    "53100" => Some(Outage::Full),
+                    // PostgreSQL: out of memory, too many connections,
+                    // shutting down, cannot connect now.
+                    "53200" | "53300" | "57P01" | "57P02" | "57P03" => Some(Outage::Unreachable),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// True when the database refused a row because a unique constraint
     /// already holds that value: the race-free way to say "already exists".
     pub fn is_unique_violation(&self) -> bool {
