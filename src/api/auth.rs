@@ -4,12 +4,6 @@ use crate::error::AppError;
 use crate::model::{Landing, SessionInfo};
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-fn session_failed(err: crate::server::session::SessionError) -> AppError {
-    tracing::error!(error = %err, "session");
-    AppError::Internal
-}
-
 /// Where `/` should send the visitor. Public: it tells only whether set-up
 /// is done and whether the caller is signed in.
 #[server(prefix = "/api", endpoint = "get_landing")]
@@ -47,9 +41,9 @@ pub async fn setup_owner(
         let token_required = ctx.state.settings.setup_token_required;
         let (user_id, slug) =
             accounts::setup_owner(&ctx.state.db, input, token_required, &ctx.client_addr).await?;
-        session::start(&ctx.session, user_id)
-            .await
-            .map_err(session_failed)?;
+        if let Err(err) = session::start(&ctx.session, user_id).await {
+            return Err(ctx.session_failed(err).await);
+        }
         leptos_axum::redirect(&format!("/w/{slug}/variables"));
         Ok(())
     })
@@ -63,9 +57,9 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
         use crate::server::{accounts, authz::RequestCtx, session};
         let ctx = RequestCtx::get().await?;
         let user_id = accounts::sign_in(&ctx.state.db, &email, password, &ctx.client_addr).await?;
-        session::start(&ctx.session, user_id)
-            .await
-            .map_err(session_failed)?;
+        if let Err(err) = session::start(&ctx.session, user_id).await {
+            return Err(ctx.session_failed(err).await);
+        }
         let landing = accounts::landing(&ctx.state.db, Some(user_id), false).await?;
         match landing {
             Landing::Workspace { slug } => leptos_axum::redirect(&format!("/w/{slug}/variables")),
@@ -82,7 +76,9 @@ pub async fn logout() -> Result<(), AppError> {
     crate::api::respond(async move {
         use crate::server::{authz::RequestCtx, session};
         let ctx = RequestCtx::get().await?;
-        session::end(&ctx.session).await.map_err(session_failed)?;
+        if let Err(err) = session::end(&ctx.session).await {
+            return Err(ctx.session_failed(err).await);
+        }
         leptos_axum::redirect("/login");
         Ok(())
     })

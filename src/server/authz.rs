@@ -16,6 +16,7 @@ use crate::server::tokens::hash_of;
 use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 use tower_sessions::Session;
 
 /// What a server function needs of its request.
@@ -49,9 +50,21 @@ impl RequestCtx {
 
     /// The signed-in user's id, or `None`.
     pub async fn user_id(&self) -> Result<Option<UserId>, AppError> {
-        session::user_id(&self.session, self.state.settings.session)
-            .await
-            .map_err(|e| internal("session", e))
+        match session::user_id(&self.session, self.state.settings.session).await {
+            Ok(user_id) => Ok(user_id),
+            Err(err) => Err(self.session_failed(err).await),
+        }
+    }
+
+    /// The answer to a failed session read or write. The store reports
+    /// only text, so ask the database itself: when it does not answer,
+    /// this is an outage (503), not a bug.
+    pub async fn session_failed(&self, err: session::SessionError) -> AppError {
+        tracing::error!(error = %err, "session");
+        match self.state.db.ping_within(Duration::from_secs(2)).await {
+            Ok(()) => AppError::Internal,
+            Err(db_err) => AppError::from(db_err),
+        }
     }
 
     /// Proof that the caller is signed in, or `Unauthenticated`.

@@ -418,7 +418,7 @@ async fn sweep_periodically(db: Db, audit_retention_days: Option<i64>) {
 
 /// 200 when the database answers, 503 otherwise.
 async fn healthz(State(db): State<Db>) -> (StatusCode, &'static str) {
-    match db.ping().await {
+    match db.ping_within(Duration::from_secs(2)).await {
         Ok(()) => (StatusCode::OK, "ok\n"),
         Err(err) => {
             tracing::warn!(error = %err, "health check: database unreachable");

@@ -13,6 +13,7 @@ mod audit;
 mod cancellation;
 mod crypto;
 mod exfiltration;
+mod faults;
 mod health;
 mod members;
 mod page_weight;

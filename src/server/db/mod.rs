@@ -270,6 +270,15 @@ impl Db {
         Ok(())
     }
 
+    /// [`Db::ping`] within `limit`: a database that does not answer in
+    /// time is as down as one that refuses.
+    pub async fn ping_within(&self, limit: Duration) -> Result<(), DbError> {
+        match tokio::time::timeout(limit, self.ping()).await {
+            Ok(result) => result,
+            Err(_) => Err(DbError::Query(sqlx::Error::PoolTimedOut)),
+        }
+    }
+
     /// Whether a table exists (before migrations, to check the master key
     /// without writing anything).
     pub async fn table_exists(&self, table: &str) -> Result<bool, DbError> {
