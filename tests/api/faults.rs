@@ -209,3 +209,151 @@ async fn a_full_sqlite_file_fails_writes_clearly_and_keeps_reads() {
         200
     );
 }
+
+/// Creates plain variables `W{worker}_{i}` one after another until the
+/// server stops answering; returns the names it acknowledged.
+async fn write_until_gone(
+    client: reqwest::Client,
+    url: String,
+    origin: String,
+    worker: usize,
+) -> Vec<String> {
+    let mut acknowledged = Vec::new();
+    for i in 0.. {
+        let name = format!("W{worker}_{i}");
+        let form = [
+            ("workspace", WORKSPACE),
+            ("kind", "plain"),
+            ("name", name.as_str()),
+            ("value", "x"),
+        ];
+        let sent = client
+            .post(&url)
+            .header("origin", &origin)
+            .form(&form)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+        match sent {
+            Ok(res) if res.status() == 200 => acknowledged.push(name),
+            Ok(res) => panic!("{name}: {} {:?}", res.status(), res.text().await),
+            Err(_) => break, // the server is gone
+        }
+    }
+    acknowledged
+}
+
+#[tokio::test]
+async fn sigkill_during_a_burst_of_writes_loses_no_acknowledged_write() {
+    let mut app = spawn_app().await;
+    app.setup_owner().await;
+    let log = app.dir().join("serve.log");
+    let mut server = serve_in_a_process(&mut app, &log).await;
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            tokio::spawn(write_until_gone(
+                app.client.clone(),
+                app.url("/api/create_variable"),
+                app.origin(),
+                w,
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    let mut acknowledged = Vec::new();
+    for worker in workers {
+        acknowledged.extend(worker.await.unwrap());
+    }
+    assert!(acknowledged.len() > 8, "the burst wrote too little to tell");
+
+    let out = cli(&app, &["check"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let mut server = serve_in_a_process(&mut app, &log).await;
+    let (status, body) = list_status(&app).await;
+    assert_eq!(status, 200);
+    let page: varvault::model::VariablesPage = serde_json::from_str(&body).unwrap();
+    let stored: std::collections::HashSet<_> =
+        page.variables.iter().map(|v| v.name.to_string()).collect();
+    for name in &acknowledged {
+        assert!(stored.contains(name), "{name} was acknowledged and is gone");
+    }
+    // Each write and its audit entry commit together: at most the writes
+    // in flight at the kill (one per worker) are there unacknowledged.
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'variable.created'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(audited as usize, stored.len());
+    assert!(stored.len() <= acknowledged.len() + 8);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[tokio::test]
+async fn sigkill_during_a_workspace_key_rotation_leaves_it_readable_and_resumable() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    for i in 0..300 {
+        create_ok(
+            &app,
+            &[
+                ("kind", "secret"),
+                ("name", &format!("S{i}")),
+                ("value", &format!("value-{i:04}")),
+                ("visibility", "masked"),
+            ],
+        )
+        .await;
+    }
+    let mut rotation = std::process::Command::new(env!("CARGO_BIN_EXE_varvault"))
+        .args(["rotate-workspace-key", WORKSPACE, "--batch-size", "1"])
+        .env("VARVAULT_DATABASE_URL", app.db_url())
+        .env("VARVAULT_MASTER_KEY_FILE", key_path(app.dir()))
+        .current_dir(app.dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it as soon as some secrets are under the new key: mid-way.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let moved: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM variables WHERE kind = 'secret' AND key_version > 1",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        if moved > 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    rotation.kill().unwrap();
+    rotation.wait().unwrap();
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM variables WHERE kind = 'secret' AND key_version = 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!((1..300).contains(&left), "not killed mid-way: {left} left");
+
+    let out = cli(&app, &["check"], &[]);
+    assert!(out.status.success(), "after the kill: {}", text(&out));
+    let out = cli(&app, &["rotate-workspace-key", WORKSPACE], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = cli(&app, &["check"], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("workspace acme-support: 1 data keys, 300 secrets, 0 failed"),
+        "{}",
+        text(&out)
+    );
+    let res = app
+        .call("list_variables", &[("workspace", WORKSPACE)])
+        .await;
+    assert_eq!(res.status(), 200);
+}
