@@ -15,6 +15,7 @@ mod crypto;
 mod exfiltration;
 mod faults;
 mod health;
+mod instances;
 mod members;
 mod page_weight;
 mod pages;

@@ -123,6 +123,22 @@ impl TestApp {
         client
     }
 
+    /// Starts another instance of the app on this test's database and
+    /// master key (as a second replica would run), and returns its address.
+    pub async fn second_instance(&self) -> SocketAddr {
+        let mut config = Config::from_lookup(|_| None).expect("defaults");
+        config.site_addr = "127.0.0.1:0".parse().unwrap();
+        config.database_url = self.database_url.clone();
+        config.site_root = PathBuf::from(self.dir());
+        config.master_key = MasterKeySource::Default(self.dir().join("data/master.key"));
+        let app = Application::build(config)
+            .await
+            .expect("the second instance starts");
+        let addr = app.local_addr();
+        tokio::spawn(app.run_until_stopped());
+        addr
+    }
+
     /// Adds a member to `WORKSPACE` as the owner and returns a client signed
     /// in as them.
     pub async fn member(&self, email: &str, role: &str) -> reqwest::Client {
