@@ -3,7 +3,6 @@
 
 use crate::helpers::*;
 use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
-use varvault::server::startup::Application;
 
 /// The session cookie a response set, as `name=value`.
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
@@ -63,6 +62,12 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 #[tokio::test]
 async fn an_https_public_url_makes_the_cookie_secure() {
     let app = spawn_app_with(|c| c.public_url = Some("https://vault.example.com".into())).await;
+    // A public URL that is not loopback: set-up asks for the logged token.
+    let token =
+        varvault::server::db::meta::get(app.db.pool(), varvault::server::db::meta::SETUP_TOKEN)
+            .await
+            .unwrap()
+            .expect("a setup token");
     let res = app
         .client
         .post(app.url("/api/setup_owner"))
@@ -72,6 +77,7 @@ async fn an_https_public_url_makes_the_cookie_secure() {
             ("name", "Olive"),
             ("password", OWNER_PASSWORD),
             ("workspace_name", "Acme"),
+            ("setup_token", &token),
         ])
         .send()
         .await
@@ -136,11 +142,7 @@ async fn a_removed_member_is_signed_out_at_once_on_every_instance() {
     );
 
     // A second instance on the same database serves the same session.
-    let dir = tempfile::tempdir().unwrap();
-    let db_url = app.db_url();
-    let other = Application::build(test_config(&dir, db_url)).await.unwrap();
-    let other_addr = other.local_addr();
-    tokio::spawn(other.run_until_stopped());
+    let other_addr = app.second_instance().await;
     let on_other = |client: &reqwest::Client| {
         client
             .post(format!("http://{other_addr}/api/get_session_info"))
@@ -245,6 +247,7 @@ async fn the_cli_resets_a_password_from_stdin_and_ends_every_session() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_varvault"))
         .args(["reset-password", "--email", OWNER_EMAIL])
         .env("VARVAULT_DATABASE_URL", app.db_url())
+        .env("VARVAULT_MASTER_KEY_FILE", key_path(app.dir()))
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
