@@ -24,6 +24,7 @@ import http.server
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -128,7 +129,9 @@ class Client:
         text = res.read().decode("utf-8", "replace")
         cookie = res.headers.get("set-cookie")
         if cookie:
-            self.cookie = cookie.split(";", 1)[0]
+            # A removal (empty value) forgets the cookie, as a browser does.
+            pair = cookie.split(";", 1)[0]
+            self.cookie = "" if pair.endswith("=") else pair
         c.close()
         return res.status, text
 
@@ -269,6 +272,11 @@ defaults
     timeout client 60s
     timeout server 60s
     option forwardfor
+    # A refused connection (the killed instance, before its health check
+    # fails) is retried on the other server: only requests in flight on
+    # the killed instance may fail.
+    retries 3
+    option redispatch 1
 frontend web
     bind 127.0.0.1:{lb_port}
     default_backend app
@@ -322,7 +330,8 @@ backend app
         time.sleep(max(0.0, started + 2 * args.seconds / 3 - time.time()))
         rot = subprocess.run([BIN, "rotate-workspace-key", WS], env=b.env,
                              capture_output=True, text=True)
-        events.append(f"{time.time() - started:.0f} s: rotate-workspace-key exit {rot.returncode}")
+        events.append(f"{time.time() - started:.0f} s: rotate-workspace-key exit {rot.returncode}"
+                      + (f": {rot.stderr.strip()[-200:]}" if rot.returncode else ""))
         for u in users:
             u.join()
         elapsed = time.time() - started
@@ -335,7 +344,7 @@ backend app
         check = subprocess.run([BIN, "check"], env=b.env, capture_output=True, text=True)
         audited = int(subprocess.run(
             ["psql", "-At", "-d", database_url, "-c",
-             "SELECT COUNT(*) FROM audit_log WHERE action = 'variable.created' "
+             "SELECT COUNT(*) FROM audit_log WHERE action = 'secret.created' "
              "AND target_name LIKE 'U%'"],
             capture_output=True, text=True).stdout.strip() or -1)
 
@@ -362,6 +371,14 @@ backend app
         ok = (not lost and not resurrected and check.returncode == 0
               and acked <= audited <= acked + stats.in_flight_creates)
         print("consistency:", "OK" if ok else "FAILED")
+        for inst in (a, b):
+            inst.log.flush()
+            with open(inst.log.name) as f:
+                plain = (re.sub(r"\x1b\[[0-9;]*m", "", line) for line in f)
+                kinds = Counter(re.sub(r"^\S+\s+", "", line).strip()[:140]
+                                for line in plain if " ERROR " in line or " WARN " in line)
+            for line, n in kinds.most_common(4):
+                print(f"  log {inst.name}: {n} x {line}")
         sys.exit(0 if ok else 1)
     finally:
         if haproxy:
