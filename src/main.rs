@@ -72,21 +72,32 @@ enum Command {
     Check,
 }
 
+/// Ends on a command line or setting clap cannot parse: help and version
+/// as clap prints them, an error as one line naming the setting (not
+/// clap's usage page).
+fn clap_failure(err: clap::Error) -> ExitCode {
+    if !err.use_stderr() {
+        err.exit(); // --help, --version
+    }
+    let text = err.render().to_string();
+    eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
+    ExitCode::FAILURE
+}
+
 fn main() -> ExitCode {
     telemetry::init();
     let command = varvault::server::config::ignore_empty_env(Cli::command());
-    let parsed = command
-        .try_get_matches()
-        .and_then(|matches| Cli::from_arg_matches(&matches));
-    let cli = match parsed {
+    let matches = match command.try_get_matches() {
+        Ok(matches) => matches,
+        Err(err) => return clap_failure(err),
+    };
+    if let Err(err) = varvault::server::config::refuse_secrets_on_command_line(&matches) {
+        eprintln!("error: {err}");
+        return ExitCode::FAILURE;
+    }
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
-        Err(err) => {
-            // One line, naming the setting: not clap's usage page.
-            let text = err.render().to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
-            return ExitCode::FAILURE;
-        }
+        Err(err) => return clap_failure(err),
     };
     let config = match Config::from_settings(cli.settings) {
         Ok(config) => config,

@@ -72,7 +72,8 @@ pub struct EnvSettings {
     #[arg(long, env = "LEPTOS_SITE_ADDR", value_name = "LEPTOS_SITE_ADDR",
           default_value = DEFAULT_SITE_ADDR)]
     site_addr: SocketAddr,
-    /// `sqlite://PATH` or `postgres://...`.
+    /// `sqlite://PATH` or `postgres://...`; from the environment only (it
+    /// may hold a password).
     #[arg(long, env = "VARVAULT_DATABASE_URL", value_name = "VARVAULT_DATABASE_URL",
           default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     database_url: String,
@@ -115,7 +116,8 @@ pub struct EnvSettings {
         long,
         env = "VARVAULT_MASTER_KEY",
         value_name = "VARVAULT_MASTER_KEY",
-        hide_env_values = true
+        hide_env_values = true,
+        hide = true
     )]
     master_key: Option<String>,
     #[arg(
@@ -171,6 +173,28 @@ fn one_line(err: clap::Error) -> ConfigError {
     ConfigError::Parse(line.trim_start_matches("error: ").to_string())
 }
 
+/// Settings that hold a secret (the master key; a database URL may carry a
+/// password): accepted from the environment only, since a command line is
+/// visible to every user of the machine (`ps`).
+const ENVIRONMENT_ONLY: [(&str, &str); 2] = [
+    ("master_key", "VARVAULT_MASTER_KEY"),
+    ("database_url", "VARVAULT_DATABASE_URL"),
+];
+
+/// Refuses a secret-holding setting given as a command-line flag, naming
+/// the variable to use instead (never the value).
+pub fn refuse_secrets_on_command_line(matches: &clap::ArgMatches) -> Result<(), ConfigError> {
+    for (id, env) in ENVIRONMENT_ONLY {
+        if matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+            return Err(ConfigError::Parse(format!(
+                "give {env} in the environment, not on the command line, where other users \
+                 of the machine can read it"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// An empty variable (`VARVAULT_PUBLIC_URL=` in a compose file) means
 /// "not set", as it always has: clap would call it a missing value.
 pub fn ignore_empty_env(mut command: clap::Command) -> clap::Command {
@@ -190,17 +214,6 @@ pub fn ignore_empty_env(mut command: clap::Command) -> clap::Command {
 }
 
 impl Config {
-    /// Reads the process environment (for commands that did not parse a
-    /// command line).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        use clap::{Args, FromArgMatches};
-        let command = ignore_empty_env(EnvSettings::augment_args(clap::Command::new("varvault")));
-        let matches = command
-            .try_get_matches_from(["varvault"])
-            .map_err(one_line)?;
-        Self::from_settings(EnvSettings::from_arg_matches(&matches).map_err(one_line)?)
-    }
-
     /// Reads settings through `lookup` instead of the process environment,
     /// with the same parser, so tests need not touch the environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
@@ -340,6 +353,30 @@ mod tests {
                 .audit_retention_days,
             Some(7)
         );
+    }
+
+    #[test]
+    fn secrets_are_refused_on_the_command_line() {
+        use clap::Args;
+        let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let command =
+            EnvSettings::augment_args(clap::Command::new("varvault")).mut_args(|a| a.env(None));
+        for flag in [
+            format!("--master-key={key}"),
+            "--database-url=postgres://u:pw@h/db".into(),
+        ] {
+            let matches = command
+                .clone()
+                .try_get_matches_from(["varvault", &flag])
+                .unwrap();
+            let err = refuse_secrets_on_command_line(&matches)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("in the environment"), "{err}");
+            assert!(!err.contains(key) && !err.contains("pw"), "{err}");
+        }
+        let matches = command.try_get_matches_from(["varvault"]).unwrap();
+        assert!(refuse_secrets_on_command_line(&matches).is_ok());
     }
 
     #[test]

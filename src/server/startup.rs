@@ -223,18 +223,12 @@ pub async fn open_database(config: &Config) -> Result<(Db, Keyring), StartupErro
     // Bind the database to this key at its first start. Two instances
     // starting together with different keys: only one insert wins, and
     // the other sees the winner's id and stops.
-    let bound = meta::insert_once(db.pool(), meta::MASTER_KEY_CHECK, master.id()).await?
-        || meta::get(db.pool(), meta::MASTER_KEY_CHECK)
-            .await?
-            .as_deref()
-            == Some(master.id());
-    if !bound {
-        let expected = meta::get(db.pool(), meta::MASTER_KEY_CHECK)
-            .await?
-            .unwrap_or_default();
+    meta::insert_once(db.pool(), meta::MASTER_KEY_CHECK, master.id()).await?;
+    let bound_to = meta::get(db.pool(), meta::MASTER_KEY_CHECK).await?;
+    if bound_to.as_deref() != Some(master.id()) {
         return Err(MasterKeyError::WrongKey {
             given: master.id().to_string(),
-            expected,
+            expected: bound_to.unwrap_or_default(),
         }
         .into());
     }

@@ -122,3 +122,20 @@ fn a_setting_that_does_not_parse_stops_the_binary_with_one_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_master_key_is_refused_on_the_command_line() {
+    let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_varvault"))
+        .args(["--master-key", key, "migrate"])
+        .env("VARVAULT_DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("VARVAULT_MASTER_KEY in the environment"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(key), "{stderr}");
+}
