@@ -154,10 +154,19 @@ pub async fn rotate_workspace_key(
             continue;
         };
         after = last.id;
+        // Lock the batch's rows (in id order) before the data key's seal
+        // counter: writers lock their secret's row first and then count a
+        // seal, so taking the counter first would deadlock with them.
+        let mut live = Vec::with_capacity(batch.len());
+        for record in batch {
+            if rows::lock(&mut tx, workspace_id, record.id).await? {
+                live.push(record);
+            }
+        }
         keyring
-            .count_seals(&mut tx, workspace_id, target, batch.len() as i64)
+            .count_seals(&mut tx, workspace_id, target, live.len() as i64)
             .await?;
-        for record in &batch {
+        for record in &live {
             let slot = ValueSlot {
                 workspace: workspace_id,
                 secret: record.id,
