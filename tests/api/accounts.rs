@@ -317,6 +317,46 @@ async fn parallel_guesses_wait_their_turn() {
     app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
 }
 
+/// A sign-in that waited for the database (a busy writer queue, a full
+/// pool) behind attempts that began later is still no guess: with no
+/// failures counted it is never refused, however late its turn.
+#[tokio::test]
+async fn a_sign_in_held_up_by_a_busy_database_is_not_refused() {
+    use varvault::server::accounts::throttle;
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let address = throttle::key("address", "127.0.0.1");
+    let started = varvault::server::db::now_ms();
+    // Another attempt, begun 5.5 s after ours, took its turn first; the
+    // database stays busy until then.
+    let mut tx = app.db.begin_write().await.unwrap();
+    sqlx::query(
+        "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
+         VALUES ($1, 0, 0, $2) ON CONFLICT (key) DO UPDATE SET next_allowed_at = $2",
+    )
+    .bind(&address)
+    .bind(started + 5_500)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let sign_in = tokio::spawn({
+        let (url, origin) = (app.url("/api/login"), app.origin());
+        async move {
+            new_client()
+                .post(url)
+                .header("origin", origin)
+                .form(&[("email", OWNER_EMAIL), ("password", OWNER_PASSWORD)])
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(5_500)).await;
+    tx.commit().await.unwrap();
+    let res = sign_in.await.unwrap();
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+}
+
 #[tokio::test]
 async fn an_overlong_email_is_refused_before_anything_is_written() {
     let app = spawn_app().await;

@@ -70,11 +70,13 @@ pub fn client_network(client_addr: &str) -> String {
 /// Takes a turn for each key and waits for the latest. False when any key
 /// has no turn within [`MAX_DELAY`]: refuse the attempt without checking.
 pub async fn wait_turn(db: &Db, keys: &[String]) -> Result<bool, AppError> {
-    let now = now_ms();
     let table = delay_table();
-    let mut latest = now;
+    // The clock is read once the transaction holds the database: waiting
+    // for it is no part of anyone's turn.
     let mut tx = db.begin_write().await?;
+    let mut latest = now_ms();
     for key in keys {
+        let now = now_ms();
         table::ensure(&mut *tx, key).await?;
         let turn = table::reserve(
             &mut *tx,

@@ -19,8 +19,11 @@ pub async fn ensure<'e>(ex: impl Executor<'e, Database = Any>, key: &str) -> Res
 /// Takes the next turn of `key` in one statement: the turn is
 /// `max(now, next_allowed_at) + delay`, where `delay_ms[f]` is the wait
 /// after `f` failures since `since_ms` (the last entry for more). Returns
-/// the turn, or `None` when it would be later than `now_ms + horizon_ms`
-/// (then nothing changes). One statement, so parallel attempts queue.
+/// the turn, or `None` when a delay applies and the turn would be later
+/// than `now_ms + horizon_ms` (then nothing changes). One statement, so
+/// parallel attempts queue. A key with no delay is never refused: its turn
+/// can only be ahead of a `now_ms` that went stale while the statement
+/// waited for the database, not because of guesses.
 pub async fn reserve<'e>(
     ex: impl Executor<'e, Database = Any>,
     key: &str,
@@ -29,14 +32,15 @@ pub async fn reserve<'e>(
     delay_ms: &[i64],
     horizon_ms: i64,
 ) -> Result<Option<i64>, DbError> {
-    let turn = format!(
-        "(CASE WHEN next_allowed_at > $2 THEN next_allowed_at ELSE $2 END) + \
-         (CASE WHEN last_failure_at < $3 THEN 0 {} END)",
+    let delay = format!(
+        "(CASE WHEN last_failure_at < $3 THEN 0 {} END)",
         delay_case(delay_ms)
     );
+    let turn =
+        format!("(CASE WHEN next_allowed_at > $2 THEN next_allowed_at ELSE $2 END) + {delay}");
     let sql = format!(
         "UPDATE login_throttle SET next_allowed_at = {turn} \
-         WHERE key = $1 AND {turn} <= $4 RETURNING next_allowed_at"
+         WHERE key = $1 AND ({delay} = 0 OR {turn} <= $4) RETURNING next_allowed_at"
     );
     Ok(sqlx::query_scalar(&sql)
         .bind(key)
