@@ -2,9 +2,10 @@
 
 use crate::ui::layout::WorkspaceShell;
 use crate::ui::pages::{
-    account::AccountPage, audit::AuditPage, landing::LandingPage, login::LoginPage,
-    members::MembersPage, new_workspace::NewWorkspacePage, not_found::NotFoundPage,
-    setup::SetupPage, variables::VariablesPage, workflow::WorkflowPage, workflows::WorkflowsPage,
+    account::AccountPage, audit::AuditPage, history::HistoryPage, landing::LandingPage,
+    login::LoginPage, members::MembersPage, new_workspace::NewWorkspacePage,
+    not_found::NotFoundPage, setup::SetupPage, variables::VariablesPage, workflow::WorkflowPage,
+    workflows::WorkflowsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -20,7 +21,7 @@ pub fn bundle_for(path: &str) -> Option<&'static str> {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match parts.as_slice() {
         ["login"] | ["setup"] | ["account"] | ["new-workspace"] => Some("forms"),
-        ["w", _, "variables"] => Some("vars"),
+        ["w", _, "variables"] | ["w", _, "variables", _, "history"] => Some("vars"),
         ["w", _, "workflows", _] => Some("flow"),
         ["w", _, "workflows"] => Some("workflows"),
         ["w", _, "members"] => Some("members"),
@@ -88,6 +89,10 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 >
                     <Route path=StaticSegment("variables") view=VariablesPage />
+                    <Route
+                        path=(StaticSegment("variables"), ParamSegment("id"), StaticSegment("history"))
+                        view=HistoryPage
+                    />
                     <Route path=StaticSegment("members") view=MembersPage />
                     <Route path=StaticSegment("audit") view=AuditPage />
                     <Route path=StaticSegment("workflows") view=WorkflowsPage />
@@ -106,6 +111,7 @@ mod tests {
     fn each_page_loads_its_own_bundle_or_none() {
         assert_eq!(bundle_for("/login"), Some("forms"));
         assert_eq!(bundle_for("/w/acme/variables"), Some("vars"));
+        assert_eq!(bundle_for("/w/acme/variables/7/history"), Some("vars"));
         assert_eq!(bundle_for("/w/acme/workflows/3"), Some("flow"));
         assert_eq!(bundle_for("/w/acme/workflows"), Some("workflows"));
         assert_eq!(bundle_for("/w/acme/members"), Some("members"));

@@ -307,11 +307,12 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             let mut unusable = 0;
             for r in &reports {
                 println!(
-                    "workspace {}: {} data keys, {} secrets, {} failed, {} unusable",
+                    "workspace {}: {} data keys, {} secrets, {} failed, {} earlier values, {} unusable",
                     r.slug,
                     r.data_keys,
                     r.secrets,
                     r.failed,
+                    r.versions,
                     r.unusable.len()
                 );
                 for why in &r.unusable {

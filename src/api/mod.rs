@@ -23,3 +23,20 @@ pub(crate) async fn respond<T>(
     }
     result
 }
+
+/// For a plain HTML form (sent without script), answers with a redirect
+/// to `path` (302, replacing an error's status: the page it leads to says
+/// what happened). Script callers get their result as usual.
+#[cfg(feature = "ssr")]
+pub(crate) fn form_redirect(path: &str) {
+    let plain_form =
+        leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|req| {
+            req.headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+    if plain_form {
+        leptos_axum::redirect(path);
+    }
+}

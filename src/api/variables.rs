@@ -2,19 +2,45 @@
 //! editors write plain variables; admins and owners write secrets too.
 
 use crate::error::AppError;
-use crate::model::{VariableId, VariableKind, VariableView, VariablesPage, Visibility};
+use crate::model::{
+    HistoryPage, ListFilter, ValueVersion, VariableId, VariableKind, VariableView, VariablesPage,
+    Visibility,
+};
 use leptos::prelude::*;
 
+/// One page of the Variables panel: `search` in names, `filter`
+/// (`expiring`, `failing`), from the cursor `after` or `before`.
 #[server(prefix = "/api", endpoint = "list_variables")]
 pub async fn list_variables(
     workspace: String,
     #[server(default)] search: String,
+    #[server(default)] filter: ListFilter,
+    #[server(default)] after: Option<String>,
+    #[server(default)] before: Option<String>,
 ) -> Result<VariablesPage, AppError> {
     crate::api::respond(async move {
         use crate::server::{authz::RequestCtx, variables};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
-        variables::list(&ctx.state.db, &actor, &search).await
+        let request = variables::ListRequest {
+            search,
+            filter,
+            after,
+            before,
+        };
+        variables::list(&ctx.state.db, &actor, &request).await
+    })
+    .await
+}
+
+/// One variable, for its edit panel (the picker's "Edit value").
+#[server(prefix = "/api", endpoint = "get_variable")]
+pub async fn get_variable(workspace: String, id: VariableId) -> Result<VariableView, AppError> {
+    crate::api::respond(async move {
+        use crate::server::{authz::RequestCtx, variables};
+        let ctx = RequestCtx::get().await?;
+        let actor = ctx.actor(&workspace).await?;
+        variables::get(&ctx.state.db, &actor, id).await
     })
     .await
 }
@@ -28,6 +54,7 @@ pub async fn create_variable(
     #[server(default)] visibility: Option<Visibility>,
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
+    #[server(default)] expires_on: String,
 ) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
         use crate::server::{authz::RequestCtx, crypto::SecretValue, variables};
@@ -41,6 +68,7 @@ pub async fn create_variable(
             visibility,
             allowed_hosts,
             description,
+            expires_on,
         };
         variables::create(&ctx.state.db, &ctx.state.keyring, &actor, input).await
     })
@@ -56,6 +84,7 @@ pub async fn update_variable(
     #[server(default)] value: String,
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
+    #[server(default)] expires_on: String,
 ) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
         use crate::server::{authz::RequestCtx, crypto::SecretValue, variables};
@@ -66,8 +95,10 @@ pub async fn update_variable(
             value: Some(value),
             allowed_hosts,
             description,
+            expires_on,
         };
-        variables::update(&ctx.state.db, &ctx.state.keyring, &actor, id, changes).await
+        let keep = ctx.state.settings.secret_history;
+        variables::update(&ctx.state.db, &ctx.state.keyring, &actor, id, changes, keep).await
     })
     .await
 }
@@ -83,17 +114,62 @@ pub async fn delete_variable(workspace: String, id: VariableId) -> Result<(), Ap
     .await
 }
 
-/// The value of a masked secret, for a temporary reveal (audited). The one
-/// server function whose answer holds a secret value; never a restricted
-/// one.
+/// The value of a masked secret, for a temporary reveal (audited): the
+/// current one, or an earlier `version` still kept. The one server function
+/// whose answer holds a secret value; never a restricted one.
 #[server(prefix = "/api", endpoint = "reveal_secret")]
-pub async fn reveal_secret(workspace: String, id: VariableId) -> Result<String, AppError> {
+pub async fn reveal_secret(
+    workspace: String,
+    id: VariableId,
+    #[server(default)] version: Option<ValueVersion>,
+) -> Result<String, AppError> {
     crate::api::respond(async move {
         use crate::server::{authz::RequestCtx, variables};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
-        let value = variables::reveal(&ctx.state.db, &ctx.state.keyring, &actor, id).await?;
+        let value =
+            variables::reveal(&ctx.state.db, &ctx.state.keyring, &actor, id, version).await?;
         Ok(value.expose().to_string())
     })
     .await
+}
+
+/// A variable's history page: its earlier values (a secret's never).
+#[server(prefix = "/api", endpoint = "variable_history")]
+pub async fn variable_history(workspace: String, id: VariableId) -> Result<HistoryPage, AppError> {
+    crate::api::respond(async move {
+        use crate::server::{authz::RequestCtx, variables};
+        let ctx = RequestCtx::get().await?;
+        let actor = ctx.actor(&workspace).await?;
+        variables::history(&ctx.state.db, &actor, id).await
+    })
+    .await
+}
+
+/// Makes an earlier value current again. Sent by the history page's plain
+/// form: then the answer is a redirect to that page, saying what happened
+/// (a code, never text from the request).
+#[server(prefix = "/api", endpoint = "restore_version")]
+pub async fn restore_version(
+    workspace: String,
+    id: VariableId,
+    version: ValueVersion,
+) -> Result<VariableView, AppError> {
+    let page = format!(
+        "/w/{}/variables/{id}/history",
+        url::form_urlencoded::byte_serialize(workspace.as_bytes()).collect::<String>()
+    );
+    let result = crate::api::respond(async move {
+        use crate::server::{authz::RequestCtx, variables};
+        let ctx = RequestCtx::get().await?;
+        let actor = ctx.actor(&workspace).await?;
+        let keep = ctx.state.settings.secret_history;
+        variables::restore(&ctx.state.db, &ctx.state.keyring, &actor, id, version, keep).await
+    })
+    .await;
+    crate::api::form_redirect(&match &result {
+        Ok(_) => format!("{page}?restored={version}"),
+        Err(err) => format!("{page}?failed={}", err.code()),
+    });
+    result
 }

@@ -35,11 +35,14 @@ audit_actions! {
     SecretValueUpdated => "secret.value_updated", "Secret value updated";
     SecretHostsUpdated => "secret.allowed_hosts_updated", "Secret allowed hosts updated";
     SecretDescriptionUpdated => "secret.description_updated", "Secret description updated";
+    SecretExpiryUpdated => "secret.expiry_updated", "Secret expiry date updated";
+    SecretVersionRestored => "secret.version_restored", "Secret version restored";
     SecretRevealed => "secret.revealed", "Secret revealed";
     SecretUsed => "secret.used", "Secret used";
     SecretDeleted => "secret.deleted", "Secret deleted";
     VariableCreated => "variable.created", "Variable created";
     VariableUpdated => "variable.updated", "Variable updated";
+    VariableVersionRestored => "variable.version_restored", "Variable version restored";
     VariableDeleted => "variable.deleted", "Variable deleted";
     SignInSucceeded => "auth.sign_in", "Signed in";
     SignInFailed => "auth.sign_in_failed", "Sign-in failed";

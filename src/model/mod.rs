@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod ids;
+mod lifecycle;
 mod permissions;
 mod variables;
 mod workflows;
@@ -12,6 +13,7 @@ mod workflows;
 pub use accounts::*;
 pub use audit::*;
 pub use ids::*;
+pub use lifecycle::*;
 pub use permissions::*;
 pub use variables::*;
 pub use workflows::*;

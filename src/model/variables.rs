@@ -85,14 +85,52 @@ pub struct VariableView {
     pub usage_count: i64,
     pub used_in: Vec<UsedIn>,
     pub last_used_at: Option<i64>,
+    /// A secret's expiry date, `YYYY-MM-DD` (UTC).
+    pub expires_on: Option<String>,
 }
 
-/// The Variables page: the rows and what the viewer may do.
+/// Which rows the Variables page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListFilter {
+    #[default]
+    All,
+    /// Secrets expired or expiring within 14 days.
+    Expiring,
+    /// Secrets whose last runs were refused.
+    Failing,
+}
+
+impl ListFilter {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "" | "all" => Some(ListFilter::All),
+            "expiring" => Some(ListFilter::Expiring),
+            "failing" => Some(ListFilter::Failing),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListFilter::All => "all",
+            ListFilter::Expiring => "expiring",
+            ListFilter::Failing => "failing",
+        }
+    }
+}
+
+/// The Variables page: one page of rows, and what the viewer may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariablesPage {
     pub variables: Vec<VariableView>,
+    /// The health of each secret on the page that was ever sent.
+    pub health: Vec<(VariableId, super::SecretHealth)>,
     /// Whether the viewer may create and edit secrets (owners, admins).
     pub can_write_secrets: bool,
+    /// Cursors of the next and previous pages (a name key), if any.
+    pub next: Option<String>,
+    pub prev: Option<String>,
 }
 
 pub const NAME_MAX_CHARS: usize = 64;

@@ -94,6 +94,8 @@ pub struct SecretOption {
     pub id: VariableId,
     pub name: String,
     pub visibility: Visibility,
+    /// "Expired", or why it is failing: shown on its chip and option.
+    pub note: Option<String>,
 }
 
 /// What "Send request" shows, every used secret already redacted.
@@ -106,6 +108,8 @@ pub struct RunResult {
     pub body: String,
     /// The body was longer than 1 MiB and was cut.
     pub truncated: bool,
+    /// What the run should know, e.g. that a secret it sent has expired.
+    pub notes: Vec<String>,
 }
 
 /// A block that refers to a variable (the delete dialog lists them).

@@ -48,6 +48,15 @@ impl Who {
             client_addr: "cli".to_string(),
         }
     }
+
+    /// Who, in words, as a variable's history shows it.
+    pub fn label(&self) -> String {
+        match &self.by {
+            By::User(_, email) => email.clone(),
+            By::Token(_, name) => format!("token {name}"),
+            By::Cli => "command line".to_string(),
+        }
+    }
 }
 
 /// What was acted on (its id as stored: the kind says what it names).

@@ -33,6 +33,9 @@ pub struct Config {
     /// `VARVAULT_AUDIT_RETENTION_DAYS`: audit entries older than this are
     /// deleted; `None` (unset) keeps them forever.
     pub audit_retention_days: Option<i64>,
+    /// `VARVAULT_SECRET_HISTORY`: how many earlier values of each variable
+    /// are kept for restore (default 20; 0 keeps none).
+    pub secret_history: u32,
     /// `VARVAULT_ALLOW_PRIVATE_NETWORKS=true`: API blocks may call private,
     /// loopback and link-local addresses (off by default).
     pub allow_private_networks: bool,
@@ -131,6 +134,10 @@ pub struct EnvSettings {
           value_name = "VARVAULT_AUDIT_RETENTION_DAYS",
           value_parser = clap::value_parser!(i64).range(1..))]
     audit_retention_days: Option<i64>,
+    /// Earlier values kept per variable, for restore.
+    #[arg(long, env = "VARVAULT_SECRET_HISTORY", value_name = "VARVAULT_SECRET_HISTORY",
+          default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    secret_history: u32,
     /// Let API blocks call private, loopback and link-local addresses.
     #[arg(long, env = "VARVAULT_ALLOW_PRIVATE_NETWORKS",
           value_name = "VARVAULT_ALLOW_PRIVATE_NETWORKS", default_value = "false",
@@ -256,6 +263,7 @@ impl Config {
             },
             master_key,
             audit_retention_days: s.audit_retention_days,
+            secret_history: s.secret_history,
             allow_private_networks: s.allow_private_networks,
             outbound_timeout: std::time::Duration::from_secs(s.outbound_timeout_seconds),
             shutdown_grace: std::time::Duration::from_secs(s.shutdown_grace_seconds),
@@ -332,6 +340,8 @@ mod tests {
             ("VARVAULT_SHUTDOWN_GRACE_SECONDS", "-1"),
             ("VARVAULT_AUDIT_RETENTION_DAYS", "0"),
             ("VARVAULT_SESSION_IDLE_MINUTES", "ten"),
+            ("VARVAULT_SECRET_HISTORY", "-1"),
+            ("VARVAULT_SECRET_HISTORY", "1001"),
         ] {
             let err = config(&[(name, value)]).unwrap_err().to_string();
             assert!(err.contains(name), "{name}={value}: {err}");
@@ -352,6 +362,13 @@ mod tests {
                 .unwrap()
                 .audit_retention_days,
             Some(7)
+        );
+        assert_eq!(config(&[]).unwrap().secret_history, 20);
+        assert_eq!(
+            config(&[("VARVAULT_SECRET_HISTORY", "0")])
+                .unwrap()
+                .secret_history,
+            0
         );
     }
 

@@ -10,6 +10,7 @@ use crate::server::crypto::aead::{self, data_key_aad};
 use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{CryptoError, Keyring, MasterKey};
 use crate::server::db::variables as rows;
+use crate::server::db::versions;
 use crate::server::db::workflows as blocks;
 use crate::server::db::{data_keys, meta, workspaces, Db, DbError};
 use std::ops::ControlFlow;
@@ -197,6 +198,50 @@ pub async fn rotate_workspace_key(
             return Err(RotationError::Interrupted(batch_no));
         }
     }
+    // Then the earlier values kept for restore, the same way. New ones
+    // come from current values already sealed with `target`, so one pass
+    // by id finds them all.
+    let mut after = 0;
+    loop {
+        let mut tx = db.begin_write().await?;
+        let batch =
+            versions::sealed_before(&mut tx, workspace_id, target, after, batch_size).await?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        after = last.id;
+        let mut live = Vec::with_capacity(batch.len());
+        for record in batch {
+            if versions::lock(&mut tx, record.id).await? {
+                live.push(record);
+            }
+        }
+        keyring
+            .count_seals(&mut tx, workspace_id, target, live.len() as i64)
+            .await?;
+        for record in &live {
+            let (Some(blob), Some(key_version)) =
+                (record.ciphertext.as_deref(), record.key_version)
+            else {
+                continue;
+            };
+            let slot = ValueSlot {
+                workspace: workspace_id,
+                secret: record.variable_id,
+                version: record.value_version,
+            };
+            let value = keyring.open_value(&mut tx, key_version, slot, blob).await?;
+            let sealed = keyring.seal_counted(&mut tx, target, slot, &value).await?;
+            if versions::reseal(&mut tx, record.id, &sealed, target).await? {
+                reencrypted += 1;
+            }
+        }
+        tx.commit().await?;
+        batch_no += 1;
+        if after_batch(batch_no).is_break() {
+            return Err(RotationError::Interrupted(batch_no));
+        }
+    }
 
     let mut tx = db.begin_write().await?;
     let deleted = data_keys::delete_unused_older(&mut tx, workspace_id, target).await?;
@@ -229,6 +274,8 @@ pub struct CheckReport {
     pub slug: String,
     pub data_keys: u64,
     pub secrets: u64,
+    /// Earlier values of secrets, kept for restore.
+    pub versions: u64,
     pub failed: u64,
     /// Secrets and blocks that decrypt but break a rule made after they
     /// were stored, so they refuse to run: what and why, never a value.
@@ -287,6 +334,35 @@ pub async fn check(db: &Db, keyring: &Keyring) -> Result<Vec<CheckReport>, Rotat
                     report
                         .unusable
                         .push(format!("secret {}: {why}", record.name));
+                }
+            }
+        }
+        let mut after = 0;
+        loop {
+            let page = versions::sealed_after(&mut conn, ws, after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for record in &page {
+                report.versions += 1;
+                let opened = match (record.ciphertext.as_deref(), record.key_version) {
+                    (Some(blob), Some(kv)) => {
+                        let slot = ValueSlot {
+                            workspace: ws,
+                            secret: record.variable_id,
+                            version: record.value_version,
+                        };
+                        keyring.open_value(&mut conn, kv, slot, blob).await.ok()
+                    }
+                    _ => None,
+                };
+                if opened.is_none() {
+                    tracing::error!(
+                        workspace = %ws,
+                        secret = %record.variable_id,
+                        version = %record.value_version,
+                        "an earlier value does not open"
+                    );
+                    report.failed += 1;
                 }
             }
         }

@@ -111,6 +111,7 @@ impl Application {
             session: config.session,
             setup_token_required,
             allow_private_networks: config.allow_private_networks,
+            secret_history: config.secret_history,
         });
 
         let leptos_options = LeptosOptions::builder()

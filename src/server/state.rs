@@ -24,6 +24,8 @@ pub struct Settings {
     /// Set-up asks for the token printed in the log (non-loopback listen).
     pub setup_token_required: bool,
     pub allow_private_networks: bool,
+    /// Earlier values kept per variable (`VARVAULT_SECRET_HISTORY`).
+    pub secret_history: u32,
 }
 
 #[derive(Clone, Debug, FromRef)]

@@ -4,22 +4,24 @@
 
 use crate::error::AppError;
 use crate::model::{
-    check_secret_value, check_variable_value, Permission, VariableKind, VariableName, VariableView,
-    VariablesPage, Visibility,
+    check_secret_value, check_variable_value, Day, HistoryPage, ListFilter, Permission,
+    SecretHealth, VariableKind, VariableName, VariableView, VariablesPage, VersionView, Visibility,
+    EXPIRING_SOON_DAYS,
 };
 use crate::model::{ValueVersion, VariableId, WorkspaceId};
 use crate::server::audit::{self, Action, Target};
 use crate::server::authz::Actor;
 use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{CryptoError, Keyring, SecretValue};
-use crate::server::db::variables::{self as rows, NewRow, VariableRecord};
-use crate::server::db::{Db, DbError};
+use crate::server::db::variables::{self as rows, ListQuery, NewRow, VariableRecord};
+use crate::server::db::{now_ms, runs, versions, Db, DbError};
 use crate::server::hosts::HostPatterns;
 use crate::template::RefKind;
+use sqlx::AnyConnection;
 
 pub const DESCRIPTION_MAX_CHARS: usize = 500;
-/// Rows the panel lists at most (a workspace with more is searched).
-pub const LIST_LIMIT: i64 = 5000;
+/// Rows of one page of the Variables panel.
+pub const PAGE_SIZE: i64 = 50;
 
 pub struct NewVariable {
     pub kind: VariableKind,
@@ -29,6 +31,8 @@ pub struct NewVariable {
     pub visibility: Option<Visibility>,
     pub allowed_hosts: String,
     pub description: String,
+    /// A secret's expiry date, `YYYY-MM-DD`; empty for none.
+    pub expires_on: String,
 }
 
 pub struct VariableChanges {
@@ -36,6 +40,17 @@ pub struct VariableChanges {
     pub value: Option<SecretValue>,
     pub allowed_hosts: String,
     pub description: String,
+    /// A secret's expiry date, `YYYY-MM-DD`; empty for none.
+    pub expires_on: String,
+}
+
+/// Which page of the Variables panel to list.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    pub search: String,
+    pub filter: ListFilter,
+    pub after: Option<String>,
+    pub before: Option<String>,
 }
 
 fn crypto_error(err: CryptoError) -> AppError {
@@ -65,6 +80,48 @@ fn check_description(text: &str) -> Result<String, AppError> {
         ));
     }
     Ok(text.to_string())
+}
+
+/// A secret's expiry date: empty for none, else a real `YYYY-MM-DD` day.
+/// Plain variables have none.
+fn check_expiry(kind: VariableKind, text: &str) -> Result<Option<String>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if kind == VariableKind::Plain {
+        return Err(AppError::invalid(
+            "expires_on",
+            "Only a secret has an expiry date",
+        ));
+    }
+    let day = Day::parse(text).ok_or_else(|| {
+        AppError::invalid(
+            "expires_on",
+            "Expiry date must be a date written YYYY-MM-DD, in the years 2000 to 9999",
+        )
+    })?;
+    Ok(Some(day.to_iso()))
+}
+
+/// Keeps the current value of `record` in its history before it is
+/// replaced (at most `keep` earlier values).
+async fn keep_current(
+    conn: &mut AnyConnection,
+    record: &VariableRecord,
+    keep: u32,
+) -> Result<(), DbError> {
+    let old = versions::Replaced {
+        workspace_id: record.workspace_id,
+        variable_id: record.id,
+        value_version: record.value_version,
+        plain_value: record.plain_value.as_deref(),
+        ciphertext: record.ciphertext.as_deref(),
+        key_version: record.key_version,
+        set_at: record.value_set_at.unwrap_or(record.updated_at),
+        set_by: record.value_set_by.as_deref(),
+    };
+    versions::push(conn, &old, keep).await
 }
 
 /// The permission that writing a variable of this kind takes.
@@ -107,14 +164,59 @@ fn view(record: VariableRecord) -> VariableView {
         usage_count: 0,
         used_in: Vec::new(),
         last_used_at: record.last_used_at,
+        expires_on: record.expires_on,
     }
 }
 
-pub async fn list(db: &Db, actor: &Actor, search: &str) -> Result<VariablesPage, AppError> {
+/// One page of the Variables panel: rows in name order from a cursor,
+/// searched and filtered in the database, with where each is used and how
+/// each secret's runs went.
+pub async fn list(db: &Db, actor: &Actor, req: &ListRequest) -> Result<VariablesPage, AppError> {
     actor.require(Permission::ReadVariables)?;
     let ws = actor.workspace().id;
-    let records = rows::list(db.pool(), ws, search.trim(), None, LIST_LIMIT).await?;
-    let usages = crate::server::db::workflows::usages(db.pool(), ws).await?;
+    let soon = Day(Day::of_ms(now_ms()).0 + EXPIRING_SOON_DAYS).to_iso();
+    let query = ListQuery {
+        search: req.search.trim(),
+        kind: None,
+        expiring_by: (req.filter == ListFilter::Expiring).then_some(soon.as_str()),
+        failing: req.filter == ListFilter::Failing,
+        after: req.after.as_deref(),
+        before: req.before.as_deref(),
+        limit: PAGE_SIZE,
+    };
+    let (records, more) = rows::page(db.pool(), ws, &query).await?;
+    let backwards = query.before.is_some() && query.after.is_none();
+    let first = records.first().map(|r| r.name.to_ascii_lowercase());
+    let last = records.last().map(|r| r.name.to_ascii_lowercase());
+    let (prev, next) = if backwards {
+        (first.filter(|_| more), last)
+    } else {
+        (
+            first.filter(|_| query.after.is_some()),
+            last.filter(|_| more),
+        )
+    };
+
+    let keys: Vec<String> = records
+        .iter()
+        .map(|r| r.name.to_ascii_lowercase())
+        .collect();
+    let usages = crate::server::db::workflows::usages(db.pool(), ws, &keys).await?;
+    let secret_ids: Vec<VariableId> = records
+        .iter()
+        .filter(|r| r.kind == VariableKind::Secret)
+        .map(|r| r.id)
+        .collect();
+    let runs = runs::recent(db.pool(), &secret_ids).await?;
+    let health = secret_ids
+        .iter()
+        .filter_map(|id| {
+            let mine = runs.iter().filter(|r| r.variable_id == *id);
+            let health =
+                SecretHealth::from_runs(mine.map(|r| (r.block_name.as_str(), r.status, r.at)));
+            (health.runs > 0).then_some((*id, health))
+        })
+        .collect();
     let variables = records
         .into_iter()
         .map(|record| {
@@ -135,8 +237,20 @@ pub async fn list(db: &Db, actor: &Actor, search: &str) -> Result<VariablesPage,
         .collect();
     Ok(VariablesPage {
         variables,
+        health,
         can_write_secrets: actor.can(Permission::WriteSecrets),
+        next,
+        prev,
     })
+}
+
+/// One variable as the panel shows it (no usages).
+pub async fn get(db: &Db, actor: &Actor, id: VariableId) -> Result<VariableView, AppError> {
+    actor.require(Permission::ReadVariables)?;
+    let record = rows::get(db.pool(), actor.workspace().id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(view(record))
 }
 
 async fn already_exists(db: &Db, workspace_id: WorkspaceId, name: &str) -> AppError {
@@ -165,6 +279,7 @@ pub async fn create(
     }
     .map_err(|m| AppError::invalid("value", m))?;
     let description = check_description(&input.description)?;
+    let expires_on = check_expiry(input.kind, &input.expires_on)?;
     let (visibility, allowed_hosts) = match (input.kind, input.visibility) {
         (VariableKind::Plain, _) => (None, String::new()),
         (VariableKind::Secret, None) => {
@@ -200,6 +315,8 @@ pub async fn create(
         description: &description,
         allowed_hosts: &allowed_hosts,
         actor_id: actor.user_id(),
+        actor_label: &actor.who().label(),
+        expires_on: expires_on.as_deref(),
     };
     let id = match rows::insert(&mut tx, &new_row).await {
         Ok(id) => id,
@@ -237,12 +354,15 @@ pub async fn create(
     Ok(view(record))
 }
 
+/// Saves the edit panel. A new value keeps the one it replaces in the
+/// history (at most `keep` earlier values).
 pub async fn update(
     db: &Db,
     keyring: &Keyring,
     actor: &Actor,
     id: VariableId,
     changes: VariableChanges,
+    keep: u32,
 ) -> Result<VariableView, AppError> {
     let ws = actor.workspace().id;
     let mut tx = db.begin_write().await?;
@@ -255,6 +375,7 @@ pub async fn update(
     let kind = record.kind;
     require_writer(actor, kind)?;
     let description = check_description(&changes.description)?;
+    let expires_on = check_expiry(kind, &changes.expires_on)?;
     let target = Target::variable(record.kind, id, &record.name);
     let who = actor.who();
     let mut changed = false;
@@ -267,7 +388,9 @@ pub async fn update(
             check_variable_value(value.expose()).map_err(|m| AppError::invalid("value", m))?;
             let value_changed = record.plain_value.as_deref() != Some(value.expose());
             if value_changed {
+                keep_current(&mut tx, &record, keep).await?;
                 rows::set_plain_value(&mut tx, id, value.expose()).await?;
+                rows::value_set_by(&mut tx, id, &who.label()).await?;
             }
             if value_changed || description != record.description {
                 rows::set_details(&mut tx, id, &description, "").await?;
@@ -293,7 +416,11 @@ pub async fn update(
                     .seal_value(&mut tx, slot(ws, id, next), &value)
                     .await
                     .map_err(crypto_error)?;
+                keep_current(&mut tx, &record, keep).await?;
                 rows::set_ciphertext(&mut tx, id, &blob, version, next, None).await?;
+                rows::value_set_by(&mut tx, id, &who.label()).await?;
+                // Its health starts again with the new value.
+                runs::forget(&mut tx, id).await?;
                 audit::record(
                     &mut tx,
                     ws,
@@ -326,6 +453,20 @@ pub async fn update(
                     Action::SecretDescriptionUpdated,
                     Some(&target),
                     None,
+                )
+                .await?;
+                changed = true;
+            }
+            if expires_on != record.expires_on {
+                rows::set_expiry(&mut tx, id, expires_on.as_deref()).await?;
+                let detail = Some(expires_on.clone().unwrap_or_else(|| "none".into()));
+                audit::record(
+                    &mut tx,
+                    ws,
+                    &who,
+                    Action::SecretExpiryUpdated,
+                    Some(&target),
+                    detail,
                 )
                 .await?;
                 changed = true;
@@ -370,6 +511,7 @@ pub async fn reveal(
     keyring: &Keyring,
     actor: &Actor,
     id: VariableId,
+    version: Option<ValueVersion>,
 ) -> Result<SecretValue, AppError> {
     actor.require(Permission::RevealSecret)?;
     let ws = actor.workspace().id;
@@ -386,16 +528,31 @@ pub async fn reveal(
     if record.visibility != Some(Visibility::Masked) {
         return Err(AppError::Forbidden);
     }
-    let (Some(blob), Some(key_version)) = (record.ciphertext.as_deref(), record.key_version) else {
+    // The current value, or an earlier one that is still kept.
+    let (number, blob, key_version, detail) = match version {
+        Some(v) if v != record.value_version => {
+            let old = versions::get(&mut *tx, id, v)
+                .await?
+                .ok_or_else(|| no_such_version(v))?;
+            (
+                v,
+                old.ciphertext,
+                old.key_version,
+                Some(format!("version {v}")),
+            )
+        }
+        _ => (
+            record.value_version,
+            record.ciphertext,
+            record.key_version,
+            None,
+        ),
+    };
+    let (Some(blob), Some(key_version)) = (blob, key_version) else {
         return Err(AppError::Internal);
     };
     let value = keyring
-        .open_value(
-            &mut tx,
-            key_version,
-            slot(ws, id, record.value_version),
-            blob,
-        )
+        .open_value(&mut tx, key_version, slot(ws, id, number), &blob)
         .await
         .map_err(crypto_error)?;
     let target = Target::variable(record.kind, id, &record.name);
@@ -405,9 +562,126 @@ pub async fn reveal(
         &actor.who(),
         Action::SecretRevealed,
         Some(&target),
-        None,
+        detail,
     )
     .await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(value)
+}
+
+fn no_such_version(v: ValueVersion) -> AppError {
+    AppError::invalid("version", format!("Version {v} is not kept any more"))
+}
+
+/// A variable's history: its current value's number and earlier values
+/// (a plain variable's with their values; a secret's never).
+pub async fn history(db: &Db, actor: &Actor, id: VariableId) -> Result<HistoryPage, AppError> {
+    actor.require(Permission::ReadVariables)?;
+    let ws = actor.workspace().id;
+    let record = rows::get(db.pool(), ws, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let earlier = versions::list(db.pool(), id).await?;
+    let kind = record.kind;
+    let current = VersionView {
+        version: record.value_version,
+        set_at: record.value_set_at.unwrap_or(record.updated_at),
+        set_by: record.value_set_by.clone(),
+        value: None,
+    };
+    Ok(HistoryPage {
+        can_restore: require_writer(actor, kind).is_ok(),
+        can_reveal: record.visibility == Some(Visibility::Masked)
+            && actor.can(Permission::RevealSecret),
+        current,
+        versions: earlier
+            .into_iter()
+            .map(|v| VersionView {
+                version: v.value_version,
+                set_at: v.set_at,
+                set_by: v.set_by,
+                value: match kind {
+                    VariableKind::Plain => v.plain_value,
+                    VariableKind::Secret => None,
+                },
+            })
+            .collect(),
+        variable: view(record),
+    })
+}
+
+/// Makes an earlier value current again, as a new version (the current one
+/// is kept in the history like any replaced value). Whoever may edit the
+/// value may restore it; audited with both numbers.
+pub async fn restore(
+    db: &Db,
+    keyring: &Keyring,
+    actor: &Actor,
+    id: VariableId,
+    version: ValueVersion,
+    keep: u32,
+) -> Result<VariableView, AppError> {
+    let ws = actor.workspace().id;
+    let mut tx = db.begin_write().await?;
+    if !rows::lock(&mut tx, ws, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let record = rows::get(&mut *tx, ws, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require_writer(actor, record.kind)?;
+    if version == record.value_version {
+        return Err(AppError::invalid(
+            "version",
+            format!("Version {version} is the current value"),
+        ));
+    }
+    let old = versions::get(&mut *tx, id, version)
+        .await?
+        .ok_or_else(|| no_such_version(version))?;
+    let next = record.value_version.next();
+    let who = actor.who();
+    let action = match record.kind {
+        VariableKind::Plain => {
+            let value = old.plain_value.ok_or(AppError::Internal)?;
+            keep_current(&mut tx, &record, keep).await?;
+            rows::set_plain_value(&mut tx, id, &value).await?;
+            Action::VariableVersionRestored
+        }
+        VariableKind::Secret => {
+            let (Some(blob), Some(key_version)) = (old.ciphertext.as_deref(), old.key_version)
+            else {
+                return Err(AppError::Internal);
+            };
+            let value = keyring
+                .open_value(&mut tx, key_version, slot(ws, id, version), blob)
+                .await
+                .map_err(crypto_error)?;
+            let (sealed_with, blob) = keyring
+                .seal_value(&mut tx, slot(ws, id, next), &value)
+                .await
+                .map_err(crypto_error)?;
+            keep_current(&mut tx, &record, keep).await?;
+            rows::set_ciphertext(&mut tx, id, &blob, sealed_with, next, None).await?;
+            runs::forget(&mut tx, id).await?;
+            Action::SecretVersionRestored
+        }
+    };
+    rows::value_set_by(&mut tx, id, &who.label()).await?;
+    rows::touch(&mut tx, id, actor.user_id()).await?;
+    let target = Target::variable(record.kind, id, &record.name);
+    audit::record(
+        &mut tx,
+        ws,
+        &who,
+        action,
+        Some(&target),
+        Some(format!("version {version} restored as version {next}")),
+    )
+    .await?;
+    let record = rows::get(&mut *tx, ws, id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(view(record))
 }

@@ -3,14 +3,14 @@
 
 use crate::error::AppError;
 use crate::model::{
-    BlockId, BlockInput, BlockView, HttpMethod, KeyValue, Permission, SecretOption, VariableKind,
-    WorkflowId, WorkflowSummary, WorkflowView, WorkspaceId,
+    BlockId, BlockInput, BlockView, Day, Expiry, HttpMethod, KeyValue, Permission, SecretHealth,
+    SecretOption, VariableId, VariableKind, WorkflowId, WorkflowSummary, WorkflowView, WorkspaceId,
 };
 use crate::server::accounts::clean_name;
 use crate::server::api_block::{placement, rules};
 use crate::server::authz::Actor;
 use crate::server::db::workflows::{self as rows, BlockUpdate};
-use crate::server::db::{variables, Db, DbError};
+use crate::server::db::{now_ms, runs, variables, Db, DbError};
 use crate::template::{self, RefKind};
 
 const URL_MAX_BYTES: usize = 8 * 1024;
@@ -114,7 +114,8 @@ pub async fn view(db: &Db, actor: &Actor, id: WorkflowId) -> Result<WorkflowView
             block_view(b, gone)
         })
         .collect();
-    let secrets = rows::referenced_secrets(db.pool(), id).await?;
+    let mut secrets = rows::referenced_secrets(db.pool(), id).await?;
+    annotate(db, &mut secrets).await?;
     Ok(WorkflowView {
         id,
         name,
@@ -301,5 +302,37 @@ pub async fn search_secrets(
     actor: &Actor,
     search: &str,
 ) -> Result<Vec<SecretOption>, AppError> {
-    Ok(rows::search_secrets(db.pool(), builder_ws(actor)?, search.trim(), PICKER_LIMIT).await?)
+    let mut options =
+        rows::search_secrets(db.pool(), builder_ws(actor)?, search.trim(), PICKER_LIMIT).await?;
+    annotate(db, &mut options).await?;
+    Ok(options)
+}
+
+/// Notes each option that has expired or is failing, for its chip.
+async fn annotate(db: &Db, options: &mut [SecretOption]) -> Result<(), AppError> {
+    let ids: Vec<VariableId> = options.iter().map(|o| o.id).collect();
+    let expiries = rows::expiry_dates(db.pool(), &ids).await?;
+    let runs = runs::recent(db.pool(), &ids).await?;
+    let today = Day::of_ms(now_ms());
+    for option in options {
+        let expired = expiries
+            .iter()
+            .find(|(id, _)| *id == option.id)
+            .and_then(|(_, day)| Day::parse(day))
+            .is_some_and(|day| Expiry::on(day, today) == Expiry::Expired);
+        let health = SecretHealth::from_runs(
+            runs.iter()
+                .filter(|r| r.variable_id == option.id)
+                .map(|r| (r.block_name.as_str(), r.status, r.at)),
+        );
+        let mut notes = Vec::new();
+        if expired {
+            notes.push("Expired".to_string());
+        }
+        if let Some(failing) = health.failing {
+            notes.push(format!("Failing: {}", failing.reason()));
+        }
+        option.note = (!notes.is_empty()).then(|| notes.join(" · "));
+    }
+    Ok(())
 }

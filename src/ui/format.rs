@@ -1,31 +1,29 @@
 //! Formatting shared by server rendering and the browser, so both print
 //! the same text (no hydration mismatch).
 
+use crate::model::Day;
+
 /// `2026-11-26 22:41 UTC` from milliseconds since the epoch.
 pub fn utc_minutes(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    let rem = ms.div_euclid(1000).rem_euclid(86_400);
     format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        "{} {:02}:{:02} UTC",
+        Day::of_ms(ms).to_iso(),
         rem / 3600,
         rem % 3600 / 60
     )
 }
 
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// Percent-encodes a query value (letters, digits and `-_.~` stay).
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -37,5 +35,6 @@ mod tests {
         assert_eq!(utc_minutes(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc_minutes(951_782_400_000), "2000-02-29 00:00 UTC");
         assert_eq!(utc_minutes(1_795_732_877_701), "2026-11-26 22:41 UTC");
+        assert_eq!(urlencode("a b&c=ü"), "a%20b%26c%3D%C3%BC");
     }
 }

@@ -48,7 +48,8 @@ async fn record(State(up): State<Upstream>, req: Request) -> (HeaderMap, String,
 /// header; `/b64` with base64 and URL-encoded forms; `/encodings` with the
 /// bearer token in every encoding the redactor knows; `/big?n=N` with the
 /// token N times; `/static` with the same text whatever it got;
-/// `/redirect` sends to another host; `/slow` never answers in time.
+/// `/redirect` sends to another host; `/slow` never answers in time;
+/// `/status?code=N` answers with status N.
 pub async fn start_upstream() -> (SocketAddr, Upstream) {
     start_upstream_on([127, 0, 0, 1]).await
 }
@@ -158,6 +159,17 @@ pub async fn start_upstream_on(ip: [u8; 4]) -> (SocketAddr, Upstream) {
         record(s, req).await;
         "the same answer for everyone"
     }
+    async fn status(
+        s: State<Upstream>,
+        Query(q): Query<HashMap<String, String>>,
+        req: Request,
+    ) -> StatusCode {
+        record(s, req).await;
+        q.get("code")
+            .and_then(|c| c.parse().ok())
+            .and_then(|c| StatusCode::from_u16(c).ok())
+            .unwrap_or(StatusCode::OK)
+    }
     async fn not_found(s: State<Upstream>, req: Request) -> StatusCode {
         record(s, req).await;
         StatusCode::NOT_FOUND
@@ -171,6 +183,7 @@ pub async fn start_upstream_on(ip: [u8; 4]) -> (SocketAddr, Upstream) {
         .route("/b64", any(b64))
         .route("/redirect", any(redirect))
         .route("/slow", any(slow))
+        .route("/status", any(status))
         .with_state(up.clone());
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((ip, 0)))
         .await
@@ -180,7 +193,7 @@ pub async fn start_upstream_on(ip: [u8; 4]) -> (SocketAddr, Upstream) {
     (addr, up)
 }
 
-async fn private_app() -> TestApp {
+pub async fn private_app() -> TestApp {
     spawn_app_with(|c| {
         c.allow_private_networks = true;
         c.outbound_timeout = std::time::Duration::from_secs(2);

@@ -478,6 +478,48 @@ async fn no_canary_in_the_database_its_files_or_the_logs() {
         )
         .await;
     assert_eq!(res.status(), 403);
+    // New values: the canaries are now earlier values, kept for restore.
+    for (id, value, hosts) in [
+        (masked_id, "next-masked-value-1", ""),
+        (restricted_id, "next-restricted-value-1", "*.zendesk.com"),
+    ] {
+        let res = app
+            .call(
+                "update_variable",
+                &[
+                    ("workspace", WORKSPACE),
+                    ("id", &id.to_string()),
+                    ("value", value),
+                    ("allowed_hosts", hosts),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    }
+    let res = app
+        .call(
+            "reveal_secret",
+            &[
+                ("workspace", WORKSPACE),
+                ("id", &masked_id.to_string()),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<String>().await.unwrap(), MASKED_CANARY);
+    let res = app
+        .call(
+            "restore_version",
+            &[
+                ("workspace", WORKSPACE),
+                ("id", &masked_id.to_string()),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_no_canary(&res.text().await.unwrap(), MASKED_CANARY);
     // An API block sends the masked secret to a real upstream and back.
     let (up_addr, up) = crate::api_block::start_upstream().await;
     let (_, block_id) = crate::api_block::workflow(&app, &app.client).await;
@@ -520,6 +562,11 @@ async fn no_canary_in_the_database_its_files_or_the_logs() {
         ],
     );
     assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("3 earlier values"),
+        "check opens the kept values too: {}",
+        text(&out)
+    );
     logs.push_str(&text(&out));
     for canary in [RESTRICTED_CANARY, MASKED_CANARY] {
         assert_no_canary(&logs, canary);

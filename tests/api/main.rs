@@ -16,6 +16,7 @@ mod exfiltration;
 mod faults;
 mod health;
 mod instances;
+mod lifecycle;
 mod members;
 mod page_weight;
 mod pages;

@@ -73,6 +73,13 @@ fn matrix() -> Vec<(&'static str, [Expect; 5])> {
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
         ),
         ("reveal_secret", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("get_variable", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        ("variable_history", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
+        // A secret's earlier value: whoever may write secrets.
+        (
+            "restore_version",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
         (
             "list_audit",
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
@@ -153,9 +160,14 @@ fn args(
             ("id", s(secret)),
             ("value", format!("new value {n}")),
         ],
-        "delete_variable" | "reveal_secret" => {
+        "delete_variable" | "reveal_secret" | "get_variable" | "variable_history" => {
             vec![("workspace", s(WORKSPACE)), ("id", s(secret))]
         }
+        "restore_version" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("id", s(secret)),
+            ("version", s("1")),
+        ],
         "list_workflows" | "search_secrets" => vec![("workspace", s(WORKSPACE))],
         "create_workflow" => vec![("workspace", s(WORKSPACE)), ("name", format!("Flow {n}"))],
         "rename_workflow" => vec![
@@ -202,6 +214,11 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
             .fetch_all(app.db.pool())
             .await
             .unwrap();
+    let versions: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT variable_id, value_version FROM variable_versions ORDER BY 1, 2")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
     let flows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM workflows ORDER BY id")
         .fetch_all(app.db.pool())
         .await
@@ -213,6 +230,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         .chain(variables.iter().map(|v| format!("{v:?}")))
         .chain(blocks.iter().map(|b| format!("{b:?}")))
         .chain(flows.iter().map(|f| format!("{f:?}")))
+        .chain(versions.iter().map(|v| format!("{v:?}")))
         .collect()
 }
 
@@ -280,6 +298,18 @@ async fn add_secret(app: &TestApp, n: usize) -> String {
         .await;
     assert_eq!(res.status(), 200);
     let view: varvault::model::VariableView = res.json().await.unwrap();
+    // A second value, so version 1 is there to restore.
+    let res = app
+        .call(
+            "update_variable",
+            &[
+                ("workspace", WORKSPACE),
+                ("id", &view.id.to_string()),
+                ("value", "target value 2"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
     view.id.to_string()
 }
 

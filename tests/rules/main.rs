@@ -24,6 +24,7 @@ fn plain(name: &str, value: &str) -> NewVariable {
         visibility: None,
         allowed_hosts: String::new(),
         description: String::new(),
+        expires_on: String::new(),
     }
 }
 
@@ -35,11 +36,14 @@ fn secret(name: &str, visibility: Visibility) -> NewVariable {
         visibility: Some(visibility),
         allowed_hosts: "api.example.com".into(),
         description: String::new(),
+        expires_on: String::new(),
     }
 }
 
 async fn names(d: &Domain, actor: &Actor) -> Vec<String> {
-    let page = variables::list(&d.db, actor, "").await.expect("list");
+    let page = variables::list(&d.db, actor, &Default::default())
+        .await
+        .expect("list");
     page.variables.into_iter().map(|v| v.name).collect()
 }
 
@@ -84,8 +88,12 @@ async fn editors_write_plain_variables_and_not_secrets() {
     .expect("an admin writes secrets");
     assert_eq!(names(&d, &editor).await, ["REGION", "TOKEN"]);
 
-    let editor_page = variables::list(&d.db, &editor, "").await.unwrap();
-    let admin_page = variables::list(&d.db, &admin, "").await.unwrap();
+    let editor_page = variables::list(&d.db, &editor, &Default::default())
+        .await
+        .unwrap();
+    let admin_page = variables::list(&d.db, &admin, &Default::default())
+        .await
+        .unwrap();
     assert!(!editor_page.can_write_secrets);
     assert!(admin_page.can_write_secrets);
 }
@@ -112,7 +120,7 @@ async fn masked_secrets_reveal_with_an_entry_and_restricted_ones_never() {
     .await
     .unwrap();
 
-    let value = variables::reveal(&d.db, &d.keyring, &editor, masked.id)
+    let value = variables::reveal(&d.db, &d.keyring, &editor, masked.id, None)
         .await
         .expect("every member reveals a masked secret");
     assert_eq!(value.expose(), "sk-live-rules-0123456789");
@@ -127,7 +135,7 @@ async fn masked_secrets_reveal_with_an_entry_and_restricted_ones_never() {
     );
 
     for actor in [&owner, &editor] {
-        let refused = variables::reveal(&d.db, &d.keyring, actor, restricted.id)
+        let refused = variables::reveal(&d.db, &d.keyring, actor, restricted.id, None)
             .await
             .unwrap_err();
         assert_eq!(refused, AppError::Forbidden);
@@ -180,9 +188,11 @@ async fn tokens_act_by_their_scopes_and_are_named_in_the_log() {
 
     let reader = d.token_actor("reader", &[Scope::VariablesRead]).await;
     assert_eq!(names(&d, &reader).await, ["MASKED"]);
-    let page = variables::list(&d.db, &reader, "").await.unwrap();
+    let page = variables::list(&d.db, &reader, &Default::default())
+        .await
+        .unwrap();
     assert_eq!(page.variables[0].value, None, "no value in a listing");
-    let refused = variables::reveal(&d.db, &d.keyring, &reader, masked.id).await;
+    let refused = variables::reveal(&d.db, &d.keyring, &reader, masked.id, None).await;
     assert_eq!(
         refused.unwrap_err(),
         AppError::Forbidden,

@@ -10,14 +10,15 @@ pub mod rules;
 
 use crate::error::AppError;
 use crate::model::{
-    BlockId, Permission, RunResult, VariableId, VariableKind, Visibility, SECRET_MIN_BYTES,
+    BlockId, Day, Expiry, Permission, RunResult, VariableId, VariableKind, Visibility,
+    SECRET_MIN_BYTES,
 };
 use crate::server::audit::{self, Action, Target};
 use crate::server::authz::Actor;
 use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{Keyring, SecretValue};
 use crate::server::db::workflows as blocks;
-use crate::server::db::{variables as rows, Db, DbError};
+use crate::server::db::{now_ms, runs, variables as rows, Db, DbError};
 use crate::server::hosts::HostPatterns;
 use crate::template::{self, Piece, RefKind};
 use redact::Redactor;
@@ -65,6 +66,7 @@ struct UsedSecret {
     name: String,
     value: SecretValue,
     allowed: HostPatterns,
+    expires_on: Option<String>,
 }
 
 /// Substitutes placeholders; every referenced name is already loaded.
@@ -217,6 +219,7 @@ pub async fn run(
                 name: r.name.clone(),
                 allowed,
                 value,
+                expires_on: r.expires_on.clone(),
             },
         );
     }
@@ -351,10 +354,14 @@ async fn send(
     }
 
     let started = Instant::now();
-    let response = request
-        .send()
-        .await
-        .map_err(|e| upstream(redactor.redact(&describe(&e))))?;
+    let sent = request.send().await;
+    // How it went, for each secret's health: a second write once the
+    // answer's status is known (never any part of a body).
+    if !secrets.is_empty() {
+        let status = sent.as_ref().ok().map(|r| r.status().as_u16());
+        record_outcome(db, secrets, block, status).await?;
+    }
+    let response = sent.map_err(|e| upstream(redactor.redact(&describe(&e))))?;
     let status = response.status();
     let headers = response
         .headers()
@@ -379,7 +386,51 @@ async fn send(
         headers,
         body,
         truncated,
+        notes: expiry_notes(secrets),
     })
+}
+
+/// Records the run's outcome for each secret it sent, in a task of its
+/// own: it completes even if the caller stops waiting.
+async fn record_outcome(
+    db: &Db,
+    secrets: &BTreeMap<String, UsedSecret>,
+    block: &blocks::BlockRecord,
+    status: Option<u16>,
+) -> Result<(), AppError> {
+    let db = db.clone();
+    let ids: Vec<VariableId> = secrets.values().map(|s| s.id).collect();
+    let (block_id, block_name) = (block.id, block.name.clone());
+    tokio::spawn(async move {
+        let mut tx = db.begin_write().await?;
+        runs::record(&mut tx, &ids, block_id, &block_name, status, now_ms()).await?;
+        tx.commit().await.map_err(DbError::from)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "recording a run's outcome");
+        AppError::Internal
+    })?
+    .map_err(AppError::from)
+}
+
+/// "NAME expired on DAY; ask an owner or admin to replace it", for each
+/// expired secret the run sent (the run goes ahead).
+fn expiry_notes(secrets: &BTreeMap<String, UsedSecret>) -> Vec<String> {
+    let today = Day::of_ms(now_ms());
+    secrets
+        .values()
+        .filter_map(|s| {
+            let day = s.expires_on.as_deref().and_then(Day::parse)?;
+            (Expiry::on(day, today) == Expiry::Expired).then(|| {
+                format!(
+                    "{} expired on {}; it was sent anyway. An owner or admin can set a new value.",
+                    s.name,
+                    day.to_iso()
+                )
+            })
+        })
+        .collect()
 }
 
 /// The body to show: redacted, then at most [`BODY_LIMIT`] bytes. When

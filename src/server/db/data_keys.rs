@@ -160,7 +160,9 @@ pub async fn delete_unused_older(
     Ok(sqlx::query(
         "DELETE FROM data_keys WHERE workspace_id = $1 AND version < $2 AND NOT EXISTS \
          (SELECT 1 FROM variables v WHERE v.workspace_id = data_keys.workspace_id \
-          AND v.key_version = data_keys.version)",
+          AND v.key_version = data_keys.version) AND NOT EXISTS \
+         (SELECT 1 FROM variable_versions h WHERE h.workspace_id = data_keys.workspace_id \
+          AND h.key_version = data_keys.version)",
     )
     .bind(workspace_id)
     .bind(version)

@@ -9,11 +9,13 @@
 pub mod audit;
 pub mod data_keys;
 pub mod meta;
+pub mod runs;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
 pub mod variables;
+pub mod versions;
 pub mod workflows;
 pub mod workspaces;
 

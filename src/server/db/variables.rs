@@ -26,12 +26,27 @@ pub struct VariableRecord {
     pub updated_at: i64,
     pub updated_by_name: Option<String>,
     pub last_used_at: Option<i64>,
+    /// When the current value was set, and by whom (a label).
+    pub value_set_at: Option<i64>,
+    pub value_set_by: Option<String>,
+    pub expires_on: Option<String>,
 }
 
-const SELECT: &str = "SELECT v.id, v.workspace_id, v.name, v.kind, v.visibility, v.plain_value, \
-     v.ciphertext, v.key_version, v.value_version, v.description, v.allowed_hosts, \
-     v.updated_at, u.display_name AS updated_by_name, v.last_used_at \
-     FROM variables v LEFT JOIN users u ON u.id = v.updated_by";
+/// Every column but the ciphertext, which `SELECT` adds.
+macro_rules! select_from {
+    ($ciphertext:literal) => {
+        concat!(
+            "SELECT v.id, v.workspace_id, v.name, v.kind, v.visibility, v.plain_value, ",
+            $ciphertext,
+            " AS ciphertext, v.key_version, v.value_version, v.description, v.allowed_hosts, \
+             v.updated_at, u.display_name AS updated_by_name, v.last_used_at, v.value_set_at, \
+             v.value_set_by, v.expires_on FROM variables v LEFT JOIN users u ON u.id = v.updated_by"
+        )
+    };
+}
+const SELECT: &str = select_from!("v.ciphertext");
+/// For lists: no ciphertext, which only the keyring needs.
+const SELECT_LISTED: &str = select_from!("NULL");
 
 fn from_row(row: &AnyRow) -> Result<VariableRecord, sqlx::Error> {
     Ok(VariableRecord {
@@ -56,6 +71,9 @@ fn from_row(row: &AnyRow) -> Result<VariableRecord, sqlx::Error> {
         updated_at: row.try_get("updated_at")?,
         updated_by_name: row.try_get("updated_by_name")?,
         last_used_at: row.try_get("last_used_at")?,
+        value_set_at: row.try_get("value_set_at")?,
+        value_set_by: row.try_get("value_set_by")?,
+        expires_on: row.try_get("expires_on")?,
     })
 }
 
@@ -72,6 +90,9 @@ pub struct NewRow<'a> {
     pub allowed_hosts: &'a str,
     /// The member who made it (none for an access token).
     pub actor_id: Option<UserId>,
+    /// Who set the value, as the history shows it.
+    pub actor_label: &'a str,
+    pub expires_on: Option<&'a str>,
 }
 
 /// Inserts a row; a name taken in any case is a unique violation.
@@ -81,8 +102,9 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Variab
     Ok(sqlx::query_scalar(
         "INSERT INTO variables (workspace_id, name, name_key, kind, visibility, plain_value, \
          ciphertext, key_version, value_version, description, allowed_hosts, created_at, \
-         created_by, updated_at, updated_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, $11, $12) RETURNING id",
+         created_by, updated_at, updated_by, value_set_at, value_set_by, expires_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, $11, $12, $11, $13, $14) \
+         RETURNING id",
     )
     .bind(row.workspace_id)
     .bind(row.name.as_str())
@@ -96,6 +118,8 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Variab
     .bind(row.allowed_hosts)
     .bind(now)
     .bind(row.actor_id)
+    .bind(row.actor_label)
+    .bind(row.expires_on)
     .fetch_one(conn)
     .await?)
 }
@@ -171,6 +195,34 @@ pub async fn set_plain_value(
     Ok(())
 }
 
+/// Records who set the current value, and when (now).
+pub async fn value_set_by(
+    conn: &mut AnyConnection,
+    id: VariableId,
+    label: &str,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE variables SET value_set_at = $1, value_set_by = $2 WHERE id = $3")
+        .bind(now_ms())
+        .bind(label)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_expiry(
+    conn: &mut AnyConnection,
+    id: VariableId,
+    expires_on: Option<&str>,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE variables SET expires_on = $1 WHERE id = $2")
+        .bind(expires_on)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_details(
     conn: &mut AnyConnection,
     id: VariableId,
@@ -223,6 +275,73 @@ pub async fn name_in_use<'e>(
     )
 }
 
+/// Which rows [`page`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery<'a> {
+    /// Names containing it (any case).
+    pub search: &'a str,
+    pub kind: Option<VariableKind>,
+    /// Only secrets expiring on or before this day (`YYYY-MM-DD`).
+    pub expiring_by: Option<&'a str>,
+    /// Only secrets whose last runs were all refused.
+    pub failing: bool,
+    /// Keyset cursors (name keys): rows after `after`, or before `before`.
+    pub after: Option<&'a str>,
+    pub before: Option<&'a str>,
+    pub limit: i64,
+}
+
+/// Up to `limit` rows of a workspace in name order, from a cursor, and
+/// whether there are more in the direction read (one row more is read to
+/// know). Each filter is an index range or a cheap test per row: this is
+/// the Variables page's query, at 10,000 secrets too.
+pub async fn page<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    workspace_id: WorkspaceId,
+    q: &ListQuery<'_>,
+) -> Result<(Vec<VariableRecord>, bool), DbError> {
+    // Names hold letters, digits and `_`; `_` is LIKE's wildcard: escape it.
+    let pattern = super::like_contains(q.search);
+    let backwards = q.before.is_some() && q.after.is_none();
+    let (cursor, order) = if backwards {
+        ("v.name_key < $6", "DESC")
+    } else {
+        ("($6 IS NULL OR v.name_key > $6)", "ASC")
+    };
+    let failing = format!(
+        "(SELECT COUNT(*) FROM (SELECT r.status FROM secret_runs r WHERE r.variable_id = v.id \
+         ORDER BY r.id DESC LIMIT {n}) last WHERE last.status IN (401, 403)) = {n}",
+        n = crate::model::FAILING_AFTER
+    );
+    let sql = format!(
+        "{SELECT_LISTED} WHERE v.workspace_id = $1 AND v.name_key LIKE $2 ESCAPE '\\' \
+         AND ($3 IS NULL OR v.kind = $3) \
+         AND ($4 IS NULL OR (v.kind = 'secret' AND v.expires_on <= $4)) \
+         AND ($5 = 0 OR (v.kind = 'secret' AND {failing})) AND {cursor} \
+         ORDER BY v.name_key {order} LIMIT $7"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(workspace_id)
+        .bind(pattern)
+        .bind(q.kind.map(VariableKind::as_str))
+        .bind(q.expiring_by)
+        .bind(i64::from(q.failing))
+        .bind(if backwards { q.before } else { q.after })
+        .bind(q.limit + 1)
+        .fetch_all(ex)
+        .await?;
+    let mut records = rows
+        .iter()
+        .map(|r| from_row(r).map_err(DbError::from))
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = records.len() as i64 > q.limit;
+    records.truncate(q.limit as usize);
+    if backwards {
+        records.reverse();
+    }
+    Ok((records, more))
+}
+
 /// Variables of a workspace by name; `search` keeps names containing it
 /// (any case); `kind` keeps one kind; at most `limit` rows.
 pub async fn list<'e>(
@@ -232,21 +351,13 @@ pub async fn list<'e>(
     kind: Option<VariableKind>,
     limit: i64,
 ) -> Result<Vec<VariableRecord>, DbError> {
-    // Names hold letters, digits and `_`; `_` is LIKE's wildcard: escape it.
-    let pattern = super::like_contains(search);
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE v.workspace_id = $1 AND v.name_key LIKE $2 ESCAPE '\\' \
-         AND ($3 IS NULL OR v.kind = $3) ORDER BY v.name_key LIMIT $4"
-    ))
-    .bind(workspace_id)
-    .bind(pattern)
-    .bind(kind.map(VariableKind::as_str))
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
-    rows.iter()
-        .map(|r| from_row(r).map_err(DbError::from))
-        .collect()
+    let q = ListQuery {
+        search,
+        kind,
+        limit,
+        ..ListQuery::default()
+    };
+    Ok(page(ex, workspace_id, &q).await?.0)
 }
 
 /// What rotation needs of a secret.

@@ -308,19 +308,31 @@ pub async fn missing_refs<'e>(
         .collect()
 }
 
-/// Every use of a workspace's variables: (kind, name key, usage).
+/// The uses of a workspace's variables with these name keys: (kind, name
+/// key, usage).
 pub async fn usages<'e>(
     ex: impl Executor<'e, Database = Any>,
     ws: WorkspaceId,
+    name_keys: &[String],
 ) -> Result<Vec<(RefKind, String, UsedIn)>, DbError> {
-    let rows: Vec<(String, String, WorkflowId, String, String)> = sqlx::query_as(
+    if name_keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (0..name_keys.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
         "SELECT r.kind, r.name_key, w.id, w.name, b.name FROM block_refs r \
          JOIN api_blocks b ON b.id = r.block_id JOIN workflows w ON w.id = b.workflow_id \
-         WHERE r.workspace_id = $1 ORDER BY LOWER(w.name), b.position",
-    )
-    .bind(ws)
-    .fetch_all(ex)
-    .await?;
+         WHERE r.workspace_id = $1 AND r.name_key IN ({placeholders}) \
+         ORDER BY LOWER(w.name), b.position"
+    );
+    let mut query = sqlx::query_as(&sql).bind(ws);
+    for key in name_keys {
+        query = query.bind(key);
+    }
+    let rows: Vec<(String, String, WorkflowId, String, String)> = query.fetch_all(ex).await?;
     rows.into_iter()
         .map(|(kind, key, workflow_id, workflow, block)| {
             Ok((
@@ -363,9 +375,31 @@ fn secret_options(rows: Vec<(VariableId, String, String)>) -> Result<Vec<SecretO
                 id,
                 name,
                 visibility: decode_enum(&visibility, Visibility::parse, "visibility")?,
+                note: None,
             })
         })
         .collect()
+}
+
+/// The expiry dates of these secrets that have one.
+pub async fn expiry_dates<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    ids: &[VariableId],
+) -> Result<Vec<(VariableId, String)>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are numbers: written into the statement, never text from outside.
+    let list = ids
+        .iter()
+        .map(|id| id.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok(sqlx::query_as(&format!(
+        "SELECT id, expires_on FROM variables WHERE id IN ({list}) AND expires_on IS NOT NULL"
+    ))
+    .fetch_all(ex)
+    .await?)
 }
 
 /// Marks secrets as used just now.

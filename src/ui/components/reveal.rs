@@ -1,9 +1,9 @@
-//! The value cell of a secret: dots that never tell the length, and for a
-//! masked secret an eye button that fetches the value (audited), shows it
-//! for 20 seconds, then forgets it.
+//! The value cell of a masked secret: dots that never tell the length, and
+//! an eye button that fetches the value (audited), shows it for 20
+//! seconds, then forgets it. A restricted secret's cell is server HTML.
 
 use crate::api::variables::reveal_secret;
-use crate::model::{VariableId, Visibility};
+use crate::model::{ValueVersion, VariableId};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -14,8 +14,10 @@ const SHOW_FOR: Duration = Duration::from_secs(20);
 pub fn SecretValueCell(
     workspace: Signal<String>,
     id: VariableId,
+    /// What the button names ("value of NAME").
     name: String,
-    visibility: Visibility,
+    /// An earlier value still kept, instead of the current one.
+    version: Option<ValueVersion>,
 ) -> impl IntoView {
     let shown = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
@@ -28,7 +30,7 @@ pub fn SecretValueCell(
         let this = generation.get_value() + 1;
         generation.set_value(this);
         leptos::task::spawn_local(async move {
-            match reveal_secret(workspace.get_untracked(), id).await {
+            match reveal_secret(workspace.get_untracked(), id, version).await {
                 Ok(value) => {
                     error.set(None);
                     shown.set(Some(value));
@@ -46,8 +48,7 @@ pub fn SecretValueCell(
         });
     };
     let name_label = name.clone();
-    let button = (visibility == Visibility::Masked).then(|| {
-        view! {
+    let button = view! {
             <button
                 type="button"
                 class="icon-btn"
@@ -64,16 +65,7 @@ pub fn SecretValueCell(
             >
                 {move || if shown.with(Option::is_some) { eye_off_icon().into_any() } else { eye_icon().into_any() }}
             </button>
-        }
-    });
-    let restricted = (visibility == Visibility::Restricted).then(|| {
-        view! {
-            <span class="restricted-note">
-                {lock_icon()}
-                "Restricted"
-            </span>
-        }
-    });
+    };
 
     view! {
         <div class="value-cell">
@@ -96,7 +88,6 @@ pub fn SecretValueCell(
                 None => view! { <span class="dots" aria-label="Hidden value">{DOTS}</span> }.into_any(),
             }}
             {button}
-            {restricted}
             {move || error.get().map(|e| view! { <span class="form-error small" role="alert">{e}</span> })}
         </div>
     }

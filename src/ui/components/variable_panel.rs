@@ -24,6 +24,7 @@ struct FieldErrors {
     visibility: Option<String>,
     hosts: Option<String>,
     description: Option<String>,
+    expires: Option<String>,
     general: Option<String>,
 }
 
@@ -37,6 +38,7 @@ impl FieldErrors {
             Some("visibility") => &mut out.visibility,
             Some("allowed_hosts") => &mut out.hosts,
             Some("description") => &mut out.description,
+            Some("expires_on") => &mut out.expires,
             _ => &mut out.general,
         };
         *slot = Some(err.to_string());
@@ -126,6 +128,7 @@ fn PanelBody(
         .as_ref()
         .map(|v| v.description.clone())
         .unwrap_or_default();
+    let initial_expires = editing.as_ref().and_then(|v| v.expires_on.clone());
     let name_ref = NodeRef::<leptos::html::Input>::new();
     let secret_ref = NodeRef::<leptos::html::Input>::new();
     let plain_ref = NodeRef::<leptos::html::Textarea>::new();
@@ -141,6 +144,7 @@ fn PanelBody(
     };
     let hosts_ref = NodeRef::<leptos::html::Textarea>::new();
     let description_ref = NodeRef::<leptos::html::Input>::new();
+    let expires_ref = NodeRef::<leptos::html::Input>::new();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -155,6 +159,11 @@ fn PanelBody(
             area(plain_ref)
         };
         let (n, h, d) = (input(name_ref), area(hosts_ref), input(description_ref));
+        let e = if k == VariableKind::Secret {
+            input(expires_ref)
+        } else {
+            String::new()
+        };
         let vis = visibility.get_untracked();
         if k == VariableKind::Secret && !is_edit && vis.is_none() {
             errors.set(FieldErrors {
@@ -168,10 +177,10 @@ fn PanelBody(
         let ws = workspace.get_untracked();
         leptos::task::spawn_local(async move {
             let result = match edit_id {
-                Some(id) => update_variable(ws, id, v, h, d).await,
+                Some(id) => update_variable(ws, id, v, h, d, e).await,
                 None => {
                     let vis = if k == VariableKind::Secret { vis } else { None };
-                    create_variable(ws, k, n, v, vis, h, d).await
+                    create_variable(ws, k, n, v, vis, h, d, e).await
                 }
             };
             pending.set(false);
@@ -191,6 +200,7 @@ fn PanelBody(
     let visibility_error = err(|e| e.visibility.clone());
     let hosts_error = err(|e| e.hosts.clone());
     let description_error = err(|e| e.description.clone());
+    let expires_error = err(|e| e.expires.clone());
     let general_error = err(|e| e.general.clone());
     let invalid = |e: Signal<Option<String>>| move || e.with(Option::is_some).to_string();
 
@@ -339,6 +349,21 @@ fn PanelBody(
                     }}
                 </small>
                 {field_error("var-hosts-error", hosts_error)}
+            </div>
+            <div class="field" hidden=move || !is_secret()>
+                <label for="var-expires">"Expires on"</label>
+                <input
+                    id="var-expires"
+                    node_ref=expires_ref
+                    type="date"
+                    value=initial_expires
+                    aria-invalid=invalid(expires_error)
+                    aria-describedby="var-expires-hint var-expires-error"
+                />
+                <small id="var-expires-hint" class="muted">
+                    "Optional. After this day the panel and API blocks say it has expired."
+                </small>
+                {field_error("var-expires-error", expires_error)}
             </div>
             <div class="field">
                 <label for="var-description">"Description"</label>

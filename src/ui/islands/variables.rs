@@ -1,75 +1,27 @@
-//! The Variables panel's islands (SPEC §4). The table itself is server
-//! HTML; these make it interactive: the search, each masked secret's eye,
-//! "Create New", and each row's Edit and Delete. After a change the page
-//! loads again, so the rows always come from the server.
+//! The Variables panel's islands (SPEC §4). The table, its search and its
+//! pages are server HTML; these make it interactive: each masked secret's
+//! eye (on the history page too), "Create New", and each row's Edit and
+//! Delete. After a change the page loads again, so the rows always come
+//! from the server.
 
 use super::{hydrated, reload_page};
 use crate::api::variables::delete_variable;
-use crate::model::{VariableId, VariableView, Visibility};
+use crate::model::{ValueVersion, VariableId, VariableView};
 use crate::ui::components::modal::{Modal, ModalKind};
 use crate::ui::components::reveal::SecretValueCell;
 use crate::ui::components::variable_panel::{PanelMode, VariablePanel};
 use leptos::prelude::*;
 
-/// Where the rows are, and what marks them (see `pages::variables`).
-pub const TABLE_ID: &str = "variables-table";
-
-/// Filters the table's rows by name as you type (rows carry their name,
-/// lower-cased, in `data-name`; the "no match" row has `data-no-match`).
+/// A masked secret's value cell: dots, and the eye that reveals it (the
+/// current value, or an earlier `version`).
 #[island]
-pub fn VariableSearch() -> impl IntoView {
-    let filter = move |_needle: String| {
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::wasm_bindgen::JsCast;
-            let doc = document();
-            let Ok(rows) = doc.query_selector_all(&format!("#{TABLE_ID} tr[data-name]")) else {
-                return;
-            };
-            let mut shown = 0;
-            for i in 0..rows.length() {
-                let Some(row) = rows
-                    .item(i)
-                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
-                else {
-                    continue;
-                };
-                let name = row.get_attribute("data-name").unwrap_or_default();
-                let hide = !name.contains(&_needle);
-                let _ = row.toggle_attribute_with_force("hidden", hide);
-                shown += usize::from(!hide);
-            }
-            if let Ok(Some(none)) = doc.query_selector(&format!("#{TABLE_ID} tr[data-no-match]")) {
-                let _ = none.toggle_attribute_with_force("hidden", shown > 0);
-            }
-        }
-    };
-    view! {
-        <div class="toolbar">
-            <label class="search">
-                <span class="visually-hidden">"Search variables"</span>
-                <input
-                    type="search"
-                    placeholder="Search variables"
-                    aria-label="Search variables"
-                    on:input=move |ev| filter(event_target_value(&ev).to_ascii_lowercase())
-                />
-            </label>
-        </div>
-    }
-}
-
-/// A masked secret's value cell: dots, and the eye that reveals it.
-#[island]
-pub fn RevealCell(workspace: String, id: VariableId, name: String) -> impl IntoView {
-    view! {
-        <SecretValueCell
-            workspace=Signal::stored(workspace)
-            id=id
-            name=name
-            visibility=Visibility::Masked
-        />
-    }
+pub fn RevealCell(
+    workspace: String,
+    id: VariableId,
+    name: String,
+    version: Option<ValueVersion>,
+) -> impl IntoView {
+    view! { <SecretValueCell workspace=Signal::stored(workspace) id=id name=name version=version /> }
 }
 
 /// The panel's buttons: "Create New" (`variable` is `None`), or a row's

@@ -2,9 +2,9 @@
 //! pickers, the secret panel and the responses share state.
 
 use super::hydrated;
-use crate::api::variables::list_variables;
+use crate::api::variables::get_variable;
 use crate::api::workflows::{add_block, delete_block, move_block};
-use crate::model::{BlockId, BlockView, SecretOption, VariableKind, Visibility, WorkflowId};
+use crate::model::{BlockId, BlockView, SecretOption, VariableKind, WorkflowId};
 use crate::ui::components::api_block::{ApiBlockEditor, EditorContext};
 use crate::ui::components::secret_picker::PickerChoice;
 use crate::ui::components::variable_panel::{PanelMode, VariablePanel};
@@ -30,8 +30,8 @@ pub fn WorkflowEditor(
     let secrets_map = RwSignal::new(
         secrets
             .into_iter()
-            .map(|s| (s.name.to_ascii_lowercase(), s.visibility))
-            .collect::<HashMap<String, Visibility>>(),
+            .map(|s| (s.name.to_ascii_lowercase(), s))
+            .collect::<HashMap<String, SecretOption>>(),
     );
     let dirty = RwSignal::new(HashSet::<BlockId>::new());
     let panel_open = RwSignal::new(false);
@@ -47,12 +47,10 @@ pub fn WorkflowEditor(
         PickerChoice::EditValue(option) => {
             pending.set(None);
             leptos::task::spawn_local(async move {
-                match list_variables(workspace.get_untracked(), option.name.clone()).await {
-                    Ok(page) => {
-                        if let Some(v) = page.variables.into_iter().find(|v| v.id == option.id) {
-                            panel_mode.set(PanelMode::Edit(v));
-                            panel_open.set(true);
-                        }
+                match get_variable(workspace.get_untracked(), option.id).await {
+                    Ok(v) => {
+                        panel_mode.set(PanelMode::Edit(v));
+                        panel_open.set(true);
                     }
                     Err(err) => error.set(Some(err.to_string())),
                 }
@@ -62,15 +60,19 @@ pub fn WorkflowEditor(
     });
     let on_saved = Callback::new(move |saved: crate::model::VariableView| {
         if let (VariableKind::Secret, Some(visibility)) = (saved.kind, saved.visibility) {
+            // An edited secret keeps its note until the page loads again.
+            let option = SecretOption {
+                id: saved.id,
+                name: saved.name,
+                visibility,
+                note: None,
+            };
             secrets_map.update(|m| {
-                m.insert(saved.name.to_ascii_lowercase(), visibility);
+                m.entry(option.name.to_ascii_lowercase())
+                    .or_insert_with(|| option.clone());
             });
             if pending.get_untracked().is_some() {
-                created.set(Some(SecretOption {
-                    id: saved.id,
-                    name: saved.name,
-                    visibility,
-                }));
+                created.set(Some(option));
             }
         }
     });

@@ -5,7 +5,7 @@
 use crate::api::audit::list_audit;
 use crate::error::AppError;
 use crate::model::{audit_action_label, AuditAction, AuditEntryView, AuditPage as Page};
-use crate::ui::format::utc_minutes;
+use crate::ui::format::{urlencode, utc_minutes};
 use crate::ui::layout::workspace_slug;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -70,18 +70,6 @@ fn page_link(slug: &str, q: &Query, cursor: (&str, i64)) -> String {
     }
     params.push(format!("{}={}", cursor.0, cursor.1));
     format!("/w/{slug}/audit?{}", params.join("&"))
-}
-
-/// Percent-encodes a query value (letters, digits and `-_.~` stay).
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn describe(e: &AuditEntryView) -> String {

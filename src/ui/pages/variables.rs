@@ -1,27 +1,79 @@
 //! `/w/{ws}/variables`: the Variables panel (SPEC §4), rendered on the
-//! server; the search, the eyes and the row actions are islands.
+//! server a page of 50 rows at a time: the search and the filter are a
+//! plain GET form and the pages plain links (keyset by name), so they cost
+//! no WASM; the eyes and the row actions are islands.
 
 use crate::api::variables::list_variables;
-use crate::model::{VariableKind, VariableView, VariablesPage as Page, Visibility};
+use crate::model::{
+    Day, Expiry, ListFilter, SecretHealth, VariableId, VariableKind, VariableView,
+    VariablesPage as Page, Visibility,
+};
 use crate::ui::components::reveal::{lock_icon, DOTS};
-use crate::ui::format::utc_minutes;
-use crate::ui::islands::variables::{RevealCell, VariableActions, VariableSearch, TABLE_ID};
+use crate::ui::format::{urlencode, utc_minutes};
+use crate::ui::islands::variables::{RevealCell, VariableActions};
 use crate::ui::layout::workspace_slug;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[derive(Clone, Default)]
+struct Query {
+    search: String,
+    filter: ListFilter,
+    after: Option<String>,
+    before: Option<String>,
+}
+
+impl Query {
+    fn is_narrowed(&self) -> bool {
+        !self.search.is_empty() || self.filter != ListFilter::All
+    }
+
+    /// This search and filter, from a cursor.
+    fn link(&self, workspace: &str, cursor: (&str, &str)) -> String {
+        let mut params = Vec::new();
+        if !self.search.is_empty() {
+            params.push(format!("q={}", urlencode(&self.search)));
+        }
+        if self.filter != ListFilter::All {
+            params.push(format!("filter={}", self.filter.as_str()));
+        }
+        params.push(format!("{}={}", cursor.0, urlencode(cursor.1)));
+        format!("/w/{workspace}/variables?{}", params.join("&"))
+    }
+}
 
 #[component]
 pub fn VariablesPage() -> impl IntoView {
     let workspace = workspace_slug();
+    let q = use_query_map().get_untracked();
+    let query = Query {
+        search: q.get("q").unwrap_or_default(),
+        filter: q
+            .get("filter")
+            .and_then(|f| ListFilter::parse(&f))
+            .unwrap_or_default(),
+        after: q.get("after").filter(|c| !c.is_empty()),
+        before: q.get("before").filter(|c| !c.is_empty()),
+    };
     view! {
         <Title text="Variables" />
         <Suspense fallback=|| view! { <p class="muted">"Loading variables…"</p> }>
             {
                 let workspace = workspace.clone();
+                let query = query.clone();
                 Suspend::new(async move {
-                    match list_variables(workspace.clone(), String::new()).await {
+                    let result = list_variables(
+                        workspace.clone(),
+                        query.search.clone(),
+                        query.filter,
+                        query.after.clone(),
+                        query.before.clone(),
+                    )
+                    .await;
+                    match result {
                         Err(err) => view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any(),
-                        Ok(page) => view! { <VariablesView workspace=workspace page=page /> }.into_any(),
+                        Ok(page) => view! { <VariablesView workspace=workspace page=page query=query /> }.into_any(),
                     }
                 })
             }
@@ -30,7 +82,7 @@ pub fn VariablesPage() -> impl IntoView {
 }
 
 #[component]
-fn VariablesView(workspace: String, page: Page) -> impl IntoView {
+fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
     let can_write_secrets = page.can_write_secrets;
     let create = |label: &str| {
         view! {
@@ -48,7 +100,8 @@ fn VariablesView(workspace: String, page: Page) -> impl IntoView {
             {create("Create New")}
         </div>
     };
-    if page.variables.is_empty() {
+    let first_page = query.after.is_none() && query.before.is_none();
+    if page.variables.is_empty() && first_page && !query.is_narrowed() {
         return view! {
             {head}
             <section class="empty-state card">
@@ -61,16 +114,56 @@ fn VariablesView(workspace: String, page: Page) -> impl IntoView {
         }
         .into_any();
     }
+    let today = Day::of_ms(now_ms());
+    let prev = page
+        .prev
+        .as_deref()
+        .map(|c| query.link(&workspace, ("before", c)));
+    let next = page
+        .next
+        .as_deref()
+        .map(|c| query.link(&workspace, ("after", c)));
+    let empty = page.variables.is_empty();
+    let health = page.health;
     let rows = page
         .variables
         .into_iter()
-        .map(|v| row(&workspace, v, can_write_secrets))
+        .map(|v| {
+            let h = health
+                .iter()
+                .find(|(id, _)| *id == v.id)
+                .map(|(_, h)| h.clone());
+            row(&workspace, v, h, can_write_secrets, today)
+        })
         .collect_view();
+    let filter_option = |f: ListFilter, label: &'static str| {
+        view! { <option value=f.as_str() selected=query.filter == f>{label}</option> }
+    };
     view! {
         {head}
-        <VariableSearch />
+        <form method="get" action=format!("/w/{workspace}/variables") class="toolbar" role="search">
+            <label class="search">
+                <span class="visually-hidden">"Search variables"</span>
+                <input
+                    type="search"
+                    name="q"
+                    placeholder="Search variables"
+                    aria-label="Search variables"
+                    value=query.search.clone()
+                />
+            </label>
+            <label class="field inline">
+                <span>"Show"</span>
+                <select name="filter">
+                    {filter_option(ListFilter::All, "All variables")}
+                    {filter_option(ListFilter::Expiring, "Expiring soon")}
+                    {filter_option(ListFilter::Failing, "Failing")}
+                </select>
+            </label>
+            <button class="btn" type="submit">"Search"</button>
+        </form>
         <div class="table-wrap card">
-            <table class="table variables-table" id=TABLE_ID>
+            <table class="table variables-table">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>
@@ -84,17 +177,84 @@ fn VariablesView(workspace: String, page: Page) -> impl IntoView {
                 </thead>
                 <tbody>
                     {rows}
-                    <tr data-no-match="" hidden>
-                        <td colspan="7" class="muted">"No variable matches this search."</td>
-                    </tr>
+                    {empty.then(|| view! {
+                        <tr>
+                            <td colspan="7" class="muted">"No variable matches this search."</td>
+                        </tr>
+                    })}
                 </tbody>
             </table>
         </div>
+        <nav class="pager" aria-label="Variable pages">
+            {prev.map(|href| view! { <a href=href class="btn">"Previous"</a> })}
+            {next.map(|href| view! { <a href=href class="btn">"Next"</a> })}
+        </nav>
     }
     .into_any()
 }
 
-fn row(workspace: &str, v: VariableView, can_write_secrets: bool) -> impl IntoView {
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The badges of a secret's life: expiry, then failing runs.
+fn life_badges(v: &VariableView, health: Option<&SecretHealth>, today: Day) -> impl IntoView {
+    let expiry = v
+        .expires_on
+        .as_deref()
+        .and_then(Day::parse)
+        .map(|day| Expiry::on(day, today));
+    let expiry = expiry.map(|e| {
+        let class = match e {
+            Expiry::Expired => "badge badge-expired",
+            _ if e.is_soon() => "badge badge-expiring",
+            _ => "badge",
+        };
+        view! { <span class=class title=format!("Expires on {}", v.expires_on.clone().unwrap_or_default())>{e.label()}</span> }
+    });
+    let failing = health.and_then(|h| h.failing.clone()).map(|f| {
+        view! {
+            <span class="badge badge-failing">"Failing"</span>
+            <div class="small failing-note">
+                {format!("{}, from {}", capitalise(&f.reason()), f.blocks.join(", "))}
+            </div>
+        }
+    });
+    (expiry, failing)
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// How the runs that sent a secret went, in a line.
+fn health_line(health: Option<&SecretHealth>) -> Option<String> {
+    let h = health?;
+    let last = match h.last_status {
+        Some(status) => format!("Last answer {status}"),
+        None => "Last request got no answer".to_string(),
+    };
+    let when = h.last_at.map(utc_minutes).unwrap_or_default();
+    Some(format!(
+        "{last} ({when}); {} of the last {} refused",
+        h.refused, h.runs
+    ))
+}
+
+fn row(
+    workspace: &str,
+    v: VariableView,
+    health: Option<SecretHealth>,
+    can_write_secrets: bool,
+    today: Day,
+) -> impl IntoView {
     let may_write = match v.kind {
         VariableKind::Plain => true,
         VariableKind::Secret => can_write_secrets,
@@ -105,7 +265,12 @@ fn row(workspace: &str, v: VariableView, can_write_secrets: bool) -> impl IntoVi
         }
         .into_any(),
         (VariableKind::Secret, Some(Visibility::Masked)) => view! {
-            <RevealCell workspace=workspace.to_string() id=v.id name=v.name.clone() />
+            <RevealCell
+                workspace=workspace.to_string()
+                id=v.id
+                name=v.name.clone()
+                version=None
+            />
         }
         .into_any(),
         (VariableKind::Secret, _) => view! {
@@ -131,7 +296,9 @@ fn row(workspace: &str, v: VariableView, can_write_secrets: bool) -> impl IntoVi
         1 => "Used in 1 block".to_string(),
         n => format!("Used in {n} blocks"),
     };
-    let key = v.name.to_ascii_lowercase();
+    let badges = life_badges(&v, health.as_ref(), today);
+    let health_line = health_line(health.as_ref());
+    let history = history_link(workspace, v.id, &v.name);
     let name = v.name.clone();
     let description = v.description.clone();
     let kind = v.kind.label();
@@ -146,17 +313,32 @@ fn row(workspace: &str, v: VariableView, can_write_secrets: bool) -> impl IntoVi
         }
     });
     view! {
-        <tr data-name=key>
+        <tr>
             <td>
                 <span class="mono var-name">{name}</span>
                 {(!description.is_empty()).then(|| view! { <div class="muted small">{description}</div> })}
             </td>
             <td>{kind}</td>
-            <td>{badge}</td>
+            <td>{badge} {badges}</td>
             <td>{value_cell}</td>
             <td class="small">{updated}</td>
-            <td class="small">{usage}</td>
-            <td class="actions">{actions}</td>
+            <td class="small">
+                {usage}
+                {health_line.map(|l| view! { <div class="muted">{l}</div> })}
+            </td>
+            <td class="actions">{history} {actions}</td>
         </tr>
+    }
+}
+
+fn history_link(workspace: &str, id: VariableId, name: &str) -> impl IntoView {
+    view! {
+        <a
+            class="btn btn-quiet btn-small"
+            href=format!("/w/{workspace}/variables/{id}/history")
+            aria-label=format!("History of {name}")
+        >
+            "History"
+        </a>
     }
 }

@@ -52,15 +52,20 @@ fn chip(state: BlockState, f: Field) -> impl IntoView {
         let name = template::parse(&text)
             .ok()
             .and_then(|p| template::refs(&p, RefKind::Secret).into_iter().next())?;
-        let visibility = state
+        let option = state
             .ctx
             .secrets
-            .with(|m| m.get(&name.to_ascii_lowercase()).copied());
-        let badge = visibility.map(|v| v.label()).unwrap_or("Secret");
+            .with(|m| m.get(&name.to_ascii_lowercase()).cloned());
+        let badge = option
+            .as_ref()
+            .map(|o| o.visibility.label())
+            .unwrap_or("Secret");
+        let note = option.and_then(|o| o.note);
         Some(view! {
             <span class="chip" title="The value stays on the server">
                 <span class="mono">{name}</span>
                 <span class="chip-badge">{badge}</span>
+                {note.map(|n| view! { <span class="chip-badge chip-warn">{n}</span> })}
             </span>
         })
     }

@@ -8,7 +8,7 @@ mod response;
 mod state;
 
 use crate::api::workflows::{run_block, save_block};
-use crate::model::{BlockId, HttpMethod, RunResult, SecretOption, Visibility};
+use crate::model::{BlockId, HttpMethod, RunResult, SecretOption};
 use crate::ui::components::secret_picker::PickerChoice;
 use fields::{RowsEditor, SecretField};
 use leptos::prelude::*;
@@ -50,8 +50,8 @@ impl Field {
 pub struct EditorContext {
     pub workspace: Signal<String>,
     pub can_write_secrets: bool,
-    /// Secret name (lower case) → visibility, for the chips.
-    pub secrets: RwSignal<HashMap<String, Visibility>>,
+    /// Secret name (lower case) → what its chip shows.
+    pub secrets: RwSignal<HashMap<String, SecretOption>>,
     /// Blocks with unsaved changes.
     pub dirty: RwSignal<std::collections::HashSet<BlockId>>,
     /// Asks the page to open the create / edit secret panel.

@@ -17,6 +17,7 @@ pub fn ResponseView(response: RwSignal<Option<Result<RunResult, String>>>) -> im
                         <span class="muted">{format!(" · {} ms", r.duration_ms)}</span>
                         {r.truncated.then(|| view! { <span class="muted">" · first 1 MiB shown"</span> })}
                     </p>
+                    {r.notes.iter().map(|n| view! { <p class="run-note" role="note">{n.clone()}</p> }).collect_view()}
                     <details>
                         <summary>{format!("Headers ({})", r.headers.len())}</summary>
                         <dl class="response-headers mono">

@@ -98,7 +98,7 @@ impl BlockState {
     /// place of the secret it holds), then gives the field focus back.
     pub fn insert(self, f: Field, option: SecretOption) {
         self.ctx.secrets.update(|m| {
-            m.insert(option.name.to_ascii_lowercase(), option.visibility);
+            m.insert(option.name.to_ascii_lowercase(), option.clone());
         });
         let text = self.text_of(f);
         let cursor = self.cursors.with_untracked(|c| c.get(&f).copied());
