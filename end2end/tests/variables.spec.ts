@@ -73,11 +73,15 @@ test("an owner starts from the empty state and creates each kind", async ({ page
   expect(await page.content()).not.toContain(RESTRICTED_CANARY);
   expect(await page.content()).not.toContain(MASKED_VALUE);
 
-  // Search filters as you type.
+  // Search runs on the server (Enter sends the form); the URL keeps it.
   await page.getByRole("searchbox", { name: "Search variables" }).fill("token");
+  await page.getByRole("searchbox", { name: "Search variables" }).press("Enter");
+  await expect(page).toHaveURL(/\?q=token/);
   await expect(row(page, "MASKED_TOKEN")).toBeVisible();
   await expect(row(page, "REGION")).toHaveCount(0);
+  await expect(page.getByRole("searchbox", { name: "Search variables" })).toHaveValue("token");
   await page.getByRole("searchbox", { name: "Search variables" }).fill("");
+  await page.getByRole("button", { name: "Search" }).click();
   await expect(row(page, "REGION")).toBeVisible();
 });
 

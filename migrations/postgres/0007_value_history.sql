@@ -33,7 +33,7 @@ CREATE TABLE secret_runs (
     variable_id BIGINT NOT NULL REFERENCES variables (id) ON DELETE CASCADE,
     block_id    BIGINT REFERENCES api_blocks (id) ON DELETE SET NULL,
     block_name  TEXT NOT NULL,
-    status      INTEGER,
+    status      BIGINT,
     at          BIGINT NOT NULL
 );
 CREATE INDEX secret_runs_by_secret ON secret_runs (variable_id, id);

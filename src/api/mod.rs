@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod members;
+pub mod settings;
 pub mod variables;
 pub mod workflows;
 pub mod workspaces;

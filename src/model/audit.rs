@@ -53,6 +53,8 @@ audit_actions! {
     MemberRemoved => "member.removed", "Member removed";
     WorkspaceCreated => "workspace.created", "Workspace created";
     WorkspaceKeyRotated => "workspace.key_rotated", "Workspace key rotated";
+    WebhookSet => "workspace.webhook_set", "Notification webhook set";
+    WebhookRemoved => "workspace.webhook_removed", "Notification webhook removed";
     TokenCreated => "token.created", "Access token created";
     TokenRevoked => "token.revoked", "Access token revoked";
     MasterKeyRotated => "master_key.rotated", "Master key rotated";

@@ -198,6 +198,110 @@ impl SecretHealth {
     }
 }
 
+/// Days before a secret's expiry day when a reminder goes out.
+pub const REMINDER_THRESHOLDS: [i64; 3] = [14, 3, 0];
+
+/// The reminder due for a secret `days_left` days before its expiry day:
+/// the nearest threshold it has reached (so a secret made 2 days before
+/// expiry gets the 3-day reminder, not the 14-day one), or none yet.
+pub fn due_threshold(days_left: i64) -> Option<i64> {
+    REMINDER_THRESHOLDS
+        .iter()
+        .rev()
+        .copied()
+        .find(|t| days_left <= *t)
+}
+
+/// A workspace's notification settings: the webhook's host (never its
+/// URL, a credential) and the latest reminders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationSettings {
+    pub webhook_host: Option<String>,
+    pub webhook_set_at: Option<i64>,
+    pub webhook_set_by: Option<String>,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// Why a webhook URL is refused: each a fixed sentence that names the rule
+/// and never the URL (a credential), with a code the settings page's
+/// plain form is sent back with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookRefusal {
+    Required,
+    TooLong,
+    NotAUrl,
+    NotHttps,
+    HasCredentials,
+    NoHost,
+    Private,
+    Unresolved,
+}
+
+impl WebhookRefusal {
+    pub const ALL: [WebhookRefusal; 8] = [
+        WebhookRefusal::Required,
+        WebhookRefusal::TooLong,
+        WebhookRefusal::NotAUrl,
+        WebhookRefusal::NotHttps,
+        WebhookRefusal::HasCredentials,
+        WebhookRefusal::NoHost,
+        WebhookRefusal::Private,
+        WebhookRefusal::Unresolved,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            WebhookRefusal::Required => "required",
+            WebhookRefusal::TooLong => "too_long",
+            WebhookRefusal::NotAUrl => "not_a_url",
+            WebhookRefusal::NotHttps => "not_https",
+            WebhookRefusal::HasCredentials => "credentials",
+            WebhookRefusal::NoHost => "no_host",
+            WebhookRefusal::Private => "private",
+            WebhookRefusal::Unresolved => "unresolved",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            WebhookRefusal::Required => "Webhook URL is required",
+            WebhookRefusal::TooLong => "Webhook URL must be at most 2048 characters",
+            WebhookRefusal::NotAUrl => {
+                "Webhook URL must be a full URL, like https://hooks.slack.com/services/…"
+            }
+            WebhookRefusal::NotHttps => "Webhook URL must start with https://",
+            WebhookRefusal::HasCredentials => "Webhook URL must not hold a user name or password",
+            WebhookRefusal::NoHost => "Webhook URL must name a host",
+            WebhookRefusal::Private => {
+                "Webhook URL: its host is a private, loopback or otherwise non-public address"
+            }
+            WebhookRefusal::Unresolved => "Webhook URL: its host does not resolve",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn from_message(message: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.message() == message)
+    }
+}
+
+/// One reminder and how its delivery went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub secret: String,
+    pub expires_on: String,
+    /// Days before the expiry day: 14, 3 or 0.
+    pub threshold: i64,
+    pub attempts: i64,
+    pub sent_at: Option<i64>,
+    /// The next try, while it is still being tried.
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +344,18 @@ mod tests {
         assert!(on("2026-12-18").is_soon());
         assert!(!on("2026-12-19").is_soon());
         assert!(on("2020-01-01").is_soon(), "expired counts as soon");
+    }
+
+    #[test]
+    fn the_nearest_reached_threshold_is_due() {
+        assert_eq!(due_threshold(20), None);
+        assert_eq!(due_threshold(15), None);
+        assert_eq!(due_threshold(14), Some(14));
+        assert_eq!(due_threshold(4), Some(14));
+        assert_eq!(due_threshold(3), Some(3));
+        assert_eq!(due_threshold(1), Some(3));
+        assert_eq!(due_threshold(0), Some(0));
+        assert_eq!(due_threshold(-30), Some(0), "expired: the last one");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod fuzz_checks;
 pub mod headers;
 pub mod hosts;
 pub mod password;
+pub mod reminders;
 pub mod rotation;
 pub mod session;
 pub mod startup;

@@ -10,9 +10,9 @@ use crate::server::crypto::aead::{self, data_key_aad};
 use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{CryptoError, Keyring, MasterKey};
 use crate::server::db::variables as rows;
-use crate::server::db::versions;
 use crate::server::db::workflows as blocks;
 use crate::server::db::{data_keys, meta, workspaces, Db, DbError};
+use crate::server::db::{reminders, versions};
 use std::ops::ControlFlow;
 
 #[derive(Debug, thiserror::Error)]
@@ -243,6 +243,21 @@ pub async fn rotate_workspace_key(
         }
     }
 
+    // The notification webhook's URL, sealed like a value.
+    let mut tx = db.begin_write().await?;
+    if let Some(mut hook) = reminders::webhook_sealed_before(&mut tx, workspace_id, target).await? {
+        let url = keyring
+            .open_webhook(&mut tx, workspace_id, hook.key_version, &hook.ciphertext)
+            .await?;
+        hook.ciphertext = keyring
+            .seal_webhook(&mut tx, workspace_id, target, &url)
+            .await?;
+        hook.key_version = target;
+        reminders::set_webhook(&mut tx, &hook).await?;
+        reencrypted += 1;
+    }
+    tx.commit().await?;
+
     let mut tx = db.begin_write().await?;
     let deleted = data_keys::delete_unused_older(&mut tx, workspace_id, target).await?;
     let slug = workspaces::slug_of(&mut *tx, workspace_id)
@@ -364,6 +379,15 @@ pub async fn check(db: &Db, keyring: &Keyring) -> Result<Vec<CheckReport>, Rotat
                     );
                     report.failed += 1;
                 }
+            }
+        }
+        if let Some(hook) = reminders::webhook(&mut *conn, ws).await? {
+            let opened = keyring
+                .open_webhook(&mut conn, ws, hook.key_version, &hook.ciphertext)
+                .await;
+            if opened.is_err() {
+                tracing::error!(workspace = %ws, "the notification webhook does not open");
+                report.failed += 1;
             }
         }
         let mut after = BlockId(0);

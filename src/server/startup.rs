@@ -55,6 +55,8 @@ pub struct Application {
     addr: SocketAddr,
     db: Db,
     audit_retention_days: Option<i64>,
+    /// The expiry reminders' background task.
+    reminders: crate::server::reminders::Reminders,
     shutdown_grace: Duration,
     /// Every request runs to its end in a task of this tracker (see
     /// [`run_to_completion`]); shutdown waits for them, within the grace.
@@ -131,12 +133,19 @@ impl Application {
             ),
         };
         let requests = TaskTracker::new();
+        let reminders = crate::server::reminders::Reminders {
+            db: db.clone(),
+            keyring: state.keyring.clone(),
+            client: state.outbound.clone(),
+            allow_private: config.allow_private_networks,
+        };
         Ok(Application {
             listener,
             router: router(state, requests.clone(), config.bench_ceiling),
             addr,
             db,
             audit_retention_days: config.audit_retention_days,
+            reminders,
             shutdown_grace: config.shutdown_grace,
             requests,
         })
@@ -168,6 +177,7 @@ impl Application {
             self.db.clone(),
             self.audit_retention_days,
         ));
+        let reminders = tokio::spawn(self.reminders.clone().run_periodically());
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
         let server = axum::serve(
@@ -199,6 +209,7 @@ impl Application {
             }
         }
         sweeper.abort();
+        reminders.abort();
         // Bounded: a wedged connection must not hold the exit.
         let _ = tokio::time::timeout(Duration::from_secs(2), self.db.close()).await;
         Ok(())

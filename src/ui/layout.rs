@@ -153,13 +153,17 @@ fn AppHeader(info: SessionInfo, current: Option<String>, path: String) -> impl I
         .collect_view();
     let nav = here.map(|w| {
         let base = format!("/w/{}", w.slug);
-        let audit =
-            (w.role >= Role::Admin).then(|| nav_link(format!("{base}/audit"), "Audit log", &path));
+        let admin = (w.role >= Role::Admin).then(|| {
+            view! {
+                {nav_link(format!("{base}/audit"), "Audit log", &path)}
+                {nav_link(format!("{base}/settings"), "Settings", &path)}
+            }
+        });
         view! {
             {nav_link(format!("{base}/variables"), "Variables", &path)}
             {nav_link(format!("{base}/workflows"), "Workflows", &path)}
             {nav_link(format!("{base}/members"), "Members", &path)}
-            {audit}
+            {admin}
         }
     });
 

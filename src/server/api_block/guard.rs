@@ -154,6 +154,26 @@ pub async fn resolve(
     Ok(addrs)
 }
 
+/// Whether a request to `host`:`port` may go out: an address literal must
+/// be public, a name must resolve to public addresses only (both unless
+/// `allow_private`). The client's resolver checks names again on connect.
+pub async fn check_host(
+    host: url::Host<&str>,
+    port: u16,
+    allow_private: bool,
+) -> Result<(), ResolveError> {
+    match host {
+        url::Host::Ipv4(ip) if !allow_private && !is_public(ip.into()) => {
+            Err(ResolveError::Refused)
+        }
+        url::Host::Ipv6(ip) if !allow_private && !is_public(ip.into()) => {
+            Err(ResolveError::Refused)
+        }
+        url::Host::Domain(name) => resolve(name, port, allow_private).await.map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
 /// The outgoing client's resolver: the same check again at connect time.
 #[derive(Debug, Clone, Copy)]
 pub struct GuardedResolver {

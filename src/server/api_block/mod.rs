@@ -282,23 +282,12 @@ async fn send(
         }
     }
     let port = destination.url.port_or_known_default().unwrap_or(80);
-    match destination.host() {
-        url::Host::Ipv4(ip) if !allow_private && !guard::is_public(ip.into()) => {
-            return Err(refuse(guard::REFUSAL))
-        }
-        url::Host::Ipv6(ip) if !allow_private && !guard::is_public(ip.into()) => {
-            return Err(refuse(guard::REFUSAL))
-        }
-        url::Host::Domain(name) => {
-            guard::resolve(name, port, allow_private)
-                .await
-                .map_err(|e| match e {
-                    guard::ResolveError::Refused => refuse(e.to_string()),
-                    guard::ResolveError::Unresolved => upstream(e.to_string()),
-                })?;
-        }
-        _ => {}
-    }
+    guard::check_host(destination.host(), port, allow_private)
+        .await
+        .map_err(|e| match e {
+            guard::ResolveError::Refused => refuse(e.to_string()),
+            guard::ResolveError::Unresolved => upstream(e.to_string()),
+        })?;
 
     let mut url = destination.url;
     for kv in &block.query {

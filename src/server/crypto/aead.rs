@@ -95,6 +95,13 @@ pub fn secret_aad(
     aad
 }
 
+/// Associated data of a workspace's notification webhook URL.
+pub fn webhook_aad(workspace_id: WorkspaceId) -> Vec<u8> {
+    let mut aad = b"varvault/webhook-url/v1".to_vec();
+    aad.extend_from_slice(&workspace_id.get().to_be_bytes());
+    aad
+}
+
 /// Associated data of a wrapped data key: its workspace, its version and
 /// the master key that wraps it.
 pub fn data_key_aad(

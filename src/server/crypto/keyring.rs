@@ -202,6 +202,36 @@ impl Keyring {
         SecretValue::from_utf8(bytes).ok_or(CryptoError::Format("a value is not UTF-8"))
     }
 
+    /// Seals a workspace's notification webhook URL (a credential) under
+    /// key `version`, counting the seal.
+    pub async fn seal_webhook(
+        &self,
+        conn: &mut AnyConnection,
+        workspace: WorkspaceId,
+        version: KeyVersion,
+        url: &SecretValue,
+    ) -> Result<Vec<u8>, CryptoError> {
+        self.count_seals(conn, workspace, version, 1).await?;
+        let key = self.data_key(conn, workspace, version).await?;
+        Ok(aead::seal_value(
+            &key,
+            url.expose().as_bytes(),
+            &aead::webhook_aad(workspace),
+        ))
+    }
+
+    pub async fn open_webhook(
+        &self,
+        conn: &mut AnyConnection,
+        workspace: WorkspaceId,
+        version: KeyVersion,
+        blob: &[u8],
+    ) -> Result<SecretValue, CryptoError> {
+        let key = self.data_key(conn, workspace, version).await?;
+        let bytes = aead::open_value(&key, blob, &aead::webhook_aad(workspace))?;
+        SecretValue::from_utf8(bytes).ok_or(CryptoError::Format("a webhook URL is not UTF-8"))
+    }
+
     /// Forgets cached keys of a workspace (after old versions are deleted).
     pub fn forget(&self, workspace: WorkspaceId) {
         self.cache

@@ -162,7 +162,9 @@ pub async fn delete_unused_older(
          (SELECT 1 FROM variables v WHERE v.workspace_id = data_keys.workspace_id \
           AND v.key_version = data_keys.version) AND NOT EXISTS \
          (SELECT 1 FROM variable_versions h WHERE h.workspace_id = data_keys.workspace_id \
-          AND h.key_version = data_keys.version)",
+          AND h.key_version = data_keys.version) AND NOT EXISTS \
+         (SELECT 1 FROM notification_webhooks n WHERE n.workspace_id = data_keys.workspace_id \
+          AND n.key_version = data_keys.version)",
     )
     .bind(workspace_id)
     .bind(version)

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod data_keys;
 pub mod meta;
+pub mod reminders;
 pub mod runs;
 pub mod sessions;
 pub mod throttle;

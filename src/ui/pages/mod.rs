@@ -6,6 +6,7 @@ pub mod login;
 pub mod members;
 pub mod new_workspace;
 pub mod not_found;
+pub mod settings;
 pub mod setup;
 pub mod variables;
 pub mod workflow;

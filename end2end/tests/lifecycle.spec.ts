@@ -1,0 +1,159 @@
+import { test, expect, type Page } from "./fixtures";
+import AxeBuilder from "@axe-core/playwright";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ensureOwner, owner, signedIn, waitForHydration } from "./helpers";
+
+// A secret's life: an earlier value restored and sent by a block, an
+// expired secret's badges, a secret the upstream keeps refusing.
+test.describe.configure({ mode: "serial" });
+
+const WS = "life-team";
+let upstream: http.Server;
+let port = 0;
+const received: string[] = [];
+
+test.beforeAll(async () => {
+  // A real HTTP server on 127.0.0.1: /deny answers 401, the rest 200.
+  upstream = http.createServer((req, res) => {
+    received.push(String(req.headers.authorization ?? ""));
+    res.statusCode = req.url?.startsWith("/deny") ? 401 : 200;
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ path: req.url }));
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  port = (upstream.address() as AddressInfo).port;
+});
+
+test.afterAll(() => upstream.close());
+
+async function openVariables(page: Page) {
+  await page.goto(`/w/${WS}/variables`);
+  await waitForHydration(page);
+}
+
+async function createSecret(page: Page, name: string, value: string, expires = "") {
+  await openVariables(page);
+  await page.getByRole("button", { name: "Create New" }).first().click();
+  const panel = page.getByRole("dialog", { name: "Create variable" });
+  await panel.getByRole("radio", { name: "Secret" }).check();
+  await panel.getByLabel("Name").fill(name);
+  await panel.getByLabel("Value", { exact: true }).fill(value);
+  await panel.getByRole("radio", { name: "Masked" }).check();
+  if (expires) await panel.getByLabel("Expires on").fill(expires);
+  await panel.getByRole("button", { name: "Create" }).click();
+  await expect(panel).toBeHidden();
+}
+
+/** A workflow with one block sending `secret` as a bearer token to `path`. */
+async function blockSending(page: Page, workflow: string, secret: string, path: string) {
+  await page.goto(`/w/${WS}/workflows`);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "New workflow" }).click();
+  const dialog = page.getByRole("dialog", { name: "New workflow" });
+  await dialog.getByLabel("Workflow name").fill(workflow);
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await expect(page.getByRole("heading", { name: workflow, level: 1 })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Add API block" }).click();
+  await page.getByLabel("URL", { exact: true }).fill(`http://127.0.0.1:${port}${path}`);
+  await page.getByRole("button", { name: "Add header" }).click();
+  await page.getByLabel("Header name 1").fill("Authorization");
+  await page.getByLabel("Header value 1", { exact: true }).fill(`Bearer {{secret:${secret}}}`);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+}
+
+async function expectNoSeriousA11yIssues(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`)).toEqual([]);
+}
+
+function isoDay(offsetDays: number): string {
+  return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+}
+
+test("restoring an earlier value from the history makes the block send it", async ({ page }) => {
+  await ensureOwner(page);
+  await signedIn(page, owner);
+  await page.goto("/new-workspace");
+  await waitForHydration(page);
+  await page.getByLabel("Workspace name").fill("Life Team");
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page).toHaveURL(new RegExp(`/w/${WS}/variables$`));
+  await waitForHydration(page);
+
+  await createSecret(page, "LIFE_TOKEN", "life-first-value");
+  await page.getByRole("button", { name: "Edit LIFE_TOKEN" }).click();
+  const edit = page.getByRole("dialog", { name: "Edit LIFE_TOKEN" });
+  await edit.getByLabel("New value").fill("life-second-value");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit).toBeHidden();
+
+  await page.getByRole("link", { name: "History of LIFE_TOKEN" }).click();
+  await expect(page.getByRole("heading", { name: "History of LIFE_TOKEN" })).toBeVisible();
+  await waitForHydration(page);
+  await expect(page.getByRole("row", { name: /Version 2 \(current\)/ })).toContainText(owner.email);
+  const v1 = page.getByRole("row", { name: /^Version 1/ });
+  await expect(v1).toContainText("••••••••");
+  await expectNoSeriousA11yIssues(page);
+  await v1.getByRole("button", { name: "Reveal value of LIFE_TOKEN version 1" }).click();
+  await expect(v1).toContainText("life-first-value");
+  await v1.getByRole("button", { name: "Hide value of LIFE_TOKEN version 1" }).click();
+  await expect(v1).not.toContainText("life-first-value");
+
+  await v1.getByRole("button", { name: "Restore version 1" }).click();
+  await expect(page.getByRole("status")).toHaveText("Version 1 is the current value again.");
+  await expect(page.getByRole("row", { name: /Version 3 \(current\)/ })).toBeVisible();
+  expect(await page.content()).not.toContain("life-second-value");
+
+  await blockSending(page, "Restored", "LIFE_TOKEN", "/echo");
+  await page.getByRole("button", { name: "Send request" }).click();
+  await expect(page.getByRole("region", { name: "Response" })).toContainText("200 OK");
+  expect(received.at(-1)).toBe("Bearer life-first-value");
+});
+
+test("an expired secret shows its badge in the panel and on the chip", async ({ page }) => {
+  await signedIn(page, owner);
+  await createSecret(page, "OLD_TOKEN", "an-old-token-value", isoDay(-2));
+  await createSecret(page, "SOON_TOKEN", "a-soon-token-value", isoDay(5));
+  const old = page.getByRole("row").filter({ hasText: "OLD_TOKEN" });
+  await expect(old).toContainText("Expired");
+  await expect(page.getByRole("row").filter({ hasText: "SOON_TOKEN" })).toContainText("Expires in 5 days");
+  await expectNoSeriousA11yIssues(page);
+  await page.getByLabel("Show").selectOption("expiring");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/filter=expiring/);
+  await expect(page.getByRole("row").filter({ hasText: "LIFE_TOKEN" })).toHaveCount(0);
+  await expect(old).toBeVisible();
+
+  await blockSending(page, "Old", "OLD_TOKEN", "/echo");
+  await expect(page.locator(".chip").filter({ hasText: "OLD_TOKEN" })).toContainText("Expired");
+  await page.getByRole("button", { name: "Send request" }).click();
+  const response = page.getByRole("region", { name: "Response" });
+  await expect(response).toContainText("200 OK");
+  await expect(response).toContainText("OLD_TOKEN expired on");
+});
+
+test("a secret refused three times in a row shows Failing", async ({ page }) => {
+  await signedIn(page, owner);
+  await createSecret(page, "DENIED_TOKEN", "a-denied-token-value");
+  await blockSending(page, "Denied", "DENIED_TOKEN", "/deny");
+  const response = page.getByRole("region", { name: "Response" });
+  for (let i = 0; i < 3; i++) {
+    await page.getByRole("button", { name: "Send request" }).click();
+    await expect(response).toContainText("401 Unauthorized");
+    await expect.poll(() => received.filter((r) => r === "Bearer a-denied-token-value").length).toBe(i + 1);
+  }
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.locator(".chip").filter({ hasText: "DENIED_TOKEN" })).toContainText(
+    "Failing: the last 3 requests were refused (401)",
+  );
+  await openVariables(page);
+  const denied = page.getByRole("row").filter({ hasText: "DENIED_TOKEN" });
+  await expect(denied).toContainText("Failing");
+  await expect(denied).toContainText("The last 3 requests were refused (401), from API block 1");
+  await expectNoSeriousA11yIssues(page);
+});
