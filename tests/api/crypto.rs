@@ -583,7 +583,7 @@ async fn no_canary_in_the_database_its_files_or_the_logs() {
 
 /// Everything the database holds: the SQLite files byte for byte (main,
 /// -wal, -shm), or every row of every table as PostgreSQL prints it.
-async fn stored_bytes(app: &TestApp) -> String {
+pub async fn stored_bytes(app: &TestApp) -> String {
     if app.db_url().starts_with("sqlite") {
         let mut all = Vec::new();
         for suffix in ["", "-wal", "-shm"] {

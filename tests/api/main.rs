@@ -21,6 +21,7 @@ mod members;
 mod page_weight;
 mod pages;
 mod permissions;
+mod reminders;
 mod sessions;
 mod startup;
 mod variables;

@@ -84,6 +84,18 @@ fn matrix() -> Vec<(&'static str, [Expect; 5])> {
             "list_audit",
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
         ),
+        (
+            "get_notification_settings",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
+        (
+            "set_webhook",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
+        (
+            "remove_webhook",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
         ("list_workflows", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
         ("create_workflow", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
         ("rename_workflow", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
@@ -147,7 +159,14 @@ fn args(
             ("role", s("editor")),
         ],
         "remove_member" => vec![("workspace", s(WORKSPACE)), ("user_id", s(target))],
-        "list_variables" | "list_audit" => vec![("workspace", s(WORKSPACE))],
+        "list_variables" | "list_audit" | "get_notification_settings" | "remove_webhook" => {
+            vec![("workspace", s(WORKSPACE))]
+        }
+        // A public address literal: no name to resolve.
+        "set_webhook" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("url", format!("https://93.184.216.34/hook/{n}")),
+        ],
         "create_variable" => vec![
             ("workspace", s(WORKSPACE)),
             ("kind", s("secret")),
@@ -219,6 +238,11 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
             .fetch_all(app.db.pool())
             .await
             .unwrap();
+    let hooks: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT workspace_id, ciphertext FROM notification_webhooks ORDER BY 1")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
     let flows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM workflows ORDER BY id")
         .fetch_all(app.db.pool())
         .await
@@ -231,6 +255,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         .chain(blocks.iter().map(|b| format!("{b:?}")))
         .chain(flows.iter().map(|f| format!("{f:?}")))
         .chain(versions.iter().map(|v| format!("{v:?}")))
+        .chain(hooks.iter().map(|h| format!("{h:?}")))
         .collect()
 }
 
