@@ -60,6 +60,8 @@ async fn main() {
                     description: "",
                     allowed_hosts: "",
                     actor_id: Some(UserId(1)),
+                    actor_label: "bench",
+                    expires_on: None,
                 },
             )
             .await

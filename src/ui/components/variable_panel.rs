@@ -13,7 +13,7 @@ pub enum PanelMode {
     Create,
     /// From the secret picker: a secret, chosen at once when created.
     CreateSecret,
-    Edit(VariableView),
+    Edit(Box<VariableView>),
 }
 
 /// Inline errors, one per field.
@@ -95,7 +95,7 @@ fn PanelBody(
     on_saved: Callback<VariableView>,
 ) -> impl IntoView {
     let editing = match &mode {
-        PanelMode::Edit(v) => Some(v.clone()),
+        PanelMode::Edit(v) => Some((**v).clone()),
         PanelMode::Create | PanelMode::CreateSecret => None,
     };
     let title = match &editing {

@@ -58,7 +58,7 @@ pub fn VariableActions(
         }
         .into_any();
     };
-    let panel_mode = RwSignal::new(PanelMode::Edit(variable.clone()));
+    let panel_mode = RwSignal::new(PanelMode::Edit(Box::new(variable.clone())));
     let confirm_open = RwSignal::new(false);
     let delete_error = RwSignal::new(None::<String>);
     let name = variable.name.clone();

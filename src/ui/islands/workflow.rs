@@ -49,7 +49,7 @@ pub fn WorkflowEditor(
             leptos::task::spawn_local(async move {
                 match get_variable(workspace.get_untracked(), option.id).await {
                     Ok(v) => {
-                        panel_mode.set(PanelMode::Edit(v));
+                        panel_mode.set(PanelMode::Edit(Box::new(v)));
                         panel_open.set(true);
                     }
                     Err(err) => error.set(Some(err.to_string())),
