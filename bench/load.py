@@ -9,7 +9,9 @@ the time to ready, seeds the workspace over HTTP, signs in, then runs wrk
 
   ceiling  GET /bench/ceiling        a bare handler of the same binary,
                                      outside every layer
-  list     POST /api/list_variables  the Variables panel's list
+  list     POST /api/list_variables  the Variables panel's first page (50)
+  search   the same, searched ("secret_0"), from a cursor
+  expiring the same, "Expiring soon" (1 secret in 10 has a date)
   reveal   POST /api/reveal_secret   a masked secret (an audited write)
   page     GET /w/{ws}/variables     the page, rendered on the server
 
@@ -138,6 +140,10 @@ def seed(server, secrets):
                 "description": "Seeded by bench/load.py"}
         if visibility == "restricted":
             form["allowed_hosts"] = "api.example.com"
+        if i % 10 == 0:
+            # One in ten expires within 40 days: the "expiring" filter's rows.
+            day = time.gmtime(time.time() + (i % 40) * 86400)
+            form["expires_on"] = time.strftime("%Y-%m-%d", day)
         return json.loads(server.call("create_variable", form))["id"]
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
@@ -234,6 +240,10 @@ def main():
                 targets = [
                     ("ceiling", "GET", "/bench/ceiling", None),
                     ("list", "POST", "/api/list_variables", {"workspace": WS}),
+                    ("search", "POST", "/api/list_variables",
+                     {"workspace": WS, "search": "secret_0", "after": "secret_00500"}),
+                    ("expiring", "POST", "/api/list_variables",
+                     {"workspace": WS, "filter": "expiring"}),
                     ("reveal", "POST", "/api/reveal_secret", {"workspace": WS, "id": masked_id}),
                     ("page", "GET", f"/w/{WS}/variables", None),
                 ]

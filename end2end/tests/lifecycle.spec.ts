@@ -129,6 +129,15 @@ test("an expired secret shows its badge in the panel and on the chip", async ({ 
   await expect(old).toBeVisible();
 
   await blockSending(page, "Old", "OLD_TOKEN", "/echo");
+  // The chip of a secret picked from the picker says so at once.
+  await page.getByLabel("Header value 1", { exact: true }).fill("Bearer ");
+  await page.getByRole("button", { name: "Add Secret to Header value 1" }).click();
+  await page.getByRole("combobox", { name: "Search secrets" }).fill("old");
+  await page.getByRole("option", { name: /OLD_TOKEN/ }).click();
+  await expect(page.locator(".chip").filter({ hasText: "OLD_TOKEN" })).toContainText("Expired");
+  // And when the page loads again.
+  await page.reload();
+  await waitForHydration(page);
   await expect(page.locator(".chip").filter({ hasText: "OLD_TOKEN" })).toContainText("Expired");
   await page.getByRole("button", { name: "Send request" }).click();
   const response = page.getByRole("region", { name: "Response" });
