@@ -10,6 +10,7 @@ UPDATE variables SET value_set_at = updated_at,
     value_set_by = (SELECT email FROM users WHERE users.id = variables.updated_by);
 -- 'YYYY-MM-DD' (UTC); a secret may be used after it, but says so.
 ALTER TABLE variables ADD COLUMN expires_on TEXT;
+CREATE INDEX variables_expiry ON variables (workspace_id, expires_on) WHERE expires_on IS NOT NULL;
 
 CREATE TABLE variable_versions (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -14,7 +14,7 @@ use crate::server::authz::Actor;
 use crate::server::crypto::keyring::ValueSlot;
 use crate::server::crypto::{CryptoError, Keyring, SecretValue};
 use crate::server::db::variables::{self as rows, ListQuery, NewRow, VariableRecord};
-use crate::server::db::{now_ms, runs, versions, Db, DbError};
+use crate::server::db::{now_ms, runs, versions, Db, DbError, WriteTx};
 use crate::server::hosts::HostPatterns;
 use crate::template::RefKind;
 use sqlx::AnyConnection;
@@ -354,6 +354,22 @@ pub async fn create(
     Ok(view(record))
 }
 
+/// A write transaction holding variable `id`'s row, and the row.
+async fn locked(
+    db: &Db,
+    ws: WorkspaceId,
+    id: VariableId,
+) -> Result<(WriteTx, VariableRecord), AppError> {
+    let mut tx = db.begin_write().await?;
+    if !rows::lock(&mut tx, ws, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let record = rows::get(&mut *tx, ws, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((tx, record))
+}
+
 /// Saves the edit panel. A new value keeps the one it replaces in the
 /// history (at most `keep` earlier values).
 pub async fn update(
@@ -365,13 +381,7 @@ pub async fn update(
     keep: u32,
 ) -> Result<VariableView, AppError> {
     let ws = actor.workspace().id;
-    let mut tx = db.begin_write().await?;
-    if !rows::lock(&mut tx, ws, id).await? {
-        return Err(AppError::NotFound);
-    }
-    let record = rows::get(&mut *tx, ws, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (mut tx, record) = locked(db, ws, id).await?;
     let kind = record.kind;
     require_writer(actor, kind)?;
     let description = check_description(&changes.description)?;
@@ -622,13 +632,7 @@ pub async fn restore(
     keep: u32,
 ) -> Result<VariableView, AppError> {
     let ws = actor.workspace().id;
-    let mut tx = db.begin_write().await?;
-    if !rows::lock(&mut tx, ws, id).await? {
-        return Err(AppError::NotFound);
-    }
-    let record = rows::get(&mut *tx, ws, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (mut tx, record) = locked(db, ws, id).await?;
     require_writer(actor, record.kind)?;
     if version == record.value_version {
         return Err(AppError::invalid(

@@ -300,36 +300,58 @@ pub async fn page<'e>(
     workspace_id: WorkspaceId,
     q: &ListQuery<'_>,
 ) -> Result<(Vec<VariableRecord>, bool), DbError> {
-    // Names hold letters, digits and `_`; `_` is LIKE's wildcard: escape it.
-    let pattern = super::like_contains(q.search);
-    let backwards = q.before.is_some() && q.after.is_none();
-    let (cursor, order) = if backwards {
-        ("v.name_key < $6", "DESC")
-    } else {
-        ("($6 IS NULL OR v.name_key > $6)", "ASC")
+    // Only the conditions that apply are written, each with its own
+    // placeholder: PostgreSQL plans a prepared statement once for any
+    // values, and `$n IS NULL OR …` would make that plan a full scan and a
+    // sort. With them out, each shape of query walks the name index.
+    let mut sql = format!("{SELECT_LISTED} WHERE v.workspace_id = $1");
+    let mut texts: Vec<String> = Vec::new();
+    let mut arg = |sql: &mut String, condition: &str, value: String| {
+        texts.push(value);
+        sql.push_str(&condition.replace('?', &format!("${}", texts.len() + 1)));
     };
-    let failing = format!(
-        "(SELECT COUNT(*) FROM (SELECT r.status FROM secret_runs r WHERE r.variable_id = v.id \
-         ORDER BY r.id DESC LIMIT {n}) last WHERE last.status IN (401, 403)) = {n}",
-        n = crate::model::FAILING_AFTER
-    );
-    let sql = format!(
-        "{SELECT_LISTED} WHERE v.workspace_id = $1 AND v.name_key LIKE $2 ESCAPE '\\' \
-         AND ($3 IS NULL OR v.kind = $3) \
-         AND ($4 IS NULL OR (v.kind = 'secret' AND v.expires_on <= $4)) \
-         AND ($5 = 0 OR (v.kind = 'secret' AND {failing})) AND {cursor} \
-         ORDER BY v.name_key {order} LIMIT $7"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(workspace_id)
-        .bind(pattern)
-        .bind(q.kind.map(VariableKind::as_str))
-        .bind(q.expiring_by)
-        .bind(i64::from(q.failing))
-        .bind(if backwards { q.before } else { q.after })
-        .bind(q.limit + 1)
-        .fetch_all(ex)
-        .await?;
+    if !q.search.is_empty() {
+        // Names hold letters, digits and `_`; `_` is LIKE's wildcard: escaped.
+        arg(
+            &mut sql,
+            " AND v.name_key LIKE ? ESCAPE '\\'",
+            super::like_contains(q.search),
+        );
+    }
+    if let Some(kind) = q.kind {
+        arg(&mut sql, " AND v.kind = ?", kind.as_str().to_string());
+    }
+    if let Some(day) = q.expiring_by {
+        arg(
+            &mut sql,
+            " AND v.kind = 'secret' AND v.expires_on <= ?",
+            day.to_string(),
+        );
+    }
+    if q.failing {
+        sql.push_str(&format!(
+            " AND v.kind = 'secret' AND (SELECT COUNT(*) FROM (SELECT r.status FROM secret_runs r \
+             WHERE r.variable_id = v.id ORDER BY r.id DESC LIMIT {n}) last \
+             WHERE last.status IN (401, 403)) = {n}",
+            n = crate::model::FAILING_AFTER
+        ));
+    }
+    let backwards = q.before.is_some() && q.after.is_none();
+    match (backwards, q.after, q.before) {
+        (true, _, Some(before)) => arg(&mut sql, " AND v.name_key < ?", before.to_string()),
+        (false, Some(after), _) => arg(&mut sql, " AND v.name_key > ?", after.to_string()),
+        _ => {}
+    }
+    let order = if backwards { "DESC" } else { "ASC" };
+    sql.push_str(&format!(
+        " ORDER BY v.name_key {order} LIMIT {}",
+        q.limit + 1
+    ));
+    let mut query = sqlx::query(&sql).bind(workspace_id);
+    for text in &texts {
+        query = query.bind(text);
+    }
+    let rows = query.fetch_all(ex).await?;
     let mut records = rows
         .iter()
         .map(|r| from_row(r).map_err(DbError::from))
