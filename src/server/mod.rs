@@ -8,6 +8,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod dotenv;
 #[cfg(any(test, fuzzing))]
 pub mod fuzz_checks;
 pub mod headers;
