@@ -244,7 +244,11 @@ mod tests {
             ("A=1\nno equals sign sk-live-123\n", 2, "expected KEY=value"),
             ("1BAD=x", 1, "a key starts with a letter or _"),
             ("A-B=x", 1, "a key starts with a letter or _"),
-            ("A=\"open sk-live-123\nB=2\n", 1, "a quoted value is not closed"),
+            (
+                "A=\"open sk-live-123\nB=2\n",
+                1,
+                "a quoted value is not closed",
+            ),
             ("A='x' y", 1, "only a comment may follow"),
             ("A=\"\\q\"", 1, "an unknown escape"),
         ] {
