@@ -256,7 +256,9 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
         state.settings.session,
         state.settings.secure_cookies,
     );
-    let router = Router::new()
+    // The browser's app: pages and server functions, with sessions and the
+    // same-origin guard.
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(
             &state,
@@ -274,7 +276,14 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
         .layer(middleware::from_fn_with_state(
             state.settings.clone(),
             same_origin_only,
-        ))
+        ));
+    // The REST API: bearer tokens only, no session layer (a cookie means
+    // nothing there) and no origin check (no cookie to ride on).
+    let api = Router::new()
+        .nest("/api/v1", crate::server::rest::router())
+        .layer(middleware::from_fn(server_fn_responses));
+    let router = api
+        .merge(app)
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
             state.settings.clone(),
@@ -357,8 +366,9 @@ async fn same_origin_only(
     }
 }
 
-/// Marks every server function's answer `no-store`: they carry private
-/// data. (An error's status is set where it is made: `api::respond`.)
+/// Marks every server function's and REST answer `no-store`: they carry
+/// private data. (An error's status is set where it is made:
+/// `api::respond`, `rest::ApiError`.)
 async fn server_fn_responses(request: Request, next: Next) -> Response {
     let is_server_fn = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;

@@ -253,6 +253,75 @@ pub async fn get(db: &Db, actor: &Actor, id: VariableId) -> Result<VariableView,
     Ok(view(record))
 }
 
+/// One variable by name, any case (the REST API's address for it).
+pub async fn get_by_name(db: &Db, actor: &Actor, name: &str) -> Result<VariableView, AppError> {
+    actor.require(Permission::ReadVariables)?;
+    let record = rows::by_name(db.pool(), actor.workspace().id, name)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(view(record))
+}
+
+/// The id of a variable by name, for a caller that may write some kind of
+/// variable but not read them (a token with a write scope only): whether
+/// the name exists is told only to those who could change it.
+pub async fn id_by_name(db: &Db, actor: &Actor, name: &str) -> Result<VariableId, AppError> {
+    if !(actor.can(Permission::WritePlain) || actor.can(Permission::WriteSecrets)) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(rows::by_name(db.pool(), actor.workspace().id, name)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .id)
+}
+
+/// Sets a variable's value by name, always as a new version: never
+/// compared with the stored one, so the answer is the same whatever was
+/// stored (the REST API's idempotent PUT; no guess can be tested).
+pub async fn set_value(
+    db: &Db,
+    keyring: &Keyring,
+    actor: &Actor,
+    name: &str,
+    value: SecretValue,
+    keep: u32,
+) -> Result<VariableView, AppError> {
+    let ws = actor.workspace().id;
+    let id = id_by_name(db, actor, name).await?;
+    let (mut tx, record) = locked(db, ws, id).await?;
+    require_writer(actor, record.kind)?;
+    let who = actor.who();
+    let action = match record.kind {
+        VariableKind::Plain => {
+            check_variable_value(value.expose()).map_err(|m| AppError::invalid("value", m))?;
+            keep_current(&mut tx, &record, keep).await?;
+            rows::set_plain_value(&mut tx, id, value.expose()).await?;
+            Action::VariableUpdated
+        }
+        VariableKind::Secret => {
+            check_secret_value(value.expose()).map_err(|m| AppError::invalid("value", m))?;
+            let next = record.value_version.next();
+            let (version, blob) = keyring
+                .seal_value(&mut tx, slot(ws, id, next), &value)
+                .await
+                .map_err(crypto_error)?;
+            keep_current(&mut tx, &record, keep).await?;
+            rows::set_ciphertext(&mut tx, id, &blob, version, next, None).await?;
+            runs::forget(&mut tx, id).await?;
+            Action::SecretValueUpdated
+        }
+    };
+    rows::value_set_by(&mut tx, id, &who.label()).await?;
+    rows::touch(&mut tx, id, actor.user_id()).await?;
+    let target = Target::variable(record.kind, id, &record.name);
+    audit::record(&mut tx, ws, &who, action, Some(&target), None).await?;
+    let record = rows::get(&mut *tx, ws, id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(view(record))
+}
+
 async fn already_exists(db: &Db, workspace_id: WorkspaceId, name: &str) -> AppError {
     let existing = rows::name_in_use(db.pool(), workspace_id, name)
         .await

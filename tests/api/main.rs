@@ -22,6 +22,7 @@ mod page_weight;
 mod pages;
 mod permissions;
 mod reminders;
+mod rest;
 mod sessions;
 mod startup;
 mod variables;

@@ -216,6 +216,10 @@ fn PanelBody(
                     <dd>{vis.label()}</dd>
                 })}
             </dl>
+            // Earlier values and "Restore": a page of its own (server HTML).
+            <a href=format!("/w/{}/variables/{}/history", workspace.get_untracked(), v.id)>
+                "Version history"
+            </a>
         }
         .into_any(),
         None => view! {
