@@ -4,8 +4,8 @@ use crate::ui::layout::WorkspaceShell;
 use crate::ui::pages::{
     account::AccountPage, audit::AuditPage, history::HistoryPage, landing::LandingPage,
     login::LoginPage, members::MembersPage, new_workspace::NewWorkspacePage,
-    not_found::NotFoundPage, settings::SettingsPage, setup::SetupPage, variables::VariablesPage,
-    workflow::WorkflowPage, workflows::WorkflowsPage,
+    not_found::NotFoundPage, settings::SettingsPage, setup::SetupPage, tokens::TokensPage,
+    variables::VariablesPage, workflow::WorkflowPage, workflows::WorkflowsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -25,6 +25,7 @@ pub fn bundle_for(path: &str) -> Option<&'static str> {
         ["w", _, "workflows", _] => Some("flow"),
         ["w", _, "workflows"] => Some("workflows"),
         ["w", _, "members"] => Some("members"),
+        ["w", _, "tokens"] => Some("tokens"),
         _ => None,
     }
 }
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("members") view=MembersPage />
                     <Route path=StaticSegment("audit") view=AuditPage />
                     <Route path=StaticSegment("settings") view=SettingsPage />
+                    <Route path=StaticSegment("tokens") view=TokensPage />
                     <Route path=StaticSegment("workflows") view=WorkflowsPage />
                     <Route path=(StaticSegment("workflows"), ParamSegment("id")) view=WorkflowPage />
                 </ParentRoute>
@@ -116,6 +118,7 @@ mod tests {
         assert_eq!(bundle_for("/w/acme/workflows/3"), Some("flow"));
         assert_eq!(bundle_for("/w/acme/workflows"), Some("workflows"));
         assert_eq!(bundle_for("/w/acme/members"), Some("members"));
+        assert_eq!(bundle_for("/w/acme/tokens"), Some("tokens"));
         assert_eq!(bundle_for("/w/acme/audit"), None);
         assert_eq!(bundle_for("/w/acme/settings"), None);
         assert_eq!(bundle_for("/"), None);

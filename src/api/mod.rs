@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod members;
 pub mod settings;
+pub mod tokens;
 pub mod variables;
 pub mod workflows;
 pub mod workspaces;

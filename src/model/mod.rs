@@ -7,6 +7,7 @@ mod audit;
 mod ids;
 mod lifecycle;
 mod permissions;
+mod tokens;
 mod variables;
 mod workflows;
 
@@ -15,5 +16,6 @@ pub use audit::*;
 pub use ids::*;
 pub use lifecycle::*;
 pub use permissions::*;
+pub use tokens::*;
 pub use variables::*;
 pub use workflows::*;

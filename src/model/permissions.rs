@@ -53,9 +53,13 @@ impl Role {
 /// What an access token may do. No scope reads a secret's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Scope {
+    #[serde(rename = "variables:read")]
     VariablesRead,
+    #[serde(rename = "variables:write")]
     VariablesWrite,
+    #[serde(rename = "secrets:write")]
     SecretsWrite,
+    #[serde(rename = "audit:read")]
     AuditRead,
 }
 

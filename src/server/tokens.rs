@@ -192,3 +192,9 @@ mod tests {
         }
     }
 }
+
+/// The workspace's tokens, for its owners and admins (never a token).
+pub async fn list(db: &Db, member: &Member) -> Result<Vec<crate::model::TokenView>, AppError> {
+    Actor::Member(member.clone()).require(Permission::ManageWorkspace)?;
+    Ok(tokens::list(db.pool(), member.workspace.id).await?)
+}

@@ -156,6 +156,7 @@ fn AppHeader(info: SessionInfo, current: Option<String>, path: String) -> impl I
         let admin = (w.role >= Role::Admin).then(|| {
             view! {
                 {nav_link(format!("{base}/audit"), "Audit log", &path)}
+                {nav_link(format!("{base}/tokens"), "Tokens", &path)}
                 {nav_link(format!("{base}/settings"), "Settings", &path)}
             }
         });

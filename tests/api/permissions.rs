@@ -96,6 +96,19 @@ fn matrix() -> Vec<(&'static str, [Expect; 5])> {
             "remove_webhook",
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
         ),
+        (
+            "list_tokens",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
+        (
+            "create_token",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
+        // The token to revoke is the owner's: each caller gets a fresh one.
+        (
+            "revoke_token",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
         ("list_workflows", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
         ("create_workflow", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
         ("rename_workflow", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
@@ -162,6 +175,12 @@ fn args(
         "list_variables" | "list_audit" | "get_notification_settings" | "remove_webhook" => {
             vec![("workspace", s(WORKSPACE))]
         }
+        "list_tokens" => vec![("workspace", s(WORKSPACE))],
+        "create_token" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("name", format!("token {n}")),
+            ("scopes", s("variables:read")),
+        ],
         // A public address literal: no name to resolve.
         "set_webhook" => vec![
             ("workspace", s(WORKSPACE)),
@@ -238,6 +257,11 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
             .fetch_all(app.db.pool())
             .await
             .unwrap();
+    let tokens: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT name, revoked_at FROM access_tokens ORDER BY id")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
     let hooks: Vec<(i64, Vec<u8>)> =
         sqlx::query_as("SELECT workspace_id, ciphertext FROM notification_webhooks ORDER BY 1")
             .fetch_all(app.db.pool())
@@ -256,6 +280,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         .chain(flows.iter().map(|f| format!("{f:?}")))
         .chain(versions.iter().map(|v| format!("{v:?}")))
         .chain(hooks.iter().map(|h| format!("{h:?}")))
+        .chain(tokens.iter().map(|t| format!("{t:?}")))
         .collect()
 }
 
@@ -391,7 +416,24 @@ async fn every_server_function_checks_the_callers_role() {
             let target = add_editor(&app, &format!("target{n}@example.com")).await;
             let secret = add_secret(&app, n).await;
             let (wf, block) = add_workflow(&app, n).await;
-            let form = args(name, n, &target, &secret, &wf, &block);
+            let mut form = args(name, n, &target, &secret, &wf, &block);
+            if name == "revoke_token" {
+                let res = app
+                    .call(
+                        "create_token",
+                        &[
+                            ("workspace", WORKSPACE),
+                            ("name", &format!("revocable {n}")),
+                            ("scopes", "audit:read"),
+                        ],
+                    )
+                    .await;
+                let made: varvault::model::CreatedTokenView = res.json().await.unwrap();
+                form = vec![
+                    ("workspace", WORKSPACE.to_string()),
+                    ("id", made.id.to_string()),
+                ];
+            }
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let before = snapshot(&app).await;
             let res = if name == "save_block" {

@@ -388,3 +388,131 @@ async fn bad_input_is_a_problem_naming_the_field_and_nothing_is_stored() {
         .unwrap();
     assert_eq!(count, 0);
 }
+
+#[tokio::test]
+async fn the_tokens_page_makes_tokens_shown_once_and_makers_take_them_along() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let admin = app.member("ad@example.com", "admin").await;
+    let res = app
+        .call_with(
+            &admin,
+            "create_token",
+            &[
+                ("workspace", WORKSPACE),
+                ("name", "ci deploy"),
+                ("scopes", "variables:read secrets:write"),
+                ("expires_on", "2999-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let made: varvault::model::CreatedTokenView = res.json().await.unwrap();
+    assert!(made.token.starts_with("vv_") && made.token.len() == 3 + 43);
+    let (status, _) = call(
+        &app,
+        &made.token,
+        reqwest::Method::GET,
+        "/api/v1/variables",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Listed by name, prefix and scopes; never the token again.
+    let res = app.call("list_tokens", &[("workspace", WORKSPACE)]).await;
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("ci deploy") && text.contains("variables:read"),
+        "{text}"
+    );
+    assert!(!text.contains(&made.token), "the token is shown once");
+    let html = app
+        .get(&format!("/w/{WORKSPACE}/tokens"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("ci deploy") && !html.contains(&made.token));
+    // Bad input names the field.
+    let res = app
+        .call(
+            "create_token",
+            &[
+                ("workspace", WORKSPACE),
+                ("name", "x"),
+                ("scopes", "secrets:read"),
+            ],
+        )
+        .await;
+    let (status, err) = app_error(res).await;
+    assert_eq!(status, 400);
+    assert_eq!(err.field(), Some("scopes"));
+    // Editors may not make or see tokens.
+    let editor = app.member("ed@example.com", "editor").await;
+    let res = app
+        .call_with(&editor, "list_tokens", &[("workspace", WORKSPACE)])
+        .await;
+    assert_eq!(res.status(), 403);
+
+    // The admin made an editor: their tokens stop at once.
+    let admin_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'ad@example.com'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let res = app
+        .call(
+            "change_member_role",
+            &[
+                ("workspace", WORKSPACE),
+                ("user_id", &admin_id.to_string()),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let (status, _) = call(
+        &app,
+        &made.token,
+        reqwest::Method::GET,
+        "/api/v1/variables",
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+
+    // An owner's token, revoked from the page by a plain form.
+    let res = app
+        .call(
+            "create_token",
+            &[
+                ("workspace", WORKSPACE),
+                ("name", "nightly"),
+                ("scopes", "audit:read"),
+            ],
+        )
+        .await;
+    let nightly: varvault::model::CreatedTokenView = res.json().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/revoke_token"))
+        .header("origin", app.origin())
+        .header("accept", "text/html")
+        .form(&[("workspace", WORKSPACE), ("id", &nightly.id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/w/{WORKSPACE}/tokens?revoked=1")
+    );
+    let (status, _) = call(
+        &app,
+        &nightly.token,
+        reqwest::Method::GET,
+        "/api/v1/audit",
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+}

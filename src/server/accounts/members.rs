@@ -155,13 +155,27 @@ pub async fn change_role(
         keep_an_owner(&mut tx, actor.workspace.id).await?;
     }
     workspaces::set_role(&mut tx, actor.workspace.id, user_id, new_role).await?;
+    // A token's rights do not outlive its maker's right to make tokens.
+    let mut detail = format!("{} -> {}", old_role.as_str(), new_role.as_str());
+    if !new_role.grants(crate::model::Permission::ManageWorkspace) {
+        let revoked = crate::server::db::tokens::revoke_made_by(
+            &mut tx,
+            actor.workspace.id,
+            user_id,
+            now_ms(),
+        )
+        .await?;
+        if revoked > 0 {
+            detail.push_str(&format!("; {revoked} access tokens revoked"));
+        }
+    }
     audit::record(
         &mut tx,
         actor.workspace.id,
         &actor.who(),
         Action::MemberRoleChanged,
         Some(&Target::user(user.id, &user.email)),
-        Some(format!("{} -> {}", old_role.as_str(), new_role.as_str())),
+        Some(detail),
     )
     .await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -178,6 +192,8 @@ pub async fn remove_member(db: &Db, actor: &Member, user_id: UserId) -> Result<(
     }
     workspaces::remove_member(&mut tx, actor.workspace.id, user_id).await?;
     sessions::delete_for_user(&mut tx, user_id, None).await?;
+    crate::server::db::tokens::revoke_made_by(&mut tx, actor.workspace.id, user_id, now_ms())
+        .await?;
     audit::record(
         &mut tx,
         actor.workspace.id,

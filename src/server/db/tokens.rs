@@ -133,3 +133,61 @@ pub async fn revoke(
     .fetch_optional(conn)
     .await?)
 }
+
+/// Every token of a workspace, live ones first, newest first.
+pub async fn list<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    workspace_id: WorkspaceId,
+) -> Result<Vec<crate::model::TokenView>, DbError> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.name, t.prefix, t.scopes, t.allowed_networks, t.created_at, \
+         u.email AS created_by, t.expires_at, t.last_used_at, t.revoked_at \
+         FROM access_tokens t LEFT JOIN users u ON u.id = t.created_by \
+         WHERE t.workspace_id = $1 ORDER BY (t.revoked_at IS NULL) DESC, t.id DESC",
+    )
+    .bind(workspace_id)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let scopes: String = r.try_get("scopes")?;
+            let networks: String = r.try_get("allowed_networks")?;
+            Ok(crate::model::TokenView {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                prefix: r.try_get("prefix")?,
+                scopes: scopes
+                    .split_whitespace()
+                    .map(|code| decode_enum(code, Scope::parse, "token scope"))
+                    .collect::<Result<_, _>>()?,
+                allowed_networks: networks.lines().map(str::to_string).collect(),
+                created_at: r.try_get("created_at")?,
+                created_by: r.try_get("created_by")?,
+                expires_at: r.try_get("expires_at")?,
+                last_used_at: r.try_get("last_used_at")?,
+                revoked_at: r.try_get("revoked_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from)
+}
+
+/// Revokes the live tokens `user` made in a workspace (they lost the right
+/// to make them); returns how many.
+pub async fn revoke_made_by(
+    conn: &mut AnyConnection,
+    workspace_id: WorkspaceId,
+    user: UserId,
+    now: i64,
+) -> Result<u64, DbError> {
+    Ok(sqlx::query(
+        "UPDATE access_tokens SET revoked_at = $1 \
+         WHERE workspace_id = $2 AND created_by = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(workspace_id)
+    .bind(user)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

@@ -12,6 +12,8 @@ use leptos::prelude::*;
 pub mod admin;
 #[cfg(any(feature = "ssr", feature = "bundle-forms"))]
 pub mod forms;
+#[cfg(any(feature = "ssr", feature = "bundle-tokens"))]
+pub mod tokens;
 #[cfg(any(feature = "ssr", feature = "bundle-vars"))]
 pub mod variables;
 #[cfg(any(feature = "ssr", feature = "bundle-flow"))]

@@ -8,6 +8,7 @@ pub mod new_workspace;
 pub mod not_found;
 pub mod settings;
 pub mod setup;
+pub mod tokens;
 pub mod variables;
 pub mod workflow;
 pub mod workflows;
