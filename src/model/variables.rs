@@ -274,3 +274,22 @@ mod variable_rule_tests {
         );
     }
 }
+
+/// What a bulk import does with one line of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportAction {
+    Create,
+    /// The name exists with the same kind and visibility: a new version.
+    Update,
+    Refused,
+}
+
+/// One line of an import's preview or result (never its value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportLine {
+    pub line: u32,
+    pub name: String,
+    pub action: ImportAction,
+    pub reason: Option<String>,
+}

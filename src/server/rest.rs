@@ -19,7 +19,7 @@ use crate::server::{audit, variables};
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
             get(get_variable).delete(delete_variable),
         )
         .route("/variables/{name}/value", put(set_value))
+        .route("/variables:import", post(import_variables))
         .route("/audit", get(list_audit))
         .fallback(|| async { ApiError(AppError::NotFound) })
 }
@@ -371,6 +372,90 @@ async fn delete_variable(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A `.env` file to import, and what the whole batch is.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ImportRequest {
+    /// The file: `KEY=value` lines, `export`, comments and quotes allowed.
+    pub env: String,
+    /// `plain` or `secret`.
+    pub kind: String,
+    /// For secrets: `masked` or `restricted`.
+    pub visibility: Option<String>,
+    /// For secrets made by this import (required for restricted ones).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Only say what would happen.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What happens to one line (never its value).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportLine {
+    pub line: u32,
+    pub name: String,
+    /// `create`, `update` (a new version, never compared) or `refused`.
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportResult {
+    /// Whether it was applied (in one transaction, only if no line is
+    /// refused) or only previewed.
+    pub applied: bool,
+    pub lines: Vec<ImportLine>,
+}
+
+/// Imports a `.env` file (the scope of the batch's kind): a preview with
+/// `dry_run`, else applied in one transaction, only when no line is
+/// refused. A name that exists with another kind or visibility is refused.
+#[utoipa::path(post, path = "/api/v1/variables:import", tag = "variables",
+    request_body = ImportRequest,
+    responses((status = 200, body = ImportResult),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn import_variables(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Json(input): Json<ImportRequest>,
+) -> ApiResult<Json<ImportResult>> {
+    let kind = VariableKind::parse(&input.kind)
+        .ok_or_else(|| AppError::invalid("kind", "kind must be plain or secret"))?;
+    let visibility = match input.visibility.as_deref() {
+        None => None,
+        Some(v) => Some(Visibility::parse(v).ok_or_else(|| {
+            AppError::invalid("visibility", "visibility must be masked or restricted")
+        })?),
+    };
+    let request = variables::ImportRequest {
+        env: input.env,
+        kind,
+        visibility,
+        allowed_hosts: input.allowed_hosts.join("\n"),
+        apply: !input.dry_run,
+    };
+    let keep = state.settings.secret_history;
+    let lines = variables::import(&state.db, &state.keyring, &actor, request, keep).await?;
+    Ok(Json(ImportResult {
+        applied: !input.dry_run,
+        lines: lines
+            .into_iter()
+            .map(|l| ImportLine {
+                line: l.line,
+                name: l.name,
+                action: match l.action {
+                    crate::model::ImportAction::Create => "create",
+                    crate::model::ImportAction::Update => "update",
+                    crate::model::ImportAction::Refused => "refused",
+                }
+                .to_string(),
+                reason: l.reason,
+            })
+            .collect(),
+    }))
+}
+
 /// Audit entries, newest first, 50 a page (scope `audit:read`).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
     responses((status = 200, body = AuditPage),
@@ -414,8 +499,27 @@ async fn list_audit(
         description = "Workspace variables and secrets for automation. A token can set a \
                        secret but never read one back."
     ),
-    paths(list_variables, get_variable, create_variable, set_value, delete_variable, list_audit),
-    components(schemas(Problem, Variable, VariablePage, NewVariable, NewValue, AuditEntry, AuditPage)),
+    paths(
+        list_variables,
+        get_variable,
+        create_variable,
+        set_value,
+        delete_variable,
+        import_variables,
+        list_audit
+    ),
+    components(schemas(
+        Problem,
+        Variable,
+        VariablePage,
+        NewVariable,
+        NewValue,
+        ImportRequest,
+        ImportLine,
+        ImportResult,
+        AuditEntry,
+        AuditPage
+    )),
     modifiers(&BearerToken),
     security(("token" = []))
 )]

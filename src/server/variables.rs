@@ -4,9 +4,9 @@
 
 use crate::error::AppError;
 use crate::model::{
-    check_secret_value, check_variable_value, Day, HistoryPage, ListFilter, Permission,
-    SecretHealth, VariableKind, VariableName, VariableView, VariablesPage, VersionView, Visibility,
-    EXPIRING_SOON_DAYS,
+    check_secret_value, check_variable_value, Day, HistoryPage, ImportAction, ImportLine,
+    ListFilter, Permission, SecretHealth, VariableKind, VariableName, VariableView, VariablesPage,
+    VersionView, Visibility, EXPIRING_SOON_DAYS,
 };
 use crate::model::{ValueVersion, VariableId, WorkspaceId};
 use crate::server::audit::{self, Action, Target};
@@ -22,6 +22,8 @@ use sqlx::AnyConnection;
 pub const DESCRIPTION_MAX_CHARS: usize = 500;
 /// Rows of one page of the Variables panel.
 pub const PAGE_SIZE: i64 = 50;
+/// Lines one import takes at most.
+pub const IMPORT_MAX: usize = 1000;
 
 pub struct NewVariable {
     pub kind: VariableKind,
@@ -289,37 +291,214 @@ pub async fn set_value(
     let ws = actor.workspace().id;
     let id = id_by_name(db, actor, name).await?;
     let (mut tx, record) = locked(db, ws, id).await?;
+    write_value(&mut tx, keyring, actor, &record, &value, keep).await?;
+    let record = rows::get(&mut *tx, ws, id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(view(record))
+}
+
+/// Writes a new value of a locked variable as a new version, keeping the
+/// one it replaces, and audits it: in the caller's transaction.
+async fn write_value(
+    conn: &mut AnyConnection,
+    keyring: &Keyring,
+    actor: &Actor,
+    record: &VariableRecord,
+    value: &SecretValue,
+    keep: u32,
+) -> Result<(), AppError> {
     require_writer(actor, record.kind)?;
+    let (ws, id) = (record.workspace_id, record.id);
     let who = actor.who();
     let action = match record.kind {
         VariableKind::Plain => {
             check_variable_value(value.expose()).map_err(|m| AppError::invalid("value", m))?;
-            keep_current(&mut tx, &record, keep).await?;
-            rows::set_plain_value(&mut tx, id, value.expose()).await?;
+            keep_current(conn, record, keep).await?;
+            rows::set_plain_value(conn, id, value.expose()).await?;
             Action::VariableUpdated
         }
         VariableKind::Secret => {
             check_secret_value(value.expose()).map_err(|m| AppError::invalid("value", m))?;
             let next = record.value_version.next();
             let (version, blob) = keyring
-                .seal_value(&mut tx, slot(ws, id, next), &value)
+                .seal_value(conn, slot(ws, id, next), value)
                 .await
                 .map_err(crypto_error)?;
-            keep_current(&mut tx, &record, keep).await?;
-            rows::set_ciphertext(&mut tx, id, &blob, version, next, None).await?;
-            runs::forget(&mut tx, id).await?;
+            keep_current(conn, record, keep).await?;
+            rows::set_ciphertext(conn, id, &blob, version, next, None).await?;
+            runs::forget(conn, id).await?;
             Action::SecretValueUpdated
         }
     };
-    rows::value_set_by(&mut tx, id, &who.label()).await?;
-    rows::touch(&mut tx, id, actor.user_id()).await?;
+    rows::value_set_by(conn, id, &who.label()).await?;
+    rows::touch(conn, id, actor.user_id()).await?;
     let target = Target::variable(record.kind, id, &record.name);
-    audit::record(&mut tx, ws, &who, action, Some(&target), None).await?;
-    let record = rows::get(&mut *tx, ws, id)
-        .await?
-        .ok_or(AppError::Internal)?;
+    audit::record(conn, ws, &who, action, Some(&target), None).await?;
+    Ok(())
+}
+
+/// What a bulk import asks: a `.env` file, and the kind, visibility and
+/// allowed hosts of the whole batch.
+pub struct ImportRequest {
+    pub env: String,
+    pub kind: VariableKind,
+    pub visibility: Option<Visibility>,
+    pub allowed_hosts: String,
+    /// False: only say what would happen.
+    pub apply: bool,
+}
+
+/// Imports a `.env` file: each line becomes a create (a new name), an
+/// update (the same kind and visibility: a new version, never compared
+/// with what is stored) or a refusal with its reason. Applied, in one
+/// transaction, only when no line is refused; never an export of values.
+pub async fn import(
+    db: &Db,
+    keyring: &Keyring,
+    actor: &Actor,
+    req: ImportRequest,
+    keep: u32,
+) -> Result<Vec<ImportLine>, AppError> {
+    require_writer(actor, req.kind)?;
+    let entries = crate::server::dotenv::parse(&req.env)
+        .map_err(|e| AppError::invalid("env", e.to_string()))?;
+    if entries.is_empty() {
+        return Err(AppError::invalid("env", "The file holds no KEY=value line"));
+    }
+    if entries.len() > IMPORT_MAX {
+        return Err(AppError::invalid(
+            "env",
+            format!("A file imports at most {IMPORT_MAX} lines at once"),
+        ));
+    }
+    let visibility = match req.kind {
+        VariableKind::Plain => None,
+        VariableKind::Secret => Some(req.visibility.ok_or_else(|| {
+            AppError::invalid("visibility", "Choose a visibility: Masked or Restricted")
+        })?),
+    };
+    let allowed_hosts = match visibility {
+        Some(v) => allowed_hosts_for(v, &req.allowed_hosts)?,
+        None => String::new(),
+    };
+    let ws = actor.workspace().id;
+    let mut lines = Vec::with_capacity(entries.len());
+    let mut plan: Vec<(usize, Option<VariableId>)> = Vec::new();
+    for entry in &entries {
+        let refuse = |reason: String| ImportLine {
+            line: entry.line as u32,
+            name: entry.key.clone(),
+            action: ImportAction::Refused,
+            reason: Some(reason),
+        };
+        let key = entry.key.to_ascii_lowercase();
+        if let Some(first) = entries
+            .iter()
+            .find(|e| e.key.to_ascii_lowercase() == key && e.line != entry.line)
+        {
+            lines.push(refuse(format!(
+                "{} is in the file twice (lines {} and {})",
+                entry.key,
+                first.line.min(entry.line),
+                first.line.max(entry.line)
+            )));
+            continue;
+        }
+        if let Err(rule) = VariableName::parse(&entry.key) {
+            lines.push(refuse(rule));
+            continue;
+        }
+        let rule = match req.kind {
+            VariableKind::Plain => check_variable_value(&entry.value),
+            VariableKind::Secret => check_secret_value(&entry.value),
+        };
+        if let Err(rule) = rule {
+            lines.push(refuse(rule));
+            continue;
+        }
+        match rows::by_name(db.pool(), ws, &entry.key).await? {
+            Some(existing) if existing.kind != req.kind || existing.visibility != visibility => {
+                let what = match (existing.kind, existing.visibility) {
+                    (VariableKind::Plain, _) => "a plain variable".to_string(),
+                    (_, Some(v)) => format!("a {} secret", v.as_str()),
+                    _ => "a secret".to_string(),
+                };
+                lines.push(refuse(format!(
+                    "{} exists as {what}; the batch is of another kind or visibility",
+                    existing.name
+                )));
+            }
+            Some(existing) => {
+                plan.push((lines.len(), Some(existing.id)));
+                lines.push(ImportLine {
+                    line: entry.line as u32,
+                    name: existing.name,
+                    action: ImportAction::Update,
+                    reason: None,
+                });
+            }
+            None => {
+                plan.push((lines.len(), None));
+                lines.push(ImportLine {
+                    line: entry.line as u32,
+                    name: entry.key.clone(),
+                    action: ImportAction::Create,
+                    reason: None,
+                });
+            }
+        }
+    }
+    let refused = lines
+        .iter()
+        .filter(|l| l.action == ImportAction::Refused)
+        .count();
+    if !req.apply {
+        return Ok(lines);
+    }
+    if refused > 0 {
+        return Err(AppError::rule(format!(
+            "{refused} of {} lines are refused; nothing was imported",
+            lines.len()
+        )));
+    }
+    let mut tx = db.begin_write().await?;
+    for (at, existing) in plan {
+        let entry = &entries[at];
+        let value = SecretValue::new(entry.value.clone());
+        match existing {
+            Some(id) => {
+                if !rows::lock(&mut tx, ws, id).await? {
+                    return Err(AppError::conflict(
+                        "env",
+                        format!("{} was deleted meanwhile; nothing was imported", entry.key),
+                    ));
+                }
+                let record = rows::get(&mut *tx, ws, id)
+                    .await?
+                    .ok_or(AppError::Internal)?;
+                write_value(&mut tx, keyring, actor, &record, &value, keep).await?;
+            }
+            None => {
+                let checked = check_new(
+                    actor,
+                    NewVariable {
+                        kind: req.kind,
+                        name: entry.key.clone(),
+                        value,
+                        visibility,
+                        allowed_hosts: allowed_hosts.clone(),
+                        description: String::new(),
+                        expires_on: String::new(),
+                    },
+                )?;
+                insert_checked(&mut tx, keyring, actor, &checked).await?;
+            }
+        }
+    }
     tx.commit().await.map_err(DbError::from)?;
-    Ok(view(record))
+    Ok(lines)
 }
 
 async fn already_exists(db: &Db, workspace_id: WorkspaceId, name: &str) -> AppError {
@@ -334,12 +513,18 @@ async fn already_exists(db: &Db, workspace_id: WorkspaceId, name: &str) -> AppEr
     )
 }
 
-pub async fn create(
-    db: &Db,
-    keyring: &Keyring,
-    actor: &Actor,
-    input: NewVariable,
-) -> Result<VariableView, AppError> {
+/// A new variable whose input passed every check.
+struct Checked {
+    kind: VariableKind,
+    name: VariableName,
+    value: SecretValue,
+    visibility: Option<Visibility>,
+    allowed_hosts: String,
+    description: String,
+    expires_on: Option<String>,
+}
+
+fn check_new(actor: &Actor, input: NewVariable) -> Result<Checked, AppError> {
     require_writer(actor, input.kind)?;
     let name = VariableName::parse(&input.name).map_err(|m| AppError::invalid("name", m))?;
     match input.kind {
@@ -359,13 +544,30 @@ pub async fn create(
         }
         (VariableKind::Secret, Some(v)) => (Some(v), allowed_hosts_for(v, &input.allowed_hosts)?),
     };
-    let ws = actor.workspace().id;
+    Ok(Checked {
+        kind: input.kind,
+        name,
+        value: input.value,
+        visibility,
+        allowed_hosts,
+        description,
+        expires_on,
+    })
+}
 
-    let mut tx = db.begin_write().await?;
-    let key_version = match input.kind {
+/// Inserts a checked variable, seals its value and audits it, in the
+/// caller's transaction. A name taken is a `Conflict`.
+async fn insert_checked(
+    conn: &mut AnyConnection,
+    keyring: &Keyring,
+    actor: &Actor,
+    c: &Checked,
+) -> Result<VariableId, AppError> {
+    let ws = actor.workspace().id;
+    let key_version = match c.kind {
         VariableKind::Secret => Some(
             keyring
-                .current_version(&mut tx, ws)
+                .current_version(conn, ws)
                 .await
                 .map_err(crypto_error)?,
         ),
@@ -373,49 +575,71 @@ pub async fn create(
     };
     let new_row = NewRow {
         workspace_id: ws,
-        name: &name,
-        kind: input.kind,
-        visibility,
-        plain_value: match input.kind {
-            VariableKind::Plain => Some(input.value.expose()),
+        name: &c.name,
+        kind: c.kind,
+        visibility: c.visibility,
+        plain_value: match c.kind {
+            VariableKind::Plain => Some(c.value.expose()),
             VariableKind::Secret => None,
         },
         key_version,
-        description: &description,
-        allowed_hosts: &allowed_hosts,
+        description: &c.description,
+        allowed_hosts: &c.allowed_hosts,
         actor_id: actor.user_id(),
         actor_label: &actor.who().label(),
-        expires_on: expires_on.as_deref(),
+        expires_on: c.expires_on.as_deref(),
     };
-    let id = match rows::insert(&mut tx, &new_row).await {
+    let id = match rows::insert(conn, &new_row).await {
         Ok(id) => id,
         Err(err) if err.is_unique_violation() => {
-            drop(tx);
-            return Err(already_exists(db, ws, name.as_str()).await);
+            return Err(AppError::conflict(
+                "name",
+                format!("A variable named {} already exists", c.name.as_str()),
+            ))
         }
         Err(err) => return Err(err.into()),
     };
-    let action = match input.kind {
+    let action = match c.kind {
         VariableKind::Secret => {
             let (version, blob) = keyring
-                .seal_value(&mut tx, slot(ws, id, ValueVersion::FIRST), &input.value)
+                .seal_value(conn, slot(ws, id, ValueVersion::FIRST), &c.value)
                 .await
                 .map_err(crypto_error)?;
-            rows::set_ciphertext(&mut tx, id, &blob, version, ValueVersion::FIRST, None).await?;
+            rows::set_ciphertext(conn, id, &blob, version, ValueVersion::FIRST, None).await?;
             Action::SecretCreated
         }
         VariableKind::Plain => Action::VariableCreated,
     };
-    let target = Target::variable(input.kind, id, name.as_str());
+    let target = Target::variable(c.kind, id, c.name.as_str());
     audit::record(
-        &mut tx,
+        conn,
         ws,
         &actor.who(),
         action,
         Some(&target),
-        visibility.map(|v| v.as_str().to_string()),
+        c.visibility.map(|v| v.as_str().to_string()),
     )
     .await?;
+    Ok(id)
+}
+
+pub async fn create(
+    db: &Db,
+    keyring: &Keyring,
+    actor: &Actor,
+    input: NewVariable,
+) -> Result<VariableView, AppError> {
+    let checked = check_new(actor, input)?;
+    let ws = actor.workspace().id;
+    let mut tx = db.begin_write().await?;
+    let id = match insert_checked(&mut tx, keyring, actor, &checked).await {
+        Ok(id) => id,
+        Err(AppError::Conflict { .. }) => {
+            drop(tx);
+            return Err(already_exists(db, ws, checked.name.as_str()).await);
+        }
+        Err(err) => return Err(err),
+    };
     let record = rows::get(&mut *tx, ws, id)
         .await?
         .ok_or(AppError::Internal)?;

@@ -69,6 +69,7 @@ fn operations() -> Vec<(&'static str, &'static str, Scope)> {
         ("POST", "/api/v1/variables", Scope::SecretsWrite),
         ("PUT", "/api/v1/variables/{name}/value", Scope::SecretsWrite),
         ("DELETE", "/api/v1/variables/{name}", Scope::SecretsWrite),
+        ("POST", "/api/v1/variables:import", Scope::SecretsWrite),
         ("GET", "/api/v1/audit", Scope::AuditRead),
     ]
 }
@@ -113,6 +114,10 @@ async fn each_scope_allows_exactly_its_operations() {
             .await;
             let url = path.replace("{name}", &name);
             let body = match method {
+                "POST" if path.ends_with(":import") => Some(serde_json::json!({
+                    "env": format!("export {name}=an-imported-value-1\n"),
+                    "kind": "secret", "visibility": "masked"
+                })),
                 "POST" => Some(serde_json::json!({
                     "name": format!("{name}_NEW"), "kind": "secret",
                     "value": "a-new-value-12345", "visibility": "masked"
@@ -146,7 +151,12 @@ async fn each_scope_allows_exactly_its_operations() {
     .unwrap();
     assert_eq!(
         by_token,
-        ["secret.created", "secret.value_updated", "secret.deleted"]
+        [
+            "secret.created",
+            "secret.value_updated",
+            "secret.deleted",
+            "secret.value_updated"
+        ]
     );
 }
 
@@ -515,4 +525,117 @@ async fn the_tokens_page_makes_tokens_shown_once_and_makers_take_them_along() {
     )
     .await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn an_env_file_is_previewed_then_applied_in_one_transaction() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    create_ok(
+        &app,
+        &[
+            ("kind", "secret"),
+            ("name", "EXISTING_TOKEN"),
+            ("value", "the-old-value-123"),
+            ("visibility", "masked"),
+        ],
+    )
+    .await;
+    create_ok(
+        &app,
+        &[("kind", "plain"), ("name", "REGION"), ("value", "eu")],
+    )
+    .await;
+    let writer = token(&app, "importer", &[Scope::SecretsWrite], "").await;
+    let import = |env: &str, dry_run: bool| {
+        let app = &app;
+        let writer = writer.clone();
+        let body = serde_json::json!({
+            "env": env, "kind": "secret", "visibility": "masked", "dry_run": dry_run
+        });
+        async move {
+            call(
+                app,
+                &writer,
+                reqwest::Method::POST,
+                "/api/v1/variables:import",
+                Some(body),
+            )
+            .await
+        }
+    };
+    let env = "# from the old vault\n\
+               export NEW_TOKEN=\"new-value-123456\"\n\
+               existing_token='rotated-value-789'\n\
+               REGION=us-east-1\n\
+               SHORT=abc\n";
+    let (status, text) = import(env, true).await;
+    assert_eq!(status, 200, "{text}");
+    let preview: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let lines: Vec<(u64, String, String)> = preview["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["line"].as_u64().unwrap(),
+                l["name"].as_str().unwrap().to_string(),
+                l["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (2, "NEW_TOKEN".into(), "create".into()),
+            (3, "EXISTING_TOKEN".into(), "update".into()),
+            (4, "REGION".into(), "refused".into()),
+            (5, "SHORT".into(), "refused".into()),
+        ]
+    );
+    assert!(text.contains("REGION exists as a plain variable"), "{text}");
+    assert!(text.contains("at least 8 bytes"), "{text}");
+    for value in [
+        "new-value-123456",
+        "rotated-value-789",
+        "us-east-1",
+        "abc\"",
+    ] {
+        assert!(!text.contains(value), "no value in the preview: {text}");
+    }
+    // Applying with refusals imports nothing.
+    let (status, text) = import(env, false).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("2 of 4 lines are refused; nothing was imported"),
+        "{text}"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variables")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+    // Without them, all of it at once: a create and a new version.
+    let env = "NEW_TOKEN=new-value-123456\nEXISTING_TOKEN=rotated-value-789\n";
+    let (status, text) = import(env, false).await;
+    assert_eq!(status, 200, "{text}");
+    let version: i64 =
+        sqlx::query_scalar("SELECT value_version FROM variables WHERE name = 'EXISTING_TOKEN'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(version, 2);
+    let audited: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE actor_kind = 'token' ORDER BY id")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(audited, ["secret.created", "secret.value_updated"]);
+    // A malformed file names the line, never its text.
+    let (status, text) = import("A=1\nnot a line sk-live-99\n", true).await;
+    assert_eq!(status, 400);
+    assert!(
+        text.contains("line 2: expected KEY=value") && !text.contains("sk-live"),
+        "{text}"
+    );
 }
