@@ -70,6 +70,13 @@ enum Command {
     /// Decrypt every data key and secret under the current master key and
     /// print counts per workspace (never values); exit 1 on any failure.
     Check,
+    /// Use a running varvault's REST API: VARVAULT_URL (default
+    /// http://127.0.0.1:3000) and an access token in VARVAULT_TOKEN, both
+    /// from the environment only.
+    Remote {
+        #[command(subcommand)]
+        action: varvault::server::remote::RemoteAction,
+    },
 }
 
 /// Ends on a command line or setting clap cannot parse: help and version
@@ -297,6 +304,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Remote { action } => varvault::server::remote::run(action).await,
         Command::Check => {
             let (db, keyring) = open_database(&config).await.map_err(|e| e.to_string())?;
             let reports = rotation::check(&db, &keyring)

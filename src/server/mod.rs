@@ -15,6 +15,7 @@ pub mod headers;
 pub mod hosts;
 pub mod password;
 pub mod reminders;
+pub mod remote;
 pub mod rest;
 pub mod rotation;
 pub mod session;

@@ -639,3 +639,118 @@ async fn an_env_file_is_previewed_then_applied_in_one_transaction() {
         "{text}"
     );
 }
+
+/// `varvault remote …` as a process, with the value on standard input.
+fn remote(app: &TestApp, token: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_varvault"))
+        .arg("remote")
+        .args(args)
+        .env("VARVAULT_URL", app.url(""))
+        .env("VARVAULT_TOKEN", token)
+        .env("RUST_LOG", "warn")
+        .current_dir(app.dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_sets_lists_and_imports_with_a_token_from_the_environment() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    create_ok(
+        &app,
+        &[
+            ("kind", "secret"),
+            ("name", "DEPLOY_KEY"),
+            ("value", "the-old-value-123"),
+            ("visibility", "restricted"),
+            ("allowed_hosts", "api.example.com"),
+        ],
+    )
+    .await;
+    let ci = token(&app, "ci", &[Scope::SecretsWrite, Scope::VariablesRead], "").await;
+    let url = app.url("");
+    let app2 = &app;
+    let out = tokio::task::spawn_blocking({
+        let (url, ci) = (url.clone(), ci.clone());
+        let dir = app2.dir().to_path_buf();
+        move || {
+            let run = |args: &[&str], stdin: &str| {
+                use std::io::Write;
+                let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_varvault"))
+                    .arg("remote")
+                    .args(args)
+                    .env("VARVAULT_URL", &url)
+                    .env("VARVAULT_TOKEN", &ci)
+                    .current_dir(&dir)
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(stdin.as_bytes())
+                    .unwrap();
+                child.wait_with_output().unwrap()
+            };
+            std::fs::write(dir.join("new.env"), "NEW_TOKEN=imported-value-123\n").unwrap();
+            vec![
+                run(&["set", "deploy_key"], "cli-canary-value-42\n"),
+                run(&["list"], ""),
+                run(&["import", "new.env", "--visibility", "masked"], ""),
+                run(&["set", "NO_SUCH"], "whatever-value-1"),
+            ]
+        }
+    })
+    .await
+    .unwrap();
+    assert!(out[0].status.success(), "{}", text(&out[0]));
+    assert_eq!(text(&out[0]).trim(), "DEPLOY_KEY: new value set");
+    assert!(
+        text(&out[1]).contains("DEPLOY_KEY\tsecret\trestricted\t-"),
+        "{}",
+        text(&out[1])
+    );
+    assert!(out[2].status.success(), "{}", text(&out[2]));
+    assert!(
+        text(&out[2]).contains("line 1\tNEW_TOKEN\tcreate"),
+        "{}",
+        text(&out[2])
+    );
+    assert!(!out[3].status.success());
+    assert!(
+        text(&out[3]).contains("error: Not found"),
+        "{}",
+        text(&out[3])
+    );
+    for o in &out {
+        assert!(!text(o).contains("cli-canary-value-42"));
+    }
+    // The value arrived, as a new version, audited under the token's name.
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE actor_kind = 'token' AND actor_email = 'ci' \
+         AND action = 'secret.value_updated'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+    // Without a token in the environment: one clear line.
+    let out = remote(&app, "", &["list"], "");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("set VARVAULT_TOKEN"), "{}", text(&out));
+}

@@ -1,0 +1,216 @@
+//! `varvault remote …`: the same binary as a client of a running varvault's
+//! REST API (issue 16), for CI and scripts. The address and the access
+//! token come from the environment only (`VARVAULT_URL`, `VARVAULT_TOKEN`):
+//! a command line is visible to every user of the machine. A value is read
+//! from standard input, never from the command line either.
+
+use clap::Subcommand;
+use serde_json::Value;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum RemoteAction {
+    /// Set an existing variable's value, read from standard input (a
+    /// prompt on a terminal). The token's workspace is the one changed.
+    Set {
+        /// The variable's name (any case).
+        name: String,
+    },
+    /// List the workspace's variables: name, kind, visibility, expiry.
+    List {
+        /// Only names containing this text.
+        #[arg(long, default_value = "")]
+        search: String,
+    },
+    /// Import a .env file: every line created, or updated as a new version,
+    /// in one go; nothing when any line is refused.
+    Import {
+        file: PathBuf,
+        /// plain or secret.
+        #[arg(long, default_value = "secret")]
+        kind: String,
+        /// masked or restricted (secrets).
+        #[arg(long)]
+        visibility: Option<String>,
+        /// Hosts new secrets may be sent to, comma-separated (required for
+        /// restricted ones).
+        #[arg(long, default_value = "")]
+        allowed_hosts: String,
+        /// Only show what would happen.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+struct Remote {
+    base: String,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl Remote {
+    fn from_env() -> Result<Remote, String> {
+        let token = std::env::var("VARVAULT_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+            .ok_or("set VARVAULT_TOKEN to a workspace access token (vv_…)")?;
+        let base = std::env::var("VARVAULT_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "http://127.0.0.1:3000".into());
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("varvault-remote/", env!("CARGO_PKG_VERSION")))
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Remote {
+            base: base.trim_end_matches('/').to_string(),
+            token: token.trim().to_string(),
+            client,
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let mut request = self
+            .client
+            .request(method, format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach {}: {}", self.base, e.without_url()))?;
+        let status = response.status();
+        let text = response.text().await.map_err(|e| e.to_string())?;
+        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(value);
+        }
+        let detail = value["detail"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        Err(match value["field"].as_str() {
+            Some(field) => format!("{detail} ({field})"),
+            None => detail,
+        })
+    }
+}
+
+/// Names travel in the path: letters, digits and `_` only, anything else
+/// is percent-encoded.
+fn path_segment(name: &str) -> String {
+    url::form_urlencoded::byte_serialize(name.as_bytes()).collect()
+}
+
+fn read_value() -> Result<String, String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return rpassword::prompt_password("Value: ").map_err(|e| e.to_string());
+    }
+    let mut text = String::new();
+    stdin
+        .lock()
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    // One trailing newline is the end of the input, not of the value.
+    let text = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(&text);
+    Ok(text.to_string())
+}
+
+/// Runs one `remote` action; the error is the line to print.
+pub async fn run(action: RemoteAction) -> Result<(), String> {
+    let remote = Remote::from_env()?;
+    match action {
+        RemoteAction::Set { name } => {
+            let value = read_value()?;
+            let answer = remote
+                .call(
+                    reqwest::Method::PUT,
+                    &format!("/variables/{}/value", path_segment(&name)),
+                    Some(serde_json::json!({ "value": value })),
+                )
+                .await?;
+            println!(
+                "{}: new value set",
+                answer["name"].as_str().unwrap_or(&name)
+            );
+        }
+        RemoteAction::List { search } => {
+            let mut after: Option<String> = None;
+            loop {
+                let mut path = format!("/variables?search={}", path_segment(&search));
+                if let Some(cursor) = &after {
+                    path.push_str(&format!("&after={}", path_segment(cursor)));
+                }
+                let page = remote.call(reqwest::Method::GET, &path, None).await?;
+                for v in page["variables"].as_array().into_iter().flatten() {
+                    let field = |k: &str| v[k].as_str().unwrap_or("-").to_string();
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        field("name"),
+                        field("kind"),
+                        field("visibility"),
+                        field("expires_on")
+                    );
+                }
+                match page["next"].as_str() {
+                    Some(next) => after = Some(next.to_string()),
+                    None => break,
+                }
+            }
+        }
+        RemoteAction::Import {
+            file,
+            kind,
+            visibility,
+            allowed_hosts,
+            dry_run,
+        } => {
+            let env = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let hosts: Vec<&str> = allowed_hosts
+                .split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .collect();
+            let answer = remote
+                .call(
+                    reqwest::Method::POST,
+                    "/variables:import",
+                    Some(serde_json::json!({
+                        "env": env, "kind": kind, "visibility": visibility,
+                        "allowed_hosts": hosts, "dry_run": dry_run,
+                    })),
+                )
+                .await?;
+            for line in answer["lines"].as_array().into_iter().flatten() {
+                println!(
+                    "line {}\t{}\t{}{}",
+                    line["line"],
+                    line["name"].as_str().unwrap_or(""),
+                    line["action"].as_str().unwrap_or(""),
+                    line["reason"]
+                        .as_str()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                );
+            }
+            if answer["applied"].as_bool() == Some(true) {
+                println!("imported");
+            }
+        }
+    }
+    Ok(())
+}
