@@ -57,6 +57,7 @@ audit_actions! {
     WebhookRemoved => "workspace.webhook_removed", "Notification webhook removed";
     TokenCreated => "token.created", "Access token created";
     TokenRevoked => "token.revoked", "Access token revoked";
+    TokenUsed => "token.used", "Access token used";
     MasterKeyRotated => "master_key.rotated", "Master key rotated";
 }
 

@@ -131,6 +131,28 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// Audits a read by a token (its writes are audited by the rules they
+/// go through): every use of a token is in the log under its name.
+async fn audit_read(state: &AppState, actor: &Actor, what: &str) -> Result<(), AppError> {
+    let Actor::Token(token) = actor else {
+        return Ok(());
+    };
+    let mut tx = state.db.begin_write().await?;
+    audit::record(
+        &mut tx,
+        token.workspace.id,
+        &actor.who(),
+        audit::Action::TokenUsed,
+        Some(&audit::Target::token(token.id, &token.name)),
+        Some(what.to_string()),
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(crate::server::db::DbError::from)?;
+    Ok(())
+}
+
 /// A variable as the API shows it: a plain variable's value, never a
 /// secret's.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -275,6 +297,7 @@ async fn list_variables(
         before: None,
     };
     let page = variables::list(&state.db, &actor, &request).await?;
+    audit_read(&state, &actor, "listed variables").await?;
     Ok(Json(VariablePage {
         variables: page.variables.into_iter().map(Variable::from).collect(),
         next: page.next,
@@ -291,11 +314,9 @@ async fn get_variable(
     Caller(actor): Caller,
     Path(name): Path<String>,
 ) -> ApiResult<Json<Variable>> {
-    Ok(Json(
-        variables::get_by_name(&state.db, &actor, &name)
-            .await?
-            .into(),
-    ))
+    let view = variables::get_by_name(&state.db, &actor, &name).await?;
+    audit_read(&state, &actor, &format!("read {}", view.name)).await?;
+    Ok(Json(view.into()))
 }
 
 /// Creates a plain variable (`variables:write`) or a secret
@@ -472,6 +493,7 @@ async fn list_audit(
         after: None,
     };
     let page = audit::page(&state.db, &actor, filter).await?;
+    audit_read(&state, &actor, "read the audit log").await?;
     Ok(Json(AuditPage {
         older: page.older,
         entries: page

@@ -189,6 +189,23 @@ async fn no_answer_holds_a_value_and_puts_never_compare() {
         let (_, text) = call(&app, &all, reqwest::Method::GET, &path, None).await;
         answers.push_str(&text);
     }
+    // Every read is in the log under the token's name.
+    let reads: Vec<String> = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'token.used' AND actor_email = 'everything' \
+         ORDER BY id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        reads,
+        [
+            "listed variables",
+            "read MASKED_TOKEN",
+            "read ZENDESK_TOKEN",
+            "read the audit log"
+        ]
+    );
     // The same value and another one get the same answer but the time.
     let strip = |t: &str| -> serde_json::Value {
         let mut v: serde_json::Value = serde_json::from_str(t).unwrap();
