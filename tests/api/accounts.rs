@@ -357,6 +357,59 @@ async fn a_sign_in_held_up_by_a_busy_database_is_not_refused() {
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
 }
 
+/// A sign-in that succeeds clears its account's row; another attempt of
+/// the same account taking its turn at that moment finds no row. On
+/// PostgreSQL the two run at once: the turn must be taken in one
+/// statement that makes the row when it is missing, or that attempt reads
+/// as refused (found by CI: a correct sign-in refused under load).
+#[tokio::test]
+async fn a_turn_is_taken_even_when_the_row_was_just_cleared() {
+    use varvault::server::db::throttle;
+    let app = spawn_app().await;
+    let key = varvault::server::accounts::throttle::key("account", "gone@example.com");
+    let now = varvault::server::db::now_ms();
+    let turn = throttle::reserve(app.db.pool(), &key, now, now - 1000, &[0, 0, 0, 250], 5000)
+        .await
+        .unwrap();
+    assert_eq!(
+        turn,
+        Some(now),
+        "a missing row is a first turn, not a refusal"
+    );
+    let mut tx = app.db.begin_write().await.unwrap();
+    throttle::clear(&mut *tx, &key).await.unwrap();
+    tx.commit().await.unwrap();
+    let turn = throttle::reserve(
+        app.db.pool(),
+        &key,
+        now + 1,
+        now - 1000,
+        &[0, 0, 0, 250],
+        5000,
+    )
+    .await
+    .unwrap();
+    assert_eq!(turn, Some(now + 1));
+    // And with failures the slow-down still applies.
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    for _ in 0..3 {
+        throttle::record_failure(&mut *conn, &key, now, now - 1000)
+            .await
+            .unwrap();
+    }
+    let turn = throttle::reserve(
+        app.db.pool(),
+        &key,
+        now + 2,
+        now - 1000,
+        &[0, 0, 0, 250],
+        5000,
+    )
+    .await
+    .unwrap();
+    assert_eq!(turn, Some(now + 2 + 250));
+}
+
 #[tokio::test]
 async fn an_overlong_email_is_refused_before_anything_is_written() {
     let app = spawn_app().await;

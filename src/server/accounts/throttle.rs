@@ -77,7 +77,6 @@ pub async fn wait_turn(db: &Db, keys: &[String]) -> Result<bool, AppError> {
     let mut latest = now_ms();
     for key in keys {
         let now = now_ms();
-        table::ensure(&mut *tx, key).await?;
         let turn = table::reserve(
             &mut *tx,
             key,

@@ -4,18 +4,6 @@
 use super::DbError;
 use sqlx::{Any, Executor};
 
-/// Makes sure `key` has a row, so [`reserve`] has one to update.
-pub async fn ensure<'e>(ex: impl Executor<'e, Database = Any>, key: &str) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
-         VALUES ($1, 0, 0, 0) ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(key)
-    .execute(ex)
-    .await?;
-    Ok(())
-}
-
 /// Takes the next turn of `key` in one statement: the turn is
 /// `max(now, next_allowed_at) + delay`, where `delay_ms[f]` is the wait
 /// after `f` failures since `since_ms` (the last entry for more). Returns
@@ -32,15 +20,22 @@ pub async fn reserve<'e>(
     delay_ms: &[i64],
     horizon_ms: i64,
 ) -> Result<Option<i64>, DbError> {
+    // One upsert: a key seen for the first time gets a row and the turn
+    // `now`; an existing one its next turn. (An insert, then an update,
+    // would lose the row to a sign-in that clears it in between, on a
+    // database that runs them concurrently, and read as a refusal.)
     let delay = format!(
-        "(CASE WHEN last_failure_at < $3 THEN 0 {} END)",
+        "(CASE WHEN login_throttle.last_failure_at < $3 THEN 0 {} END)",
         delay_case(delay_ms)
     );
-    let turn =
-        format!("(CASE WHEN next_allowed_at > $2 THEN next_allowed_at ELSE $2 END) + {delay}");
+    let turn = format!(
+        "(CASE WHEN login_throttle.next_allowed_at > $2 THEN login_throttle.next_allowed_at \
+         ELSE $2 END) + {delay}"
+    );
     let sql = format!(
-        "UPDATE login_throttle SET next_allowed_at = {turn} \
-         WHERE key = $1 AND ({delay} = 0 OR {turn} <= $4) RETURNING next_allowed_at"
+        "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
+         VALUES ($1, 0, 0, $2) ON CONFLICT (key) DO UPDATE SET next_allowed_at = {turn} \
+         WHERE {delay} = 0 OR {turn} <= $4 RETURNING next_allowed_at"
     );
     Ok(sqlx::query_scalar(&sql)
         .bind(key)
@@ -57,7 +52,9 @@ fn delay_case(delay_ms: &[i64]) -> String {
     let (last, steps) = delay_ms.split_last().unwrap_or((&0, &[]));
     let mut case = String::new();
     for (failures, delay) in steps.iter().enumerate() {
-        case.push_str(&format!("WHEN failures = {failures} THEN {delay} "));
+        case.push_str(&format!(
+            "WHEN login_throttle.failures = {failures} THEN {delay} "
+        ));
     }
     case.push_str(&format!("ELSE {last}"));
     case
@@ -115,7 +112,8 @@ mod tests {
     fn the_delay_table_becomes_a_case() {
         assert_eq!(
             super::delay_case(&[0, 0, 250, 5000]),
-            "WHEN failures = 0 THEN 0 WHEN failures = 1 THEN 0 WHEN failures = 2 THEN 250 ELSE 5000"
+            "WHEN login_throttle.failures = 0 THEN 0 WHEN login_throttle.failures = 1 THEN 0 \
+             WHEN login_throttle.failures = 2 THEN 250 ELSE 5000"
         );
     }
 }
