@@ -78,11 +78,23 @@ impl IntoResponse for ApiError {
             AppError::Unavailable(_) => "Unavailable",
             AppError::Internal | AppError::Transport(_) => "Internal error",
         };
+        // The UI's words for these speak of signing in and roles.
+        let detail = match &err {
+            AppError::Unauthenticated => {
+                "A valid access token is required (Authorization: Bearer vv_…); \
+                 it may have been revoked or have expired"
+                    .to_string()
+            }
+            AppError::Forbidden => {
+                "This token's scopes or allowed networks do not allow this".to_string()
+            }
+            other => other.to_string(),
+        };
         let problem = Problem {
             kind: format!("/api/v1/problems/{}", err.code()),
             title: title.to_string(),
             status,
-            detail: err.to_string(),
+            detail,
             field: err.field().map(str::to_string),
         };
         let mut response = (

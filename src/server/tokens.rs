@@ -161,6 +161,12 @@ pub async fn revoke(db: &Db, member: &Member, id: TokenId) -> Result<(), AppErro
     Ok(())
 }
 
+/// The workspace's tokens, for its owners and admins (never a token).
+pub async fn list(db: &Db, member: &Member) -> Result<Vec<crate::model::TokenView>, AppError> {
+    Actor::Member(member.clone()).require(Permission::ManageWorkspace)?;
+    Ok(tokens::list(db.pool(), member.workspace.id).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,10 +197,4 @@ mod tests {
             assert_eq!(hash_of(&bad), None, "{bad:?}");
         }
     }
-}
-
-/// The workspace's tokens, for its owners and admins (never a token).
-pub async fn list(db: &Db, member: &Member) -> Result<Vec<crate::model::TokenView>, AppError> {
-    Actor::Member(member.clone()).require(Permission::ManageWorkspace)?;
-    Ok(tokens::list(db.pool(), member.workspace.id).await?)
 }

@@ -1,0 +1,78 @@
+import { test, expect } from "./fixtures";
+import AxeBuilder from "@axe-core/playwright";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { ensureOwner, owner, signedIn, waitForHydration } from "./helpers";
+
+// A token made on the Tokens page, used by the CLI to set a secret, seen in
+// the audit log under its name, then revoked: the CLI is refused.
+test.describe.configure({ mode: "serial" });
+
+const WS = "token-team";
+const BIN = process.env.VARVAULT_BIN ?? path.join(__dirname, "../../target/debug/varvault");
+
+function remote(token: string, args: string[], input = "") {
+  return spawnSync(BIN, ["remote", ...args], {
+    input,
+    encoding: "utf8",
+    env: { ...process.env, VARVAULT_URL: process.env.E2E_BASE_URL ?? "", VARVAULT_TOKEN: token },
+  });
+}
+
+test("a token from the Tokens page sets a secret through the CLI until it is revoked", async ({ page }) => {
+  await ensureOwner(page);
+  await signedIn(page, owner);
+  await page.goto("/new-workspace");
+  await waitForHydration(page);
+  await page.getByLabel("Workspace name").fill("Token Team");
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page).toHaveURL(new RegExp(`/w/${WS}/variables$`));
+  await waitForHydration(page);
+  // A secret for the CLI to set.
+  await page.getByRole("button", { name: "Create New" }).first().click();
+  const panel = page.getByRole("dialog", { name: "Create variable" });
+  await panel.getByRole("radio", { name: "Secret" }).check();
+  await panel.getByLabel("Name").fill("CI_DEPLOY_KEY");
+  await panel.getByLabel("Value", { exact: true }).fill("first-deploy-key-1");
+  await panel.getByRole("radio", { name: "Masked" }).check();
+  await panel.getByRole("button", { name: "Create" }).click();
+  await expect(panel).toBeHidden();
+
+  await page.goto(`/w/${WS}/tokens`);
+  await expect(page.getByRole("heading", { name: "Access tokens", level: 1 })).toBeVisible();
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await page.getByRole("button", { name: "New token" }).click();
+  const dialog = page.getByRole("dialog", { name: "New token" });
+  await dialog.getByLabel("Name", { exact: true }).fill("ci pipeline");
+  await dialog.getByRole("checkbox", { name: /secrets:write/ }).check();
+  await expect(
+    (await new AxeBuilder({ page }).include("dialog").analyze()).violations.filter(
+      (v) => v.impact === "serious" || v.impact === "critical",
+    ),
+  ).toEqual([]);
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  const shown = page.getByRole("textbox", { name: "The new token" });
+  await expect(shown).toBeVisible();
+  const token = await shown.inputValue();
+  expect(token).toMatch(/^vv_[A-Za-z0-9_-]{43}$/);
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByRole("row").filter({ hasText: "ci pipeline" })).toContainText("secrets:write");
+  expect(await page.content()).not.toContain(token);
+
+  const set = remote(token, ["set", "CI_DEPLOY_KEY"], "second-deploy-key-2\n");
+  expect(set.status, set.stderr).toBe(0);
+  expect(set.stdout.trim()).toBe("CI_DEPLOY_KEY: new value set");
+
+  await page.goto(`/w/${WS}/audit`);
+  const entry = page.getByRole("listitem").filter({ hasText: "Token ci pipeline" }).first();
+  await expect(entry).toContainText("Secret value updated");
+
+  await page.goto(`/w/${WS}/tokens`);
+  await page.getByRole("button", { name: "Revoke ci pipeline" }).click();
+  await expect(page.getByRole("status")).toContainText("Token revoked");
+  await expect(new AxeBuilder({ page }).analyze().then((r) => r.violations.filter(
+    (v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id))).resolves.toEqual([]);
+  const refused = remote(token, ["set", "CI_DEPLOY_KEY"], "third-deploy-key-3\n");
+  expect(refused.status).not.toBe(0);
+  expect(refused.stderr).toContain("error: A valid access token is required");
+});
