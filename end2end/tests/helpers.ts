@@ -37,3 +37,18 @@ export async function ensureOwner(page: Page) {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
 }
+
+/**
+ * page.goto, once more when a navigation of the app's own (a redirect that
+ * lands on the same page, e.g. after "Create workspace") interrupts it:
+ * the user simply sees that page. Any other failure is a failure.
+ */
+export async function gotoPage(page: Page, url: string) {
+  try {
+    await page.goto(url);
+  } catch (err) {
+    if (!String(err).includes("interrupted by another navigation")) throw err;
+    await page.waitForLoadState("load");
+    await page.goto(url);
+  }
+}

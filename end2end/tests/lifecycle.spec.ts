@@ -2,7 +2,7 @@ import { test, expect, type Page } from "./fixtures";
 import AxeBuilder from "@axe-core/playwright";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { ensureOwner, owner, signedIn, waitForHydration } from "./helpers";
+import { ensureOwner, owner, signedIn, waitForHydration, gotoPage } from "./helpers";
 
 // A secret's life: an earlier value restored and sent by a block, an
 // expired secret's badges, a secret the upstream keeps refusing.
@@ -28,7 +28,7 @@ test.beforeAll(async () => {
 test.afterAll(() => upstream.close());
 
 async function openVariables(page: Page) {
-  await page.goto(`/w/${WS}/variables`);
+  await gotoPage(page, `/w/${WS}/variables`);
   await waitForHydration(page);
 }
 
@@ -47,7 +47,7 @@ async function createSecret(page: Page, name: string, value: string, expires = "
 
 /** A workflow with one block sending `secret` as a bearer token to `path`. */
 async function blockSending(page: Page, workflow: string, secret: string, path: string) {
-  await page.goto(`/w/${WS}/workflows`);
+  await gotoPage(page, `/w/${WS}/workflows`);
   await waitForHydration(page);
   await page.getByRole("button", { name: "New workflow" }).click();
   const dialog = page.getByRole("dialog", { name: "New workflow" });

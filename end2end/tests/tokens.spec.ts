@@ -2,7 +2,7 @@ import { test, expect } from "./fixtures";
 import AxeBuilder from "@axe-core/playwright";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { ensureOwner, owner, signedIn, waitForHydration } from "./helpers";
+import { ensureOwner, owner, signedIn, waitForHydration, gotoPage } from "./helpers";
 
 // A token made on the Tokens page, used by the CLI to set a secret, seen in
 // the audit log under its name, then revoked: the CLI is refused.
@@ -38,7 +38,7 @@ test("a token from the Tokens page sets a secret through the CLI until it is rev
   await panel.getByRole("button", { name: "Create" }).click();
   await expect(panel).toBeHidden();
 
-  await page.goto(`/w/${WS}/tokens`);
+  await gotoPage(page, `/w/${WS}/tokens`);
   await expect(page.getByRole("heading", { name: "Access tokens", level: 1 })).toBeVisible();
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
   await page.getByRole("button", { name: "New token" }).click();
@@ -67,7 +67,7 @@ test("a token from the Tokens page sets a secret through the CLI until it is rev
   const entry = page.getByRole("listitem").filter({ hasText: "Token ci pipeline" }).first();
   await expect(entry).toContainText("Secret value updated");
 
-  await page.goto(`/w/${WS}/tokens`);
+  await gotoPage(page, `/w/${WS}/tokens`);
   await page.getByRole("button", { name: "Revoke ci pipeline" }).click();
   await expect(page.getByRole("status")).toContainText("Token revoked");
   await expect(new AxeBuilder({ page }).analyze().then((r) => r.violations.filter(

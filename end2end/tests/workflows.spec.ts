@@ -2,7 +2,7 @@ import { test, expect, type Page } from "./fixtures";
 import AxeBuilder from "@axe-core/playwright";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { ensureOwner, owner, signedIn, waitForHydration } from "./helpers";
+import { ensureOwner, owner, signedIn, waitForHydration, gotoPage } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -27,7 +27,7 @@ test.beforeAll(async () => {
 test.afterAll(() => echo.close());
 
 async function createSecret(page: Page, name: string, value: string, visibility: string, hosts = "") {
-  await page.goto(`/w/${WS}/variables`);
+  await gotoPage(page, `/w/${WS}/variables`);
   await waitForHydration(page);
   await page.getByRole("button", { name: "Create New" }).first().click();
   const panel = page.getByRole("dialog", { name: "Create variable" });
@@ -92,7 +92,7 @@ test("a header uses a restricted secret through the picker; the response is reda
 
 test("by keyboard, choosing again replaces the secret in the same field", async ({ page }) => {
   await signedIn(page, owner);
-  await page.goto(`/w/${WS}/workflows`);
+  await gotoPage(page, `/w/${WS}/workflows`);
   await waitForHydration(page);
   await page.getByRole("link", { name: "Tickets" }).click();
   await expect(page.getByRole("heading", { name: "Tickets", level: 1 })).toBeVisible();
@@ -121,7 +121,7 @@ test("by keyboard, choosing again replaces the secret in the same field", async 
 
 test("'Create new secret' in the picker creates one and puts it in the field", async ({ page }) => {
   await signedIn(page, owner);
-  await page.goto(`/w/${WS}/workflows`);
+  await gotoPage(page, `/w/${WS}/workflows`);
   await waitForHydration(page);
   await page.getByRole("link", { name: "Tickets" }).click();
   await waitForHydration(page);
@@ -142,7 +142,7 @@ test("'Create new secret' in the picker creates one and puts it in the field", a
 
 test("leaving with unsaved changes asks first", async ({ page }) => {
   await signedIn(page, owner);
-  await page.goto(`/w/${WS}/workflows`);
+  await gotoPage(page, `/w/${WS}/workflows`);
   await waitForHydration(page);
   await page.getByRole("link", { name: "Tickets" }).click();
   await waitForHydration(page);
@@ -157,7 +157,7 @@ test("leaving with unsaved changes asks first", async ({ page }) => {
 
 test("after its secret is deleted, the block says so and sends nothing", async ({ page }) => {
   await signedIn(page, owner);
-  await page.goto(`/w/${WS}/variables`);
+  await gotoPage(page, `/w/${WS}/variables`);
   await waitForHydration(page);
   await expect(page.getByRole("row").filter({ hasText: "OTHER_TOKEN" })).toContainText("Used in 1 block");
   await page.getByRole("button", { name: "Delete OTHER_TOKEN" }).click();
@@ -166,7 +166,7 @@ test("after its secret is deleted, the block says so and sends nothing", async (
   await confirm.getByRole("button", { name: "Delete" }).click();
   await expect(page.getByRole("row").filter({ hasText: "OTHER_TOKEN" })).toHaveCount(0);
 
-  await page.goto(`/w/${WS}/workflows`);
+  await gotoPage(page, `/w/${WS}/workflows`);
   await waitForHydration(page);
   await page.getByRole("link", { name: "Tickets" }).click();
   await waitForHydration(page);
