@@ -32,7 +32,7 @@ mkdir -p "$pkg"
 # since it was made (the stamp holds a hash of them).
 sources=$( { find src -type f; echo Cargo.toml Cargo.lock .cargo/config.toml; } | sort |
   xargs sha256sum | sha256sum | cut -c1-16)
-for bundle in forms vars flow members workflows tokens; do
+for bundle in forms vars flow members workflows automation; do
   out="$pkg/varvault_$bundle.wasm"
   stamp="$pkg/.built-$bundle"
   want_stamp="$wasm_profile $sources"

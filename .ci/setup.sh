@@ -38,3 +38,14 @@ if [ ! -f end2end/node_modules/.package-lock.json ] ||
   step "npm ci in end2end/"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.lock-stamp)
 fi
+
+# schemathesis (PyPI) for the REST API's property test, in a virtualenv
+# under target/ at the version .ci/schemathesis.txt pins. Tests only.
+st_want=$(sed -n 's/^schemathesis==//p' .ci/schemathesis.txt)
+st_bin="$root/target/schemathesis/bin/schemathesis"
+if [ "${SKIP_BROWSER:-}" != 1 ] &&
+   [ "$("$st_bin" --version 2>/dev/null | awk '{print $NF}')" != "$st_want" ]; then
+  step "pip install schemathesis $st_want (virtualenv in target/schemathesis)"
+  python3 -m venv "$root/target/schemathesis"
+  "$root/target/schemathesis/bin/pip" install -q --disable-pip-version-check -r .ci/schemathesis.txt
+fi

@@ -74,6 +74,10 @@ enum Command {
     /// http://127.0.0.1:3000) and an access token in VARVAULT_TOKEN, both
     /// from the environment only.
     Remote {
+        /// The workspace (slug) the token must belong to: nothing is done
+        /// with a token of another one.
+        #[arg(long, global = true)]
+        workspace: Option<String>,
         #[command(subcommand)]
         action: varvault::server::remote::RemoteAction,
     },
@@ -123,7 +127,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(config, cli.command.unwrap_or(Command::Serve)));
+    let command = cli.command.unwrap_or(Command::Serve);
+    // A client's failure is for the person at the terminal, not the log.
+    let log_failure = !matches!(command, Command::Remote { .. });
+    let result = runtime.block_on(run(config, command));
     // Tasks still running (requests past the shutdown grace, a DNS lookup
     // on the blocking pool) must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
@@ -131,7 +138,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             // One clear line, no backtrace: this is what an operator reads.
-            tracing::error!("{message}");
+            if log_failure {
+                tracing::error!("{message}");
+            }
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
@@ -304,7 +313,9 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Remote { action } => varvault::server::remote::run(action).await,
+        Command::Remote { workspace, action } => {
+            varvault::server::remote::run(workspace.as_deref(), action).await
+        }
         Command::Check => {
             let (db, keyring) = open_database(&config).await.map_err(|e| e.to_string())?;
             let reports = rotation::check(&db, &keyring)

@@ -7,8 +7,8 @@
 
 use crate::error::AppError;
 use crate::model::{
-    HistoryPage, ListFilter, ValueVersion, VariableId, VariableKind, VariableView, VariablesPage,
-    Visibility,
+    HistoryPage, ImportLine, ListFilter, ValueVersion, VariableId, VariableKind, VariableView,
+    VariablesPage, Visibility,
 };
 use leptos::prelude::*;
 
@@ -176,4 +176,34 @@ pub async fn restore_version(
         Err(err) => format!("{page}?failed={}", err.code()),
     });
     result
+}
+
+/// The Import .env page (owners and admins): with `apply` false, what each
+/// line of `env` would do; with `apply` true, the whole file in one
+/// transaction, or nothing when any line is refused. The answer names
+/// lines and rules, never a value.
+#[server(prefix = "/api", endpoint = "import_env")]
+pub async fn import_env(
+    workspace: String,
+    env: String,
+    kind: VariableKind,
+    #[server(default)] visibility: Option<Visibility>,
+    #[server(default)] allowed_hosts: String,
+    #[server(default)] apply: bool,
+) -> Result<Vec<ImportLine>, AppError> {
+    crate::api::respond(async move {
+        use crate::server::{authz::RequestCtx, variables};
+        let ctx = RequestCtx::get().await?;
+        let actor = ctx.actor(&workspace).await?;
+        let request = variables::ImportRequest {
+            env,
+            kind,
+            visibility,
+            allowed_hosts,
+            apply,
+        };
+        let keep = ctx.state.settings.secret_history;
+        variables::import(&ctx.state.db, &ctx.state.keyring, &actor, request, keep).await
+    })
+    .await
 }

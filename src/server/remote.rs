@@ -129,9 +129,21 @@ fn read_value() -> Result<String, String> {
     Ok(text.to_string())
 }
 
-/// Runs one `remote` action; the error is the line to print.
-pub async fn run(action: RemoteAction) -> Result<(), String> {
+/// Runs one `remote` action, after checking that the token belongs to
+/// `workspace` when one is named; the error is the line to print.
+pub async fn run(workspace: Option<&str>, action: RemoteAction) -> Result<(), String> {
     let remote = Remote::from_env()?;
+    if let Some(wanted) = workspace {
+        let answer = remote
+            .call(reqwest::Method::GET, "/workspace", None)
+            .await?;
+        let actual = answer["workspace"].as_str().unwrap_or_default();
+        if !actual.eq_ignore_ascii_case(wanted.trim()) {
+            return Err(format!(
+                "VARVAULT_TOKEN belongs to workspace {actual:?}, not {wanted:?}: nothing was done"
+            ));
+        }
+    }
     match action {
         RemoteAction::Set { name } => {
             let value = read_value()?;

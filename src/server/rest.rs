@@ -16,11 +16,12 @@ use crate::server::crypto::SecretValue;
 use crate::server::db::audit::AuditFilter;
 use crate::server::state::AppState;
 use crate::server::{audit, variables};
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -29,6 +30,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
+        .route("/workspace", get(token_workspace))
         .route("/variables", get(list_variables).post(create_variable))
         .route(
             "/variables/{name}",
@@ -118,6 +120,84 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// A JSON body. One that does not parse is a problem naming `body` (or
+/// the missing field), never echoing the input: it may hold a value.
+pub struct Body<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
+        use axum::extract::rejection::JsonRejection;
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::invalid(
+                "body",
+                "Send the body as JSON (Content-Type: application/json)",
+            )
+            .into()),
+            Err(JsonRejection::JsonDataError(err)) => Err(match missing_field(&err.body_text()) {
+                Some(field) => AppError::invalid(&field, format!("{field} is required")),
+                None => AppError::invalid("body", "A field of the body has the wrong type"),
+            }
+            .into()),
+            Err(_) => Err(AppError::invalid("body", "The body is not valid JSON").into()),
+        }
+    }
+}
+
+/// The field serde names in "missing field `x`", if that is the error.
+fn missing_field(text: &str) -> Option<String> {
+    let rest = &text[text.find("missing field `")? + "missing field `".len()..];
+    let field = &rest[..rest.find('`')?];
+    field
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        .then(|| field.to_string())
+}
+
+/// Query parameters; ones that do not parse are a problem naming `query`.
+pub struct Params<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| Params(value))
+            .map_err(|_| AppError::invalid("query", "A query parameter has the wrong type").into())
+    }
+}
+
+/// The `{name}` of a path; one that is not UTF-8 is a problem naming it.
+pub struct Name(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Name {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(name)| Name(name))
+            .map_err(|_| AppError::invalid("name", "The name in the path is not valid text").into())
+    }
+}
+
+fn parse_kind(text: &str) -> Result<VariableKind, AppError> {
+    VariableKind::parse(text)
+        .ok_or_else(|| AppError::invalid("kind", "kind must be plain or secret"))
+}
+
+fn parse_visibility(text: Option<&str>) -> Result<Option<Visibility>, AppError> {
+    text.map(|v| {
+        Visibility::parse(v).ok_or_else(|| {
+            AppError::invalid("visibility", "visibility must be masked or restricted")
+        })
+    })
+    .transpose()
+}
+
 /// The caller: a live token of its workspace, from an allowed network.
 pub struct Caller(Actor);
 
@@ -165,15 +245,36 @@ async fn audit_read(state: &AppState, actor: &Actor, what: &str) -> Result<(), A
     Ok(())
 }
 
+/// A variable's kind, as the document states it. The handlers take text,
+/// so that anything else is refused naming the field.
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum KindCode {
+    Plain,
+    Secret,
+}
+
+/// A secret's visibility, as the document states it.
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum VisibilityCode {
+    Masked,
+    Restricted,
+}
+
 /// A variable as the API shows it: a plain variable's value, never a
 /// secret's.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Variable {
     pub name: String,
     /// `plain` or `secret`.
+    #[schema(value_type = KindCode)]
     pub kind: String,
     /// A secret's: `masked` or `restricted`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<VisibilityCode>)]
     pub visibility: Option<String>,
     /// A plain variable's value; never present for a secret.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -232,11 +333,14 @@ pub struct ListParams {
 /// A new variable or secret.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewVariable {
+    #[schema(pattern = "^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
     pub name: String,
     /// `plain` or `secret`.
+    #[schema(value_type = KindCode)]
     pub kind: String,
     pub value: String,
     /// A secret's: `masked` or `restricted` (required for a secret).
+    #[schema(value_type = Option<VisibilityCode>)]
     pub visibility: Option<String>,
     /// Hosts a secret may be sent to (required for a restricted one). Set
     /// only here: a token never changes an existing secret's hosts.
@@ -288,6 +392,40 @@ pub struct AuditParams {
     pub before: Option<i64>,
 }
 
+/// The token's own workspace and what the token may do.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenWorkspace {
+    /// The workspace's slug, as in `/w/{slug}/…`.
+    pub workspace: String,
+    pub workspace_name: String,
+    /// The token's name (the actor in the audit log).
+    pub token: String,
+    /// Scope codes, e.g. `secrets:write`.
+    pub scopes: Vec<String>,
+}
+
+/// The workspace this token acts in (any live token): a script checks it
+/// holds the token it meant to before it changes anything.
+#[utoipa::path(get, path = "/api/v1/workspace", tag = "tokens",
+    responses((status = 200, body = TokenWorkspace),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+async fn token_workspace(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+) -> ApiResult<Json<TokenWorkspace>> {
+    let Actor::Token(token) = &actor else {
+        return Err(AppError::Unauthenticated.into());
+    };
+    let answer = TokenWorkspace {
+        workspace: token.workspace.slug.clone(),
+        workspace_name: token.workspace.name.clone(),
+        token: token.name.clone(),
+        scopes: token.scopes.iter().map(|s| s.code().to_string()).collect(),
+    };
+    audit_read(&state, &actor, "read its workspace").await?;
+    Ok(Json(answer))
+}
+
 fn parse_filter(text: Option<&str>) -> Result<ListFilter, AppError> {
     ListFilter::parse(text.unwrap_or(""))
         .ok_or_else(|| AppError::invalid("filter", "filter must be one of: all, expiring, failing"))
@@ -300,7 +438,7 @@ fn parse_filter(text: Option<&str>) -> Result<ListFilter, AppError> {
 async fn list_variables(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Query(params): Query<ListParams>,
+    Params(params): Params<ListParams>,
 ) -> ApiResult<Json<VariablePage>> {
     let request = variables::ListRequest {
         search: params.search,
@@ -324,7 +462,7 @@ async fn list_variables(
 async fn get_variable(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Path(name): Path<String>,
+    Name(name): Name,
 ) -> ApiResult<Json<Variable>> {
     let view = variables::get_by_name(&state.db, &actor, &name).await?;
     audit_read(&state, &actor, &format!("read {}", view.name)).await?;
@@ -339,16 +477,10 @@ async fn get_variable(
 async fn create_variable(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Json(input): Json<NewVariable>,
+    Body(input): Body<NewVariable>,
 ) -> ApiResult<(StatusCode, Json<Variable>)> {
-    let kind = VariableKind::parse(&input.kind)
-        .ok_or_else(|| AppError::invalid("kind", "kind must be plain or secret"))?;
-    let visibility = match input.visibility.as_deref() {
-        None => None,
-        Some(v) => Some(Visibility::parse(v).ok_or_else(|| {
-            AppError::invalid("visibility", "visibility must be masked or restricted")
-        })?),
-    };
+    let kind = parse_kind(&input.kind)?;
+    let visibility = parse_visibility(input.visibility.as_deref())?;
     let new = variables::NewVariable {
         kind,
         name: input.name,
@@ -374,8 +506,8 @@ async fn create_variable(
 async fn set_value(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Path(name): Path<String>,
-    Json(input): Json<NewValue>,
+    Name(name): Name,
+    Body(input): Body<NewValue>,
 ) -> ApiResult<Json<Variable>> {
     let keep = state.settings.secret_history;
     let value = SecretValue::new(input.value);
@@ -391,7 +523,7 @@ async fn set_value(
 async fn delete_variable(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Path(name): Path<String>,
+    Name(name): Name,
 ) -> ApiResult<StatusCode> {
     let view = variables::get_by_name(&state.db, &actor, &name).await;
     // A token that may not read still gets "forbidden" for its kind's
@@ -411,8 +543,10 @@ pub struct ImportRequest {
     /// The file: `KEY=value` lines, `export`, comments and quotes allowed.
     pub env: String,
     /// `plain` or `secret`.
+    #[schema(value_type = KindCode)]
     pub kind: String,
     /// For secrets: `masked` or `restricted`.
+    #[schema(value_type = Option<VisibilityCode>)]
     pub visibility: Option<String>,
     /// For secrets made by this import (required for restricted ones).
     #[serde(default)]
@@ -451,16 +585,10 @@ pub struct ImportResult {
 async fn import_variables(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Json(input): Json<ImportRequest>,
+    Body(input): Body<ImportRequest>,
 ) -> ApiResult<Json<ImportResult>> {
-    let kind = VariableKind::parse(&input.kind)
-        .ok_or_else(|| AppError::invalid("kind", "kind must be plain or secret"))?;
-    let visibility = match input.visibility.as_deref() {
-        None => None,
-        Some(v) => Some(Visibility::parse(v).ok_or_else(|| {
-            AppError::invalid("visibility", "visibility must be masked or restricted")
-        })?),
-    };
+    let kind = parse_kind(&input.kind)?;
+    let visibility = parse_visibility(input.visibility.as_deref())?;
     let request = variables::ImportRequest {
         env: input.env,
         kind,
@@ -496,7 +624,7 @@ async fn import_variables(
 async fn list_audit(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Query(params): Query<AuditParams>,
+    Params(params): Params<AuditParams>,
 ) -> ApiResult<Json<AuditPage>> {
     let filter = AuditFilter {
         action: None,
@@ -534,6 +662,7 @@ async fn list_audit(
                        secret but never read one back."
     ),
     paths(
+        token_workspace,
         list_variables,
         get_variable,
         create_variable,
@@ -544,6 +673,9 @@ async fn list_audit(
     ),
     components(schemas(
         Problem,
+        KindCode,
+        VisibilityCode,
+        TokenWorkspace,
         Variable,
         VariablePage,
         NewVariable,

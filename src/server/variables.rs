@@ -361,6 +361,10 @@ pub async fn import(
     req: ImportRequest,
     keep: u32,
 ) -> Result<Vec<ImportLine>, AppError> {
+    // A member imports from an owner/admin page; a token by its scope.
+    if let Actor::Member(_) = actor {
+        actor.require(Permission::ManageWorkspace)?;
+    }
     require_writer(actor, req.kind)?;
     let entries = crate::server::dotenv::parse(&req.env)
         .map_err(|e| AppError::invalid("env", e.to_string()))?;

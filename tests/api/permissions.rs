@@ -80,6 +80,12 @@ fn matrix() -> Vec<(&'static str, [Expect; 5])> {
             "restore_version",
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
         ),
+        // Plain variables, which editors may write one by one: importing
+        // is an owner/admin tool all the same.
+        (
+            "import_env",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
         (
             "list_audit",
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
@@ -201,6 +207,12 @@ fn args(
         "delete_variable" | "reveal_secret" | "get_variable" | "variable_history" => {
             vec![("workspace", s(WORKSPACE)), ("id", s(secret))]
         }
+        "import_env" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("env", format!("IMPORTED_{n}=plain value {n}")),
+            ("kind", s("plain")),
+            ("apply", s("true")),
+        ],
         "restore_version" => vec![
             ("workspace", s(WORKSPACE)),
             ("id", s(secret)),

@@ -60,17 +60,34 @@ async fn call(
     (status, res.text().await.unwrap())
 }
 
-/// Every operation of the document, what it needs, and a call that would
-/// succeed for a token with that scope.
-fn operations() -> Vec<(&'static str, &'static str, Scope)> {
+/// Every operation of the document and the scope it needs (`None`: any
+/// live token), with a call that would succeed for a token with it.
+fn operations() -> Vec<(&'static str, &'static str, Option<Scope>)> {
     vec![
-        ("GET", "/api/v1/variables", Scope::VariablesRead),
-        ("GET", "/api/v1/variables/{name}", Scope::VariablesRead),
-        ("POST", "/api/v1/variables", Scope::SecretsWrite),
-        ("PUT", "/api/v1/variables/{name}/value", Scope::SecretsWrite),
-        ("DELETE", "/api/v1/variables/{name}", Scope::SecretsWrite),
-        ("POST", "/api/v1/variables:import", Scope::SecretsWrite),
-        ("GET", "/api/v1/audit", Scope::AuditRead),
+        ("GET", "/api/v1/workspace", None),
+        ("GET", "/api/v1/variables", Some(Scope::VariablesRead)),
+        (
+            "GET",
+            "/api/v1/variables/{name}",
+            Some(Scope::VariablesRead),
+        ),
+        ("POST", "/api/v1/variables", Some(Scope::SecretsWrite)),
+        (
+            "PUT",
+            "/api/v1/variables/{name}/value",
+            Some(Scope::SecretsWrite),
+        ),
+        (
+            "DELETE",
+            "/api/v1/variables/{name}",
+            Some(Scope::SecretsWrite),
+        ),
+        (
+            "POST",
+            "/api/v1/variables:import",
+            Some(Scope::SecretsWrite),
+        ),
+        ("GET", "/api/v1/audit", Some(Scope::AuditRead)),
     ]
 }
 
@@ -127,7 +144,7 @@ async fn each_scope_allows_exactly_its_operations() {
             };
             let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
             let (status, text) = call(&app, &token, method.clone(), &url, body).await;
-            if scope == needs {
+            if needs.is_none_or(|needs| needs == scope) {
                 assert!(
                     (200..300).contains(&status),
                     "{} {method} {url}: {status} {text}",
@@ -141,7 +158,8 @@ async fn each_scope_allows_exactly_its_operations() {
             }
         }
     }
-    // Its three writes are audited with the token's name as the actor.
+    // Its use (reading its workspace) and writes are audited with the
+    // token's name as the actor.
     let by_token: Vec<String> = sqlx::query_scalar(
         "SELECT action FROM audit_log WHERE actor_kind = 'token' \
          AND actor_email = 'only secrets:write' ORDER BY id",
@@ -152,6 +170,7 @@ async fn each_scope_allows_exactly_its_operations() {
     assert_eq!(
         by_token,
         [
+            "token.used",
             "secret.created",
             "secret.value_updated",
             "secret.deleted",
@@ -409,6 +428,75 @@ async fn bad_input_is_a_problem_naming_the_field_and_nothing_is_stored() {
         assert_eq!(problem["type"], "/api/v1/problems/invalid");
         assert_eq!(problem["field"], field, "{text}");
     }
+    // Bodies and queries that do not parse are problems too, naming the
+    // missing field or the part, and never echoing what was sent.
+    let raw = |method: reqwest::Method, path: &str, content_type: &str, body: &str| {
+        client()
+            .request(method, app.url(path))
+            .header("authorization", format!("Bearer {all}"))
+            .header("content-type", content_type)
+            .body(body.to_string())
+    };
+    for (request, field) in [
+        (
+            raw(
+                reqwest::Method::POST,
+                "/api/v1/variables",
+                "application/json",
+                "{\"name\": ",
+            ),
+            "body",
+        ),
+        (
+            raw(
+                reqwest::Method::POST,
+                "/api/v1/variables",
+                "application/json",
+                r#"{"name": "OK", "kind": "secret", "value": 4242424242}"#,
+            ),
+            "body",
+        ),
+        (
+            raw(
+                reqwest::Method::POST,
+                "/api/v1/variables",
+                "application/json",
+                r#"{"name": "OK", "kind": "secret"}"#,
+            ),
+            "value",
+        ),
+        (
+            raw(
+                reqwest::Method::PUT,
+                "/api/v1/variables/OK/value",
+                "text/plain",
+                r#"{"value": "sent-as-text-1"}"#,
+            ),
+            "body",
+        ),
+        (
+            raw(
+                reqwest::Method::GET,
+                "/api/v1/audit?before=4242424242x",
+                "text/plain",
+                "",
+            ),
+            "query",
+        ),
+    ] {
+        let res = request.send().await.unwrap();
+        let status = res.status().as_u16();
+        let content_type = res.headers()["content-type"].to_str().unwrap().to_string();
+        let text = res.text().await.unwrap();
+        assert_eq!(status, 400, "{text}");
+        assert_eq!(content_type, "application/problem+json");
+        let problem: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(problem["field"], field, "{text}");
+        assert!(
+            !text.contains("4242424242") && !text.contains("sent-as-text"),
+            "{text}"
+        );
+    }
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variables")
         .fetch_one(app.db.pool())
         .await
@@ -657,10 +745,11 @@ async fn an_env_file_is_previewed_then_applied_in_one_transaction() {
     );
 }
 
-/// `varvault remote …` as a process, with the value on standard input.
-fn remote(app: &TestApp, token: &str, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_varvault"))
+/// `varvault remote …` as a process, with the value on standard input. It
+/// runs off the test's thread, which also serves the app.
+async fn remote(app: &TestApp, token: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_varvault"));
+    command
         .arg("remote")
         .args(args)
         .env("VARVAULT_URL", app.url(""))
@@ -669,16 +758,21 @@ fn remote(app: &TestApp, token: &str, args: &[&str], stdin: &str) -> std::proces
         .current_dir(app.dir())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+        .stderr(std::process::Stdio::piped());
+    let stdin = stdin.to_string();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = command.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -697,44 +791,28 @@ async fn the_cli_sets_lists_and_imports_with_a_token_from_the_environment() {
     )
     .await;
     let ci = token(&app, "ci", &[Scope::SecretsWrite, Scope::VariablesRead], "").await;
-    let url = app.url("");
-    let app2 = &app;
-    let out = tokio::task::spawn_blocking({
-        let (url, ci) = (url.clone(), ci.clone());
-        let dir = app2.dir().to_path_buf();
-        move || {
-            let run = |args: &[&str], stdin: &str| {
-                use std::io::Write;
-                let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_varvault"))
-                    .arg("remote")
-                    .args(args)
-                    .env("VARVAULT_URL", &url)
-                    .env("VARVAULT_TOKEN", &ci)
-                    .current_dir(&dir)
-                    .stdin(std::process::Stdio::piped())
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .unwrap();
-                child
-                    .stdin
-                    .take()
-                    .unwrap()
-                    .write_all(stdin.as_bytes())
-                    .unwrap();
-                child.wait_with_output().unwrap()
-            };
-            std::fs::write(dir.join("new.env"), "NEW_TOKEN=imported-value-123\n").unwrap();
-            vec![
-                run(&["set", "deploy_key"], "cli-canary-value-42\n"),
-                run(&["list"], ""),
-                run(&["import", "new.env", "--visibility", "masked"], ""),
-                run(&["set", "NO_SUCH"], "whatever-value-1"),
-            ]
-        }
-    })
-    .await
-    .unwrap();
+    std::fs::write(app.dir().join("new.env"), "NEW_TOKEN=imported-value-123\n").unwrap();
+    let out = vec![
+        remote(&app, &ci, &["set", "deploy_key"], "cli-canary-value-42\n").await,
+        remote(&app, &ci, &["list"], "").await,
+        remote(
+            &app,
+            &ci,
+            &["import", "new.env", "--visibility", "masked"],
+            "",
+        )
+        .await,
+        remote(&app, &ci, &["set", "NO_SUCH"], "whatever-value-1").await,
+        // A token of another workspace than the one named: nothing done.
+        remote(
+            &app,
+            &ci,
+            &["set", "DEPLOY_KEY", "--workspace", "elsewhere"],
+            "other-value-123",
+        )
+        .await,
+        remote(&app, &ci, &["--workspace", WORKSPACE, "list"], "").await,
+    ];
     assert!(out[0].status.success(), "{}", text(&out[0]));
     assert_eq!(text(&out[0]).trim(), "DEPLOY_KEY: new value set");
     assert!(
@@ -754,6 +832,12 @@ async fn the_cli_sets_lists_and_imports_with_a_token_from_the_environment() {
         "{}",
         text(&out[3])
     );
+    assert!(!out[4].status.success());
+    assert_eq!(
+        text(&out[4]).trim(),
+        format!("error: VARVAULT_TOKEN belongs to workspace \"{WORKSPACE}\", not \"elsewhere\": nothing was done")
+    );
+    assert!(out[5].status.success(), "{}", text(&out[5]));
     for o in &out {
         assert!(!text(o).contains("cli-canary-value-42"));
     }
@@ -767,7 +851,208 @@ async fn the_cli_sets_lists_and_imports_with_a_token_from_the_environment() {
     .unwrap();
     assert_eq!(audited, 1);
     // Without a token in the environment: one clear line.
-    let out = remote(&app, "", &["list"], "");
+    let out = remote(&app, "", &["list"], "").await;
     assert!(!out.status.success());
     assert!(text(&out).contains("set VARVAULT_TOKEN"), "{}", text(&out));
+}
+
+#[tokio::test]
+async fn admins_import_a_file_from_the_import_page_and_editors_cannot() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    create_ok(
+        &app,
+        &[
+            ("kind", "secret"),
+            ("name", "STRIPE_KEY"),
+            ("value", "the-old-value-123"),
+            ("visibility", "restricted"),
+            ("allowed_hosts", "api.stripe.com"),
+        ],
+    )
+    .await;
+    let editor = app.member("editor@example.com", "editor").await;
+    // The way in: a link on the Variables page, for owners and admins.
+    let link = format!("/w/{WORKSPACE}/variables/import");
+    let owner_page = app
+        .get(&format!("/w/{WORKSPACE}/variables"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        owner_page.contains(&format!("href=\"{link}\"")),
+        "the owner sees the link"
+    );
+    let editor_page = app
+        .page(&editor, &format!("/w/{WORKSPACE}/variables"))
+        .await;
+    assert!(!editor_page.text().await.unwrap().contains(&link));
+    let page = app.get(&link).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("<h1>Import .env</h1>") && page.contains("varvault_automation"),
+        "{page}"
+    );
+    let page = app.page(&editor, &link).await.text().await.unwrap();
+    assert!(page.contains("You don&#x27;t have access") || page.contains("You don't have access"));
+
+    let env = format!("STRIPE_KEY={RESTRICTED_CANARY}\nexport NEW_MASKED='{MASKED_CANARY}'\n");
+    let form = |apply: &'static str| {
+        vec![
+            ("workspace", WORKSPACE.to_string()),
+            ("env", env.clone()),
+            ("kind", "secret".to_string()),
+            ("visibility", "restricted".to_string()),
+            ("allowed_hosts", "api.example.com".to_string()),
+            ("apply", apply.to_string()),
+        ]
+    };
+    let send = |client: reqwest::Client, form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = app.call_with(&client, "import_env", &form).await;
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let owner = app.sign_in(OWNER_EMAIL, OWNER_PASSWORD).await;
+    // The preview: a line each, no value, nothing stored.
+    let (status, text) = send(owner.clone(), form("false")).await;
+    assert_eq!(status, 200, "{text}");
+    let lines: Vec<varvault::model::ImportLine> = serde_json::from_str(&text).unwrap();
+    let actions: Vec<_> = lines
+        .iter()
+        .map(|l| (l.line, l.name.as_str(), l.action))
+        .collect();
+    use varvault::model::ImportAction;
+    assert_eq!(
+        actions,
+        [
+            (1, "STRIPE_KEY", ImportAction::Update),
+            (2, "NEW_MASKED", ImportAction::Create)
+        ]
+    );
+    assert_no_canary(&text, RESTRICTED_CANARY);
+    assert_no_canary(&text, MASKED_CANARY);
+    let count = |app: &TestApp| {
+        let pool = app.db.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM variables")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count(&app).await, 1);
+    // An editor is refused, even for plain variables, and nothing changes.
+    let mut plain = form("true");
+    plain[2].1 = "plain".into();
+    let (status, _) = send(editor, plain).await;
+    assert_eq!(status, 403);
+    assert_eq!(count(&app).await, 1);
+    // Applied: a new version of the existing secret (its hosts kept) and
+    // a new secret, audited under the owner.
+    let (status, text) = send(owner, form("true")).await;
+    assert_eq!(status, 200, "{text}");
+    assert_no_canary(&text, RESTRICTED_CANARY);
+    assert_no_canary(&text, MASKED_CANARY);
+    let rows: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT name, value_version, allowed_hosts FROM variables ORDER BY name")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("NEW_MASKED".to_string(), 1, "api.example.com".to_string()),
+            ("STRIPE_KEY".to_string(), 2, "api.stripe.com".to_string()),
+        ]
+    );
+    let audited: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, actor_email FROM audit_log WHERE action LIKE 'secret.%' ORDER BY id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        audited[1..],
+        [
+            ("secret.value_updated".to_string(), OWNER_EMAIL.to_string()),
+            ("secret.created".to_string(), OWNER_EMAIL.to_string()),
+        ]
+    );
+}
+
+/// Property-based fuzzing of the API from its own OpenAPI document with
+/// schemathesis (a PyPI tool `.ci/setup.sh` installs under target/): calls
+/// generated from the schema, valid and invalid, a bounded number per
+/// operation and a fixed seed, with a token of every scope. No answer is a
+/// server error and each one matches the document: status, content type
+/// and body schema.
+#[tokio::test]
+async fn schemathesis_finds_no_server_error_and_no_answer_off_the_schema() {
+    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/schemathesis/bin/schemathesis");
+    assert!(
+        bin.exists(),
+        "{} is missing: run bash .ci/setup.sh",
+        bin.display()
+    );
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    crate::variables::seed(&app).await;
+    let all = token(&app, "schemathesis", &Scope::ALL, "").await;
+    let mut command = std::process::Command::new(bin);
+    command
+        .arg("run")
+        .arg(app.url("/api/v1/openapi.json"))
+        .args(["--header", &format!("Authorization: Bearer {all}")])
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,\
+             response_schema_conformance",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-examples",
+            "40",
+            "--seed",
+            "16",
+            "--workers",
+            "1",
+            "--request-timeout",
+            "10",
+            "--generation-database",
+            "none",
+            "--no-color",
+            "--output-sanitize",
+            "true",
+        ])
+        .current_dir(app.dir());
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    let report = text(&out);
+    assert!(out.status.success(), "{report}");
+    // Positive controls: it tested every operation, and its calls reached
+    // the rules (each kind of read is audited under the token's name).
+    let tested = format!("Tested: {}", operations().len());
+    assert!(report.contains(&tested), "not {tested}:\n{report}");
+    let reads: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE actor_kind = 'token' \
+         AND actor_email = 'schemathesis' AND action = 'token.used'",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    for read in [
+        "listed variables",
+        "read the audit log",
+        "read its workspace",
+    ] {
+        assert!(reads.contains(read), "{read} missing from {reads:?}");
+    }
 }

@@ -12,7 +12,9 @@ use leptos::prelude::*;
 pub mod admin;
 #[cfg(any(feature = "ssr", feature = "bundle-forms"))]
 pub mod forms;
-#[cfg(any(feature = "ssr", feature = "bundle-tokens"))]
+#[cfg(any(feature = "ssr", feature = "bundle-automation"))]
+pub mod import;
+#[cfg(any(feature = "ssr", feature = "bundle-automation"))]
 pub mod tokens;
 #[cfg(any(feature = "ssr", feature = "bundle-vars"))]
 pub mod variables;

@@ -97,6 +97,9 @@ fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
     let head = view! {
         <div class="page-head">
             <h1>"Variables"</h1>
+            {can_write_secrets.then(|| view! {
+                <a class="btn" href=format!("/w/{workspace}/variables/import")>"Import .env"</a>
+            })}
             {create("Create New")}
         </div>
     };
