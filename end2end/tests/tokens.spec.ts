@@ -76,3 +76,45 @@ test("a token from the Tokens page sets a secret through the CLI until it is rev
   expect(refused.status).not.toBe(0);
   expect(refused.stderr).toContain("error: A valid access token is required");
 });
+
+// Import .env from the Variables page: a preview per line, nothing applied
+// while a line is refused, then all of it at once; no value on the page.
+test("an owner imports a .env file after a preview", async ({ page }) => {
+  await signedIn(page, owner);
+  await gotoPage(page, `/w/${WS}/variables`);
+  await page.getByRole("link", { name: "Import .env" }).click();
+  await expect(page).toHaveURL(new RegExp(`/w/${WS}/variables/import$`));
+  await expect(page.getByRole("heading", { name: "Import .env", level: 1 })).toBeVisible();
+  await waitForHydration(page);
+  const file = page.getByLabel("Contents of the .env file");
+  await file.fill("# from the old vault\nexport CI_DEPLOY_KEY=\"imported-deploy-key-4\"\nNEW_API_KEY='imported-api-key-55'\nTOO_SHORT=abc\n");
+  await page.getByRole("radio", { name: "Masked" }).check();
+  await page.getByRole("button", { name: "Preview" }).click();
+  const rows = page.getByRole("table").getByRole("row");
+  await expect(rows.filter({ hasText: "CI_DEPLOY_KEY" })).toContainText("Update (a new version)");
+  await expect(rows.filter({ hasText: "NEW_API_KEY" })).toContainText("Create");
+  await expect(rows.filter({ hasText: "TOO_SHORT" })).toContainText("Refused: A secret's value must be at least 8 bytes");
+  await expect(page.getByText("1 to create, 1 to update, 1 refused.")).toBeVisible();
+  await expect(page.getByRole("button", { name: /^Import \d+ lines$/ })).toHaveCount(0);
+  await expect(
+    (await new AxeBuilder({ page }).analyze()).violations.filter(
+      (v) => v.impact === "serious" || v.impact === "critical",
+    ).map((v) => v.id),
+  ).toEqual([]);
+
+  // Editing the file makes the preview stale; without the short line it applies.
+  await file.fill("export CI_DEPLOY_KEY=\"imported-deploy-key-4\"\nNEW_API_KEY='imported-api-key-55'\n");
+  await expect(page.getByRole("table")).toHaveCount(0);
+  await page.getByRole("button", { name: "Preview" }).click();
+  await page.getByRole("button", { name: "Import 2 lines" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Imported" })).toContainText(
+    "Imported: 1 created, 1 updated as a new version.",
+  );
+  await expect(file).toHaveValue("");
+  const html = await page.content();
+  expect(html).not.toContain("imported-deploy-key-4");
+  expect(html).not.toContain("imported-api-key-55");
+
+  await page.getByRole("link", { name: "← Variables" }).click();
+  await expect(page.getByRole("row").filter({ hasText: "NEW_API_KEY" })).toContainText("Masked");
+});
