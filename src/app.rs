@@ -2,8 +2,8 @@
 
 use crate::ui::layout::WorkspaceShell;
 use crate::ui::pages::{
-    account::AccountPage, audit::AuditPage, history::HistoryPage, import::ImportPage,
-    landing::LandingPage, login::LoginPage, members::MembersPage, new_workspace::NewWorkspacePage,
+    account::AccountPage, audit::AuditPage, history::HistoryPage, landing::LandingPage,
+    login::LoginPage, members::MembersPage, new_workspace::NewWorkspacePage,
     not_found::NotFoundPage, settings::SettingsPage, setup::SetupPage, tokens::TokensPage,
     variables::VariablesPage, workflow::WorkflowPage, workflows::WorkflowsPage,
 };
@@ -25,7 +25,7 @@ pub fn bundle_for(path: &str) -> Option<&'static str> {
         ["w", _, "workflows", _] => Some("flow"),
         ["w", _, "workflows"] => Some("workflows"),
         ["w", _, "members"] => Some("members"),
-        ["w", _, "tokens"] | ["w", _, "variables", "import"] => Some("automation"),
+        ["w", _, "tokens"] => Some("automation"),
         _ => None,
     }
 }
@@ -90,7 +90,6 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 >
                     <Route path=StaticSegment("variables") view=VariablesPage />
-                    <Route path=(StaticSegment("variables"), StaticSegment("import")) view=ImportPage />
                     <Route
                         path=(StaticSegment("variables"), ParamSegment("id"), StaticSegment("history"))
                         view=HistoryPage
@@ -120,7 +119,6 @@ mod tests {
         assert_eq!(bundle_for("/w/acme/workflows"), Some("workflows"));
         assert_eq!(bundle_for("/w/acme/members"), Some("members"));
         assert_eq!(bundle_for("/w/acme/tokens"), Some("automation"));
-        assert_eq!(bundle_for("/w/acme/variables/import"), Some("automation"));
         assert_eq!(bundle_for("/w/acme/audit"), None);
         assert_eq!(bundle_for("/w/acme/settings"), None);
         assert_eq!(bundle_for("/"), None);

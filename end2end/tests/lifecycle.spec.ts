@@ -122,9 +122,9 @@ test("an expired secret shows its badge in the panel and on the chip", async ({ 
   await expect(old).toContainText("Expired");
   await expect(page.getByRole("row").filter({ hasText: "SOON_TOKEN" })).toContainText("Expires in 5 days");
   await expectNoSeriousA11yIssues(page);
-  await page.getByLabel("Show").selectOption("expiring");
-  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("checkbox", { name: "Expiring soon" }).check();
   await expect(page).toHaveURL(/filter=expiring/);
+  await expect(page.getByRole("checkbox", { name: "Expiring soon" })).toBeChecked();
   await expect(page.getByRole("row").filter({ hasText: "LIFE_TOKEN" })).toHaveCount(0);
   await expect(old).toBeVisible();
 

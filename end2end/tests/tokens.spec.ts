@@ -41,17 +41,18 @@ test("a token from the Tokens page sets a secret through the CLI until it is rev
   await gotoPage(page, `/w/${WS}/tokens`);
   await expect(page.getByRole("heading", { name: "Access tokens", level: 1 })).toBeVisible();
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
-  await page.getByRole("button", { name: "New token" }).click();
-  const dialog = page.getByRole("dialog", { name: "New token" });
-  await dialog.getByLabel("Name", { exact: true }).fill("ci pipeline");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const dialog = page.getByRole("dialog", { name: "Create token" });
+  await dialog.getByLabel("Token name").fill("ci pipeline");
+  await dialog.getByLabel("Expires on").fill("2099-12-31");
   await dialog.getByRole("checkbox", { name: /secrets:write/ }).check();
   await expect(
     (await new AxeBuilder({ page }).include("dialog").analyze()).violations.filter(
       (v) => v.impact === "serious" || v.impact === "critical",
     ),
   ).toEqual([]);
-  await dialog.getByRole("button", { name: "Create token" }).click();
-  const shown = page.getByRole("textbox", { name: "The new token" });
+  await dialog.getByRole("button", { name: "Create", exact: true }).click();
+  const shown = page.getByRole("textbox", { name: "New token" });
   await expect(shown).toBeVisible();
   const token = await shown.inputValue();
   expect(token).toMatch(/^vv_[A-Za-z0-9_-]{43}$/);
@@ -82,39 +83,41 @@ test("a token from the Tokens page sets a secret through the CLI until it is rev
 test("an owner imports a .env file after a preview", async ({ page }) => {
   await signedIn(page, owner);
   await gotoPage(page, `/w/${WS}/variables`);
-  await page.getByRole("link", { name: "Import .env" }).click();
-  await expect(page).toHaveURL(new RegExp(`/w/${WS}/variables/import$`));
-  await expect(page.getByRole("heading", { name: "Import .env", level: 1 })).toBeVisible();
   await waitForHydration(page);
-  const file = page.getByLabel("Contents of the .env file");
+  await page.getByRole("button", { name: "Import .env" }).click();
+  const dialog = page.getByRole("dialog", { name: "Import .env" });
+  const file = dialog.getByLabel("Paste .env");
   await file.fill("# from the old vault\nexport CI_DEPLOY_KEY=\"imported-deploy-key-4\"\nNEW_API_KEY='imported-api-key-55'\nTOO_SHORT=abc\n");
-  await page.getByRole("radio", { name: "Masked" }).check();
-  await page.getByRole("button", { name: "Preview" }).click();
-  const rows = page.getByRole("table").getByRole("row");
-  await expect(rows.filter({ hasText: "CI_DEPLOY_KEY" })).toContainText("Update (a new version)");
-  await expect(rows.filter({ hasText: "NEW_API_KEY" })).toContainText("Create");
-  await expect(rows.filter({ hasText: "TOO_SHORT" })).toContainText("Refused: A secret's value must be at least 8 bytes");
-  await expect(page.getByText("1 to create, 1 to update, 1 refused.")).toBeVisible();
-  await expect(page.getByRole("button", { name: /^Import \d+ lines$/ })).toHaveCount(0);
+  await dialog.getByRole("group", { name: "Kind" }).getByRole("radio", { name: "Secret" }).check();
+  await dialog.getByRole("group", { name: "Visibility" }).getByRole("radio", { name: "Masked" }).check();
+  await dialog.getByRole("button", { name: "Preview" }).click();
+  const rows = dialog.getByRole("table", { name: "Preview" }).getByRole("row");
+  await expect(rows.filter({ hasText: "CI_DEPLOY_KEY" })).toContainText("update");
+  await expect(rows.filter({ hasText: "NEW_API_KEY" })).toContainText("create");
+  await expect(rows.filter({ hasText: "TOO_SHORT" })).toContainText("refused: A secret's value must be at least 8 bytes");
+  await expect(dialog.getByRole("status")).toContainText("1 to create, 1 to update, 1 refused.");
+  await expect(dialog.getByRole("button", { name: "Import", exact: true })).toBeDisabled();
   await expect(
-    (await new AxeBuilder({ page }).analyze()).violations.filter(
+    (await new AxeBuilder({ page }).include("dialog").analyze()).violations.filter(
       (v) => v.impact === "serious" || v.impact === "critical",
     ).map((v) => v.id),
   ).toEqual([]);
 
-  // Editing the file makes the preview stale; without the short line it applies.
-  await file.fill("export CI_DEPLOY_KEY=\"imported-deploy-key-4\"\nNEW_API_KEY='imported-api-key-55'\n");
-  await expect(page.getByRole("table")).toHaveCount(0);
-  await page.getByRole("button", { name: "Preview" }).click();
-  await page.getByRole("button", { name: "Import 2 lines" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Imported" })).toContainText(
-    "Imported: 1 created, 1 updated as a new version.",
-  );
-  await expect(file).toHaveValue("");
+  // A chosen file replaces the text (and the stale preview); without the
+  // short line it imports.
+  await dialog.getByLabel("Choose file").setInputFiles({
+    name: "prod.env",
+    mimeType: "text/plain",
+    buffer: Buffer.from("export CI_DEPLOY_KEY=\"imported-deploy-key-4\"\nNEW_API_KEY='imported-api-key-55'\n"),
+  });
+  await expect(file).toHaveValue(/^export CI_DEPLOY_KEY=/);
+  await expect(dialog.getByRole("table", { name: "Preview" })).toHaveCount(0);
+  await dialog.getByRole("button", { name: "Preview" }).click();
+  await expect(dialog.getByRole("status")).toContainText("1 to create, 1 to update, 0 refused.");
+  await dialog.getByRole("button", { name: "Import", exact: true }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("row").filter({ hasText: "NEW_API_KEY" })).toContainText("Masked");
   const html = await page.content();
   expect(html).not.toContain("imported-deploy-key-4");
   expect(html).not.toContain("imported-api-key-55");
-
-  await page.getByRole("link", { name: "← Variables" }).click();
-  await expect(page.getByRole("row").filter({ hasText: "NEW_API_KEY" })).toContainText("Masked");
 });

@@ -73,15 +73,18 @@ test("an owner starts from the empty state and creates each kind", async ({ page
   expect(await page.content()).not.toContain(RESTRICTED_CANARY);
   expect(await page.content()).not.toContain(MASKED_VALUE);
 
-  // Search runs on the server (Enter sends the form); the URL keeps it.
-  await page.getByRole("searchbox", { name: "Search variables" }).fill("token");
-  await page.getByRole("searchbox", { name: "Search variables" }).press("Enter");
+  // Search filters as you type (on the server; the URL keeps it), and the
+  // box keeps the focus and what was typed while the page loaded.
+  const search = page.getByRole("searchbox", { name: "Search variables" });
+  await search.pressSequentially("tok");
+  await expect(page).toHaveURL(/\?q=tok/);
+  await search.pressSequentially("en");
   await expect(page).toHaveURL(/\?q=token/);
   await expect(row(page, "MASKED_TOKEN")).toBeVisible();
   await expect(row(page, "REGION")).toHaveCount(0);
-  await expect(page.getByRole("searchbox", { name: "Search variables" })).toHaveValue("token");
-  await page.getByRole("searchbox", { name: "Search variables" }).fill("");
-  await page.getByRole("button", { name: "Search" }).click();
+  await expect(search).toHaveValue("token");
+  await expect(search).toBeFocused();
+  await search.fill("");
   await expect(row(page, "REGION")).toBeVisible();
 });
 

@@ -1,44 +1,66 @@
-//! "Import .env" (owners and admins): paste a file, choose what the batch
-//! is, see what each line would do, then apply it all in one transaction.
-//! The values live in the text box and the request only: the preview and
-//! the result name lines and rules, never a value.
+//! "Import .env" on the Variables page (owners and admins, SPEC §10): a
+//! dialog to paste a file or choose one, say what the batch is, see what
+//! each line would do, then import it all in one transaction. The values
+//! live in the text box and the request only: the preview and the result
+//! name lines and rules, never a value.
 
-use super::hydrated;
+use super::reload_page;
 use crate::api::variables::import_env;
 use crate::error::AppError;
 use crate::model::{ImportAction, ImportLine, VariableKind, Visibility};
+use crate::ui::components::modal::{Modal, ModalKind};
 use leptos::prelude::*;
-
-/// Where the last answer goes: a preview, the import done, or an error
-/// with the field it names.
-#[derive(Clone)]
-enum Outcome {
-    Preview(Vec<ImportLine>),
-    Done { created: usize, updated: usize },
-    Failed(AppError),
-}
 
 fn count(lines: &[ImportLine], action: ImportAction) -> usize {
     lines.iter().filter(|l| l.action == action).count()
 }
 
+/// Hydrated on the first click of the Variables page's "Import .env"
+/// (see `pages::variables::ImportLauncher`): its code is in the automation
+/// bundle, loaded then, so the page's first load stays in its budget. It
+/// opens at once, since that click asked for it.
 #[island]
 pub fn ImportEnv(workspace: String) -> impl IntoView {
-    let ready = hydrated();
+    let open = RwSignal::new(true);
+    let button = NodeRef::<leptos::html::Button>::new();
+    // The dialog gives focus back to its opener, which the first time was
+    // the button this island replaced.
+    Effect::new(move |was_open: Option<bool>| {
+        let now_open = open.get();
+        if was_open == Some(true) && !now_open {
+            if let Some(b) = button.get_untracked() {
+                let _ = b.focus();
+            }
+        }
+        now_open
+    });
+    view! {
+        <button class="btn" type="button" node_ref=button on:click=move |_| open.set(true)>
+            "Import .env"
+        </button>
+        <Modal open=open labelled_by="import-title" kind=ModalKind::Dialog>
+            <ImportForm workspace=workspace.clone() open=open />
+        </Modal>
+    }
+}
+
+/// The dialog's content; made afresh at each opening.
+#[component]
+fn ImportForm(workspace: String, open: RwSignal<bool>) -> impl IntoView {
     let workspace = Signal::stored(workspace);
     let kind = RwSignal::new(VariableKind::Secret);
     let visibility = RwSignal::new(None::<Visibility>);
-    let outcome = RwSignal::new(None::<Outcome>);
+    let preview = RwSignal::new(None::<Vec<ImportLine>>);
+    let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
     let env_ref = NodeRef::<leptos::html::Textarea>::new();
     let hosts_ref = NodeRef::<leptos::html::Textarea>::new();
     let is_secret = move || kind.get() == VariableKind::Secret;
 
     // A change to the file or the batch makes a preview stale.
-    let stale = move |_| {
-        if matches!(outcome.get_untracked(), Some(Outcome::Preview(_))) {
-            outcome.set(None);
-        }
+    let stale = move || {
+        preview.set(None);
+        error.set(None);
     };
     let send = move |apply: bool| {
         let text =
@@ -50,43 +72,66 @@ pub fn ImportEnv(workspace: String) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let result = import_env(ws, env, k, vis, hosts, apply).await;
             busy.set(false);
-            outcome.set(Some(match result {
-                Err(err) => Outcome::Failed(err),
-                Ok(lines) if apply => {
-                    // Done: the values leave the page.
-                    if let Some(e) = env_ref.get_untracked() {
-                        e.set_value("");
-                    }
-                    Outcome::Done {
-                        created: count(&lines, ImportAction::Create),
-                        updated: count(&lines, ImportAction::Update),
-                    }
+            match result {
+                // Imported: the rows come from the server again.
+                Ok(_) if apply => {
+                    open.set(false);
+                    reload_page();
                 }
-                Ok(lines) => Outcome::Preview(lines),
-            }));
+                Ok(lines) => {
+                    error.set(None);
+                    preview.set(Some(lines));
+                }
+                Err(err) => {
+                    preview.set(None);
+                    error.set(Some(err));
+                }
+            }
         });
     };
-    let error_for = move |field: &'static str| {
-        move || match outcome.get() {
-            Some(Outcome::Failed(err)) if err.field() == Some(field) => Some(view! {
-                <p class="field-error" id=format!("import-{field}-error")>{err.to_string()}</p>
-            }),
-            _ => None,
+    // "Choose file" fills the text area, where the file can be checked.
+    let choose = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            let input: web_sys::HtmlInputElement = event_target(&ev);
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+                if let (Some(area), Some(text)) = (
+                    env_ref.get_untracked(),
+                    text.ok().and_then(|t| t.as_string()),
+                ) {
+                    area.set_value(&text);
+                    stale();
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let field_error = move |field: &'static str| {
+        move || {
+            error.get().filter(|e| e.field() == Some(field)).map(|e| {
+                view! { <p class="field-error" id=format!("import-{field}-error")>{e.to_string()}</p> }
+            })
         }
     };
     let invalid = move |field: &'static str| {
         move || {
-            matches!(outcome.get(), Some(Outcome::Failed(err)) if err.field() == Some(field))
+            error
+                .with(|e| e.as_ref().and_then(|e| e.field()) == Some(field))
                 .then_some("true")
         }
     };
     let radio =
-        move |name: &'static str, label: &'static str, checked: bool, pick: Callback<()>| {
+        move |group: &'static str, label: &'static str, checked: bool, pick: Callback<()>| {
             view! {
                 <label>
-                    <input type="radio" name=name checked=checked on:change=move |ev| {
+                    <input type="radio" name=group checked=checked on:change=move |_| {
                         pick.run(());
-                        stale(ev);
+                        stale();
                     } />
                     {label}
                 </label>
@@ -94,41 +139,46 @@ pub fn ImportEnv(workspace: String) -> impl IntoView {
         };
 
     view! {
-        <form class="form card" novalidate on:submit=move |ev| {
+        <form class="form" novalidate on:submit=move |ev| {
             ev.prevent_default();
             send(false);
         }>
+            <h2 id="import-title">"Import .env"</h2>
             <div class="field">
-                <label for="import-env">"Contents of the .env file"</label>
+                <label for="import-env">"Paste .env"</label>
                 <textarea
                     id="import-env"
                     node_ref=env_ref
-                    rows="10"
+                    rows="8"
                     class="mono"
                     spellcheck="false"
                     autocomplete="off"
                     aria-invalid=invalid("env")
                     aria-describedby="import-env-hint import-env-error"
-                    on:input=stale
+                    on:input=move |_| stale()
                 ></textarea>
                 <small id="import-env-hint" class="muted">
                     "KEY=value lines; quotes, export and # comments are understood. At most 1,000 lines."
                 </small>
-                {error_for("env")}
+                {field_error("env")}
+            </div>
+            <div class="field">
+                <label for="import-file">"Choose file"</label>
+                <input id="import-file" type="file" accept=".env,text/plain" on:change=choose />
             </div>
             <fieldset class="field radios">
-                <legend>"Import as"</legend>
-                {radio("import-kind", "Secrets", true, Callback::new(move |_| kind.set(VariableKind::Secret)))}
-                {radio("import-kind", "Plain variables", false, Callback::new(move |_| kind.set(VariableKind::Plain)))}
+                <legend>"Kind"</legend>
+                {radio("import-kind", "Secret", true, Callback::new(move |_| kind.set(VariableKind::Secret)))}
+                {radio("import-kind", "Variable", false, Callback::new(move |_| kind.set(VariableKind::Plain)))}
             </fieldset>
             <fieldset class="field radios" hidden=move || !is_secret() aria-describedby="import-visibility-note">
                 <legend>"Visibility"</legend>
                 {radio("import-visibility", "Masked", false, Callback::new(move |_| visibility.set(Some(Visibility::Masked))))}
                 {radio("import-visibility", "Restricted", false, Callback::new(move |_| visibility.set(Some(Visibility::Restricted))))}
                 <small id="import-visibility-note" class="muted">
-                    "For every secret of the file. An existing secret keeps its own: a different one is refused."
+                    "For every secret in the file; an existing secret with another visibility is refused."
                 </small>
-                {error_for("visibility")}
+                {field_error("visibility")}
             </fieldset>
             <div class="field" hidden=move || !is_secret()>
                 <label for="import-hosts">"Allowed hosts"</label>
@@ -140,53 +190,66 @@ pub fn ImportEnv(workspace: String) -> impl IntoView {
                     spellcheck="false"
                     aria-invalid=invalid("allowed_hosts")
                     aria-describedby="import-hosts-hint import-allowed_hosts-error"
-                    on:input=stale
+                    on:input=move |_| stale()
                 ></textarea>
                 <small id="import-hosts-hint" class="muted">
-                    "For the secrets this import creates (existing ones keep theirs), separated by commas or new lines. Required for restricted secrets."
+                    "For the secrets this import creates (existing ones keep theirs). Required for Restricted."
                 </small>
-                {error_for("allowed_hosts")}
+                {field_error("allowed_hosts")}
             </div>
-            {move || match outcome.get() {
-                Some(Outcome::Failed(err)) if !matches!(err.field(), Some("env" | "visibility" | "allowed_hosts")) => {
-                    Some(view! { <p class="form-error" role="alert">{err.to_string()}</p> }.into_any())
-                }
-                Some(Outcome::Done { created, updated }) => Some(view! {
-                    <p class="notice" role="status">
-                        {format!("Imported: {created} created, {updated} updated as a new version.")}
-                    </p>
-                }.into_any()),
-                _ => None,
+            {move || {
+                error
+                    .get()
+                    .filter(|e| !matches!(e.field(), Some("env" | "visibility" | "allowed_hosts")))
+                    .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
             }}
+            {move || preview.get().map(preview_table)}
             <div class="modal-actions">
-                <button class="btn" type="submit" disabled=move || !ready.get() || busy.get()>
+                <button class="btn" type="button" on:click=move |_| open.set(false)>
+                    "Cancel"
+                </button>
+                <button class="btn" type="submit" disabled=move || busy.get()>
                     "Preview"
                 </button>
+                <button
+                    class="btn btn-primary"
+                    type="button"
+                    disabled=move || {
+                        busy.get()
+                            || preview.with(|p| p.as_ref().is_none_or(|l| count(l, ImportAction::Refused) > 0))
+                    }
+                    on:click=move |_| send(true)
+                >
+                    "Import"
+                </button>
             </div>
-            {move || match outcome.get() {
-                Some(Outcome::Preview(lines)) => Some(preview(lines, Callback::new(move |_| send(true)), busy)),
-                _ => None,
-            }}
         </form>
     }
 }
 
-/// The preview: a row per line, then "Import" when nothing is refused.
-fn preview(lines: Vec<ImportLine>, apply: Callback<()>, busy: RwSignal<bool>) -> impl IntoView {
-    let created = count(&lines, ImportAction::Create);
-    let updated = count(&lines, ImportAction::Update);
+/// The table "Preview": what each line would do, and a summary.
+fn preview_table(lines: Vec<ImportLine>) -> impl IntoView {
     let refused = count(&lines, ImportAction::Refused);
-    let summary = format!("{created} to create, {updated} to update, {refused} refused.");
+    let summary = format!(
+        "{} to create, {} to update, {refused} refused.{}",
+        count(&lines, ImportAction::Create),
+        count(&lines, ImportAction::Update),
+        if refused > 0 {
+            " Nothing is imported while a line is refused."
+        } else {
+            ""
+        }
+    );
     let rows = lines
         .into_iter()
         .map(|l| {
             let what = match l.action {
-                ImportAction::Create => "Create".to_string(),
-                ImportAction::Update => "Update (a new version)".to_string(),
-                ImportAction::Refused => format!("Refused: {}", l.reason.unwrap_or_default()),
+                ImportAction::Create => "create".to_string(),
+                ImportAction::Update => "update".to_string(),
+                ImportAction::Refused => format!("refused: {}", l.reason.unwrap_or_default()),
             };
             view! {
-                <tr class:refused=l.action == ImportAction::Refused>
+                <tr>
                     <td>{l.line}</td>
                     <td class="mono">{l.name}</td>
                     <td>{what}</td>
@@ -195,26 +258,14 @@ fn preview(lines: Vec<ImportLine>, apply: Callback<()>, busy: RwSignal<bool>) ->
         })
         .collect_view();
     view! {
-        <section aria-labelledby="import-preview-title">
-            <h2 id="import-preview-title">"Preview"</h2>
-            <p role="status">{summary}</p>
-            <div class="table-wrap card">
-            <table class="table">
+        <p role="status">{summary}</p>
+        <div class="table-wrap import-preview">
+            <table class="table" aria-label="Preview">
                 <thead>
-                    <tr><th scope="col">"Line"</th><th scope="col">"Name"</th><th scope="col">"What happens"</th></tr>
+                    <tr><th scope="col">"Line"</th><th scope="col">"Name"</th><th scope="col">"Result"</th></tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-            </div>
-            {if refused > 0 {
-                view! { <p class="muted">"Nothing is imported while a line is refused: fix the file and preview again."</p> }.into_any()
-            } else {
-                view! {
-                    <button class="btn btn-primary" type="button" disabled=move || busy.get() on:click=move |_| apply.run(())>
-                        {format!("Import {} lines", created + updated)}
-                    </button>
-                }.into_any()
-            }}
-        </section>
+        </div>
     }
 }

@@ -1,4 +1,4 @@
-//! "New token" on the Tokens page: a dialog whose answer shows the token
+//! "Create token" on the Tokens page: a dialog whose answer shows the token
 //! once, to copy; it is not kept anywhere it could be shown again. The
 //! list and "Revoke" are server HTML.
 
@@ -78,7 +78,7 @@ pub fn TokenCreate(workspace: String) -> impl IntoView {
                 open.set(true);
             }
         >
-            "New token"
+            "Create token"
         </button>
         <Modal open=open labelled_by="token-title" kind=ModalKind::Dialog>
             {move || match created.get() {
@@ -88,7 +88,7 @@ pub fn TokenCreate(workspace: String) -> impl IntoView {
                     <input
                         class="mono token-once"
                         readonly
-                        aria-label="The new token"
+                        aria-label="New token"
                         value=token
                     />
                     <div class="modal-actions">
@@ -103,9 +103,9 @@ pub fn TokenCreate(workspace: String) -> impl IntoView {
                 .into_any(),
                 None => view! {
                     <form class="form" on:submit=submit novalidate>
-                        <h2 id="token-title">"New token"</h2>
+                        <h2 id="token-title">"Create token"</h2>
                         <div class="field">
-                            <label for="token-name">"Name"</label>
+                            <label for="token-name">"Token name"</label>
                             <input id="token-name" node_ref=name_ref maxlength="100" autocomplete="off" />
                         </div>
                         <fieldset class="field radios">
@@ -137,7 +137,7 @@ pub fn TokenCreate(workspace: String) -> impl IntoView {
                             <button class="btn" type="button" on:click=move |_| open.set(false)>
                                 "Cancel"
                             </button>
-                            <button class="btn btn-primary" type="submit">"Create token"</button>
+                            <button class="btn btn-primary" type="submit">"Create"</button>
                         </div>
                     </form>
                 }

@@ -1,7 +1,6 @@
 pub mod account;
 pub mod audit;
 pub mod history;
-pub mod import;
 pub mod landing;
 pub mod login;
 pub mod members;

@@ -1,6 +1,6 @@
 //! `/w/{ws}/tokens`: workspace access tokens for scripts and CI (owners and
 //! admins). The list and "Revoke" are server HTML with plain forms; only
-//! "New token" is an island (it shows the token once). A token can set a
+//! "Create token" is an island (it shows the token once). A token can set a
 //! secret but never read one back.
 
 use crate::api::tokens::list_tokens;

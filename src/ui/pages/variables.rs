@@ -10,6 +10,7 @@ use crate::model::{
 };
 use crate::ui::components::reveal::{lock_icon, DOTS};
 use crate::ui::format::{urlencode, utc_minutes};
+use crate::ui::islands::import::ImportEnv;
 use crate::ui::islands::variables::{RevealCell, VariableActions};
 use crate::ui::layout::workspace_slug;
 use leptos::prelude::*;
@@ -97,9 +98,7 @@ fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
     let head = view! {
         <div class="page-head">
             <h1>"Variables"</h1>
-            {can_write_secrets.then(|| view! {
-                <a class="btn" href=format!("/w/{workspace}/variables/import")>"Import .env"</a>
-            })}
+            {can_write_secrets.then(|| view! { <ImportLauncher workspace=workspace.clone() /> })}
             {create("Create New")}
         </div>
     };
@@ -139,12 +138,23 @@ fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
             row(&workspace, v, h, can_write_secrets, today)
         })
         .collect_view();
-    let filter_option = |f: ListFilter, label: &'static str| {
-        view! { <option value=f.as_str() selected=query.filter == f>{label}</option> }
+    let filter_box = |f: ListFilter, label: &'static str| {
+        view! {
+            <label class="check">
+                <input type="checkbox" name="filter" value=f.as_str() checked=query.filter == f />
+                {label}
+            </label>
+        }
     };
     view! {
         {head}
-        <form method="get" action=format!("/w/{workspace}/variables") class="toolbar" role="search">
+        <form
+            method="get"
+            action=format!("/w/{workspace}/variables")
+            class="toolbar"
+            role="search"
+            id="variables-search"
+        >
             <label class="search">
                 <span class="visually-hidden">"Search variables"</span>
                 <input
@@ -155,16 +165,11 @@ fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
                     value=query.search.clone()
                 />
             </label>
-            <label class="field inline">
-                <span>"Show"</span>
-                <select name="filter">
-                    {filter_option(ListFilter::All, "All variables")}
-                    {filter_option(ListFilter::Expiring, "Expiring soon")}
-                    {filter_option(ListFilter::Failing, "Failing")}
-                </select>
-            </label>
+            {filter_box(ListFilter::Expiring, "Expiring soon")}
+            {filter_box(ListFilter::Failing, "Failing")}
             <button class="btn" type="submit">"Search"</button>
         </form>
+        <script type="module" nonce=leptos::nonce::use_nonce()>{SEARCH_AS_YOU_TYPE}</script>
         <div class="table-wrap card">
             <table class="table variables-table">
                 <thead>
@@ -345,3 +350,65 @@ fn history_link(workspace: &str, id: VariableId, name: &str) -> impl IntoView {
         </a>
     }
 }
+
+/// "Import .env" (owners and admins). Its dialog is the `ImportEnv` island
+/// of the automation bundle, loaded on the first click rather than with
+/// the page: the Variables page's first load has no room for it. Until
+/// then the island's server HTML waits in a `<template>` (no bundle
+/// hydrates it there), and this button stands in for its own.
+#[component]
+fn ImportLauncher(workspace: String) -> impl IntoView {
+    let pkg = use_context::<LeptosOptions>()
+        .map(|o| o.site_pkg_dir.to_string())
+        .unwrap_or_else(|| "pkg".into());
+    let loader = format!(
+        r#"const b = document.getElementById("import-env-open");
+b.addEventListener("click", async () => {{
+  b.disabled = true;
+  const mod = await import("/{pkg}/varvault_automation.js");
+  await mod.default({{ module_or_path: "/{pkg}/varvault_automation.wasm" }});
+  mod.hydrate();
+  const island = document.getElementById("import-env-island").content.firstElementChild.cloneNode(true);
+  b.replaceWith(island);
+  mod[island.dataset.component](island);
+}}, {{ once: true }});"#
+    );
+    view! {
+        <button id="import-env-open" class="btn" type="button">"Import .env"</button>
+        <template id="import-env-island">
+            <ImportEnv workspace=workspace />
+        </template>
+        <script type="module" nonce=leptos::nonce::use_nonce()>{loader}</script>
+    }
+}
+
+/// The search filters as you type and the filters apply when ticked
+/// (SPEC §4, §9), without WASM: the form is sent again (a page load, the
+/// rows come from the server). What is typed while the next page loads is
+/// kept in the tab's session storage and carried over, with the focus.
+const SEARCH_AS_YOU_TYPE: &str = r#"const form = document.getElementById("variables-search");
+const box = form.elements.q;
+const key = "varvault.search";
+const keep = () => sessionStorage.setItem(key, JSON.stringify({ v: box.value, t: Date.now() }));
+const send = () => { keep(); form.requestSubmit(); };
+const kept = JSON.parse(sessionStorage.getItem(key) || "null");
+sessionStorage.removeItem(key);
+// Only just now, from this page: not a search left behind by a click away.
+const typed = kept && Date.now() - kept.t < 5000 ? kept.v : null;
+if (typed !== null) {
+  box.focus();
+  if (typed !== box.value) { box.value = typed; setTimeout(send, 300); }
+  box.setSelectionRange(box.value.length, box.value.length);
+}
+let timer;
+box.addEventListener("input", () => {
+  keep();
+  clearTimeout(timer);
+  timer = setTimeout(send, 300);
+});
+for (const f of form.querySelectorAll('input[name="filter"]')) {
+  f.addEventListener("change", () => {
+    if (f.checked) for (const o of form.querySelectorAll('input[name="filter"]')) if (o !== f) o.checked = false;
+    form.requestSubmit();
+  });
+}"#;
