@@ -14,7 +14,8 @@ const SHOW_FOR: Duration = Duration::from_secs(20);
 pub fn SecretValueCell(
     workspace: Signal<String>,
     id: VariableId,
-    /// What the button names ("value of NAME").
+    /// What the button reveals: "value of NAME", or "version N" for an
+    /// earlier value (SPEC §4, §9): it reads "Reveal …" / "Hide …".
     name: String,
     /// An earlier value still kept, instead of the current one.
     version: Option<ValueVersion>,
@@ -54,9 +55,9 @@ pub fn SecretValueCell(
                 class="icon-btn"
                 aria-label=move || {
                     if shown.with(Option::is_some) {
-                        format!("Hide value of {name_label}")
+                        format!("Hide {name_label}")
                     } else {
-                        format!("Reveal value of {name_label}")
+                        format!("Reveal {name_label}")
                     }
                 }
                 on:click=move |_| {

@@ -216,7 +216,9 @@ fn PanelBody(
                     <dd>{vis.label()}</dd>
                 })}
             </dl>
-            // Earlier values and "Restore": a page of its own (server HTML).
+            // Earlier values and "Restore": the history page (server HTML),
+            // whose "Versions" region the Variables page's script puts after
+            // this form in place of the link (`pages::history::VERSIONS_LOADER`).
             <a href=format!("/w/{}/variables/{}/history", workspace.get_untracked(), v.id)>
                 "Version history"
             </a>

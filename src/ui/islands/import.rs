@@ -15,16 +15,23 @@ fn count(lines: &[ImportLine], action: ImportAction) -> usize {
     lines.iter().filter(|l| l.action == action).count()
 }
 
-/// Hydrated on the first click of the Variables page's "Import .env"
-/// (see `pages::variables::ImportLauncher`): its code is in the automation
-/// bundle, loaded then, so the page's first load stays in its budget. It
-/// opens at once, since that click asked for it.
-#[island]
-pub fn ImportEnv(workspace: String) -> impl IntoView {
+/// Renders "Import .env" in `parent`, opened: called by the Variables
+/// page's `ImportLauncher` script on the first click of its button. The
+/// code is in the automation bundle, loaded then, so the page's first load
+/// stays in its budget; the view is made here, in the browser, replacing
+/// the button that asked for it.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn mount_import_env(parent: web_sys::HtmlElement, workspace: String) {
+    parent.set_inner_html("");
+    leptos::mount::mount_to(parent, move || view! { <ImportEnv workspace=workspace /> }).forget();
+}
+
+#[component]
+fn ImportEnv(workspace: String) -> impl IntoView {
     let open = RwSignal::new(true);
     let button = NodeRef::<leptos::html::Button>::new();
     // The dialog gives focus back to its opener, which the first time was
-    // the button this island replaced.
+    // the page's button this view replaced.
     Effect::new(move |was_open: Option<bool>| {
         let now_open = open.get();
         if was_open == Some(true) && !now_open {

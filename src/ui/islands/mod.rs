@@ -12,7 +12,8 @@ use leptos::prelude::*;
 pub mod admin;
 #[cfg(any(feature = "ssr", feature = "bundle-forms"))]
 pub mod forms;
-#[cfg(any(feature = "ssr", feature = "bundle-automation"))]
+// Rendered in the browser only, on demand (see `import::mount_import_env`).
+#[cfg(feature = "bundle-automation")]
 pub mod import;
 #[cfg(any(feature = "ssr", feature = "bundle-automation"))]
 pub mod tokens;

@@ -84,7 +84,7 @@ fn HistoryView(
         }
     });
     let value_cell = {
-        let (workspace, name) = (workspace.clone(), name.clone());
+        let workspace = workspace.clone();
         move |ver: &VersionView| -> AnyView {
             match kind {
                 VariableKind::Plain => {
@@ -95,7 +95,7 @@ fn HistoryView(
                     <RevealCell
                         workspace=workspace.clone()
                         id=id
-                        name=format!("{name} version {}", ver.version)
+                        name=format!("version {}", ver.version)
                         version=Some(ver.version)
                     />
                 }
@@ -183,7 +183,10 @@ fn HistoryView(
             }}
         </p>
         {notice}
-        <div class="table-wrap card">
+        <section class="versions" id="versions" aria-labelledby="versions-title">
+        <h2 id="versions-title">"Versions"</h2>
+        // Focusable: in the narrow Edit panel the table scrolls sideways.
+        <div class="table-wrap card" tabindex="0" role="group" aria-labelledby="versions-title">
             <table class="table">
                 <thead>
                     <tr>
@@ -196,5 +199,28 @@ fn HistoryView(
                 <tbody>{current_row} {rows} {none}</tbody>
             </table>
         </div>
+        </section>
     }
 }
+
+/// Puts this page's "Versions" region in the Edit panel (SPEC §9): when a
+/// panel's "Version history" link appears, the region is fetched and put
+/// after the panel's form (its "Restore" buttons are forms of their own),
+/// in place of the link, and its reveal cells are hydrated with the page's
+/// own bundle. If that fails the link stays. Nothing in the region is a
+/// value this page would not show.
+pub const VERSIONS_LOADER: &str = r#"const fill = async (link) => {
+  link.dataset.versions = "";
+  try {
+    const res = await fetch(link.href, { headers: { accept: "text/html" } });
+    const part = res.ok && new DOMParser().parseFromString(await res.text(), "text/html").getElementById("versions");
+    if (!part || !link.isConnected) return;
+    part.removeAttribute("id");
+    const node = document.importNode(part, true);
+    link.closest("form").after(node);
+    link.remove();
+    for (const i of node.querySelectorAll("leptos-island")) window.__hydrateIsland?.(i, i.dataset.component);
+  } catch (_) {}
+};
+new MutationObserver(() => document.querySelectorAll('form.panel-form a[href$="/history"]:not([data-versions])').forEach(fill))
+  .observe(document.body, { childList: true, subtree: true });"#;

@@ -10,9 +10,9 @@ use crate::model::{
 };
 use crate::ui::components::reveal::{lock_icon, DOTS};
 use crate::ui::format::{urlencode, utc_minutes};
-use crate::ui::islands::import::ImportEnv;
 use crate::ui::islands::variables::{RevealCell, VariableActions};
 use crate::ui::layout::workspace_slug;
+use crate::ui::pages::history::VERSIONS_LOADER;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -170,6 +170,7 @@ fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
             <button class="btn" type="submit">"Search"</button>
         </form>
         <script type="module" nonce=leptos::nonce::use_nonce()>{SEARCH_AS_YOU_TYPE}</script>
+        <script type="module" nonce=leptos::nonce::use_nonce()>{VERSIONS_LOADER}</script>
         <div class="table-wrap card">
             <table class="table variables-table">
                 <thead>
@@ -276,7 +277,7 @@ fn row(
             <RevealCell
                 workspace=workspace.to_string()
                 id=v.id
-                name=v.name.clone()
+                name=format!("value of {}", v.name)
                 version=None
             />
         }
@@ -351,11 +352,10 @@ fn history_link(workspace: &str, id: VariableId, name: &str) -> impl IntoView {
     }
 }
 
-/// "Import .env" (owners and admins). Its dialog is the `ImportEnv` island
-/// of the automation bundle, loaded on the first click rather than with
-/// the page: the Variables page's first load has no room for it. Until
-/// then the island's server HTML waits in a `<template>` (no bundle
-/// hydrates it there), and this button stands in for its own.
+/// "Import .env" (owners and admins). Its dialog is rendered in the browser
+/// by the automation bundle (`islands::import`), loaded on the first click
+/// rather than with the page: the Variables page's first load has no room
+/// for it.
 #[component]
 fn ImportLauncher(workspace: String) -> impl IntoView {
     let pkg = use_context::<LeptosOptions>()
@@ -367,17 +367,13 @@ b.addEventListener("click", async () => {{
   b.disabled = true;
   const mod = await import("/{pkg}/varvault_automation.js");
   await mod.default({{ module_or_path: "/{pkg}/varvault_automation.wasm" }});
-  mod.hydrate();
-  const island = document.getElementById("import-env-island").content.firstElementChild.cloneNode(true);
-  b.replaceWith(island);
-  mod[island.dataset.component](island);
+  mod.mount_import_env(b.parentElement, b.parentElement.dataset.workspace);
 }}, {{ once: true }});"#
     );
     view! {
-        <button id="import-env-open" class="btn" type="button">"Import .env"</button>
-        <template id="import-env-island">
-            <ImportEnv workspace=workspace />
-        </template>
+        <span class="import-env" data-workspace=workspace>
+            <button id="import-env-open" class="btn" type="button">"Import .env"</button>
+        </span>
         <script type="module" nonce=leptos::nonce::use_nonce()>{loader}</script>
     }
 }
@@ -386,29 +382,21 @@ b.addEventListener("click", async () => {{
 /// (SPEC §4, §9), without WASM: the form is sent again (a page load, the
 /// rows come from the server). What is typed while the next page loads is
 /// kept in the tab's session storage and carried over, with the focus.
-const SEARCH_AS_YOU_TYPE: &str = r#"const form = document.getElementById("variables-search");
-const box = form.elements.q;
-const key = "varvault.search";
+const SEARCH_AS_YOU_TYPE: &str = r#"const form = document.getElementById("variables-search"), box = form.elements.q, key = "varvault.search";
 const keep = () => sessionStorage.setItem(key, JSON.stringify({ v: box.value, t: Date.now() }));
 const send = () => { keep(); form.requestSubmit(); };
 const kept = JSON.parse(sessionStorage.getItem(key) || "null");
 sessionStorage.removeItem(key);
 // Only just now, from this page: not a search left behind by a click away.
-const typed = kept && Date.now() - kept.t < 5000 ? kept.v : null;
-if (typed !== null) {
+if (kept && Date.now() - kept.t < 5000) {
   box.focus();
-  if (typed !== box.value) { box.value = typed; setTimeout(send, 300); }
+  if (kept.v !== box.value) { box.value = kept.v; setTimeout(send, 300); }
   box.setSelectionRange(box.value.length, box.value.length);
 }
 let timer;
-box.addEventListener("input", () => {
-  keep();
-  clearTimeout(timer);
-  timer = setTimeout(send, 300);
-});
-for (const f of form.querySelectorAll('input[name="filter"]')) {
-  f.addEventListener("change", () => {
-    if (f.checked) for (const o of form.querySelectorAll('input[name="filter"]')) if (o !== f) o.checked = false;
-    form.requestSubmit();
-  });
-}"#;
+box.addEventListener("input", () => { keep(); clearTimeout(timer); timer = setTimeout(send, 300); });
+const boxes = form.querySelectorAll('input[name="filter"]');
+for (const f of boxes) f.addEventListener("change", () => {
+  for (const o of boxes) if (o !== f && f.checked) o.checked = false;
+  form.requestSubmit();
+});"#;
