@@ -180,14 +180,15 @@ test("the settings page keeps the reminder webhook and shows only its host", asy
   await expect(page.getByRole("heading", { name: "Settings", level: 1 })).toBeVisible();
   await expect(page.getByText("No webhook is set")).toBeVisible();
   await expectNoSeriousA11yIssues(page);
-  await page.getByLabel("Webhook URL").fill(`http://127.0.0.1:${port}/hooks/T0KEN-e2e-9f2`);
-  await page.getByRole("button", { name: "Save webhook" }).click();
+  await expect(page.getByRole("table", { name: "Deliveries" })).toBeVisible();
+  await page.getByLabel("Notification webhook URL").fill(`http://127.0.0.1:${port}/hooks/T0KEN-e2e-9f2`);
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status")).toHaveText("Webhook saved. Reminders go to it from now on.");
   await expect(page.getByText("Reminders go to a webhook on 127.0.0.1")).toBeVisible();
   expect(await page.content()).not.toContain("T0KEN-e2e-9f2");
   // A refused URL says which rule, and keeps the webhook as it was.
-  await page.getByLabel("New webhook URL").fill("ftp://hooks.example.com/x");
-  await page.getByRole("button", { name: "Save webhook" }).click();
+  await page.getByLabel("Notification webhook URL").fill("ftp://hooks.example.com/x");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("alert")).toHaveText("Webhook URL must start with https://");
   await expect(page.getByText("Reminders go to a webhook on 127.0.0.1")).toBeVisible();
   await expectNoSeriousA11yIssues(page);

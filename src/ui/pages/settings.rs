@@ -171,7 +171,7 @@ fn SettingsView(
                 <input type="hidden" name="workspace" value=workspace.clone() />
                 <div class="field">
                     <label for="webhook-url">
-                        {if settings.webhook_host.is_some() { "New webhook URL" } else { "Webhook URL" }}
+                        "Notification webhook URL"
                     </label>
                     <input
                         id="webhook-url"
@@ -183,18 +183,19 @@ fn SettingsView(
                         aria-describedby="webhook-url-hint"
                     />
                     <small id="webhook-url-hint" class="muted">
+                        {if settings.webhook_host.is_some() { "Saving replaces the current webhook. " } else { "" }}
                         "https:// only. The URL is kept encrypted like a secret; only its host is shown."
                     </small>
                 </div>
                 <div>
-                    <button class="btn btn-primary" type="submit">"Save webhook"</button>
+                    <button class="btn btn-primary" type="submit">"Save"</button>
                 </div>
             </form>
         </section>
         <section class="card">
-            <h2>"Latest reminders"</h2>
+            <h2 id="deliveries-title">"Deliveries"</h2>
             <div class="table-wrap">
-                <table class="table">
+                <table class="table" aria-labelledby="deliveries-title">
                     <thead>
                         <tr>
                             <th scope="col">"Secret"</th>
