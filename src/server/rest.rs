@@ -141,6 +141,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
                 None => AppError::invalid("body", "A field of the body has the wrong type"),
             }
             .into()),
+            // Past axum's 2 MiB limit, or the connection broke mid-body.
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::invalid(
+                "body",
+                "The body could not be read whole: at most 2 MiB",
+            )
+            .into()),
             Err(_) => Err(AppError::invalid("body", "The body is not valid JSON").into()),
         }
     }

@@ -437,7 +437,7 @@ async fn bad_input_is_a_problem_naming_the_field_and_nothing_is_stored() {
             .header("content-type", content_type)
             .body(body.to_string())
     };
-    for (request, field) in [
+    for (request, field, detail) in [
         (
             raw(
                 reqwest::Method::POST,
@@ -446,6 +446,7 @@ async fn bad_input_is_a_problem_naming_the_field_and_nothing_is_stored() {
                 "{\"name\": ",
             ),
             "body",
+            "not valid JSON",
         ),
         (
             raw(
@@ -455,6 +456,7 @@ async fn bad_input_is_a_problem_naming_the_field_and_nothing_is_stored() {
                 r#"{"name": "OK", "kind": "secret", "value": 4242424242}"#,
             ),
             "body",
+            "wrong type",
         ),
         (
             raw(
@@ -464,6 +466,7 @@ async fn bad_input_is_a_problem_naming_the_field_and_nothing_is_stored() {
                 r#"{"name": "OK", "kind": "secret"}"#,
             ),
             "value",
+            "value is required",
         ),
         (
             raw(
@@ -473,6 +476,7 @@ async fn bad_input_is_a_problem_naming_the_field_and_nothing_is_stored() {
                 r#"{"value": "sent-as-text-1"}"#,
             ),
             "body",
+            "as JSON",
         ),
         (
             raw(
@@ -482,6 +486,18 @@ async fn bad_input_is_a_problem_naming_the_field_and_nothing_is_stored() {
                 "",
             ),
             "query",
+            "wrong type",
+        ),
+        // Past the 2 MiB a body may have.
+        (
+            raw(
+                reqwest::Method::PUT,
+                "/api/v1/variables/OK/value",
+                "application/json",
+                &format!("{{\"value\": \"4242424242{}\"}}", "x".repeat(3 << 20)),
+            ),
+            "body",
+            "at most 2 MiB",
         ),
     ] {
         let res = request.send().await.unwrap();
@@ -492,6 +508,10 @@ async fn bad_input_is_a_problem_naming_the_field_and_nothing_is_stored() {
         assert_eq!(content_type, "application/problem+json");
         let problem: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(problem["field"], field, "{text}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(detail),
+            "{text}"
+        );
         assert!(
             !text.contains("4242424242") && !text.contains("sent-as-text"),
             "{text}"

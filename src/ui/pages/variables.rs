@@ -363,12 +363,19 @@ fn ImportLauncher(workspace: String) -> impl IntoView {
         .unwrap_or_else(|| "pkg".into());
     let loader = format!(
         r#"const b = document.getElementById("import-env-open");
-b.addEventListener("click", async () => {{
+const open = async () => {{
   b.disabled = true;
-  const mod = await import("/{pkg}/varvault_automation.js");
-  await mod.default({{ module_or_path: "/{pkg}/varvault_automation.wasm" }});
-  mod.mount_import_env(b.parentElement, b.parentElement.dataset.workspace);
-}}, {{ once: true }});"#
+  try {{
+    const mod = await import("/{pkg}/varvault_automation.js");
+    await mod.default({{ module_or_path: "/{pkg}/varvault_automation.wasm" }});
+    mod.mount_import_env(b.parentElement, b.parentElement.dataset.workspace);
+  }} catch (_) {{
+    // Offline, say: the button works again for another try.
+    b.disabled = false;
+    b.addEventListener("click", open, {{ once: true }});
+  }}
+}};
+b.addEventListener("click", open, {{ once: true }});"#
     );
     view! {
         <span class="import-env" data-workspace=workspace>
