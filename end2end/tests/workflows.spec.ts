@@ -176,3 +176,33 @@ test("after its secret is deleted, the block says so and sends nothing", async (
   await expect(page.getByRole("region", { name: "Response" })).toContainText("Missing secret OTHER_TOKEN");
   expect(received.length).toBe(before);
 });
+
+test("the workflow list renames by Enter and deletes after asking", async ({ page }) => {
+  await signedIn(page, owner);
+  await gotoPage(page, `/w/${WS}/workflows`);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "New workflow" }).click();
+  const dialog = page.getByRole("dialog", { name: "New workflow" });
+  await dialog.getByLabel("Workflow name").fill("Short lived");
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await expect(page.getByRole("heading", { name: "Short lived", level: 1 })).toBeVisible();
+
+  await gotoPage(page, `/w/${WS}/workflows`);
+  await page.getByRole("textbox", { name: "Rename Short lived" }).fill("Very short lived");
+  await page.getByRole("textbox", { name: "Rename Short lived" }).press("Enter");
+  await expect(page.getByRole("status")).toHaveText("Workflow renamed.");
+  await waitForHydration(page);
+  await expect(
+    (await new AxeBuilder({ page }).analyze()).violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => v.id),
+  ).toEqual([]);
+  await page.getByRole("button", { name: "Delete Very short lived" }).click();
+  const confirm = page.getByRole("alertdialog", { name: "Delete Very short lived?" });
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("link", { name: "Very short lived" })).toBeVisible();
+  await page.getByRole("button", { name: "Delete Very short lived" }).click();
+  await confirm.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("link", { name: "Very short lived" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Tickets" })).toBeVisible();
+});

@@ -51,11 +51,22 @@ pub async fn rename_workflow(
     id: WorkflowId,
     name: String,
 ) -> Result<(), AppError> {
-    crate::api::respond(async move {
+    let page = format!(
+        "/w/{}/workflows",
+        url::form_urlencoded::byte_serialize(workspace.as_bytes()).collect::<String>()
+    );
+    let result = crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
         crate::server::workflows::rename(&ctx.state.db, &m, id, &name).await
     })
-    .await
+    .await;
+    // The list's "Rename" is a plain form: back to the list, which says
+    // how it went.
+    crate::api::form_redirect(&match &result {
+        Ok(()) => format!("{page}?renamed=1"),
+        Err(err) => format!("{page}?failed={}", err.code()),
+    });
+    result
 }
 
 #[server(prefix = "/api", endpoint = "delete_workflow")]

@@ -220,3 +220,67 @@ async fn hsts_is_sent_when_the_public_url_is_https() {
             .await;
     assert_eq!(first_hsts(&app).await.as_deref(), Some("max-age=31536000"));
 }
+
+/// The workflow list is server HTML: each row's "Rename" a plain form that
+/// comes back to the list with a fixed notice, "Delete" an island of its
+/// own with the row's id and name only.
+#[tokio::test]
+async fn the_workflow_list_renames_by_plain_form_and_deletes_by_island() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let (id, _) = crate::api_block::workflow(&app, &app.client).await;
+    let list = format!("/w/{WORKSPACE}/workflows");
+    let html = app.get(&list).await.text().await.unwrap();
+    assert!(html.contains("Support sync"), "{html}");
+    assert!(
+        html.contains("aria-label=\"Rename Support sync\""),
+        "{html}"
+    );
+    assert!(html.contains("action=\"/api/rename_workflow\""), "{html}");
+    assert!(html.contains("data-component=\"DeleteWorkflow_"), "{html}");
+    assert!(
+        html.contains("varvault_workflows"),
+        "the list's bundle: {html}"
+    );
+    let rename = |name: &'static str| {
+        let app = &app;
+        let id = id.to_string();
+        async move {
+            app.client
+                .post(app.url("/api/rename_workflow"))
+                .header("origin", app.origin())
+                .header("accept", "text/html")
+                .form(&[("workspace", WORKSPACE), ("id", &id), ("name", name)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = rename("Zendesk sync").await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], format!("{list}?renamed=1"));
+    let html = app
+        .get(&format!("{list}?renamed=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Workflow renamed.") && html.contains("Zendesk sync"),
+        "{html}"
+    );
+    // An empty name is refused and changes nothing.
+    let res = rename("").await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], format!("{list}?failed=invalid"));
+    let html = app
+        .get(&format!("{list}?failed=invalid"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("could not be renamed") && html.contains("Zendesk sync"),
+        "{html}"
+    );
+}

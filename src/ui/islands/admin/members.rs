@@ -1,232 +1,79 @@
-//! The members page: the list changes in place, with its dialogs. The
-//! server checks every action again.
+//! The members page's islands: "Add member", each manageable row's role
+//! select and "Remove". The table is server HTML; after a change the page
+//! loads again. The server checks every action again.
 
-use crate::api::members::{list_members, AddMember, ChangeMemberRole, RemoveMember};
-use crate::model::{MemberView, MembersPage as Page, Role};
-use crate::ui::components::errors::{last_error, ActionError};
+use crate::api::members::{add_member, change_member_role, remove_member};
+use crate::model::{Role, UserId};
 use crate::ui::components::modal::{Modal, ModalKind};
-use crate::ui::islands::hydrated;
+use crate::ui::islands::{hydrated, reload_page};
 use leptos::prelude::*;
 
-/// The list with its dialogs: one island, which fetches the list again
-/// after each change.
+fn error_line(error: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .map(|e| view! { <p class="form-error" role="alert">{e}</p> })
+    }
+}
+
+/// "Add member" and its dialog; the roles offered are those `your_role`
+/// may give.
 #[island]
-pub fn MembersPanel(workspace: String, page: Page) -> impl IntoView {
-    let add = ServerAction::<AddMember>::new();
-    let change = ServerAction::<ChangeMemberRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
-    let page = RwSignal::new(page);
-    let slug = StoredValue::new(workspace);
-    Effect::watch(
-        move || {
-            (
-                add.version().get(),
-                change.version().get(),
-                remove.version().get(),
-            )
-        },
-        move |_, _, _| {
-            leptos::task::spawn_local(async move {
-                if let Ok(fresh) = list_members(slug.get_value()).await {
-                    page.set(fresh);
-                }
-            });
-        },
-        false,
-    );
-    let change_error = last_error(change.value());
-    let remove_error = last_error(remove.value());
-    view! {
-        {move || view! {
-            <MembersView page=page.get() slug=slug.get_value() add=add change=change remove=remove />
-        }}
-        <ActionError error=change_error />
-        <ActionError error=remove_error />
-    }
-}
-
-#[component]
-fn MembersView(
-    page: Page,
-    slug: String,
-    add: ServerAction<AddMember>,
-    change: ServerAction<ChangeMemberRole>,
-    remove: ServerAction<RemoveMember>,
-) -> impl IntoView {
+pub fn AddMember(workspace: String, your_role: Role) -> impl IntoView {
     let ready = hydrated();
-    let your_role = page.your_role;
-    let add_open = RwSignal::new(false);
-    let confirm_open = RwSignal::new(false);
-    let target = RwSignal::new(None::<MemberView>);
-    let slug = StoredValue::new(slug);
-
-    let rows = page
-        .members
-        .into_iter()
-        .map(|m| {
-            let manageable = your_role.can_manage(m.role) && !m.is_you;
-            let name = m.display_name.clone();
-            let user_id = m.user_id;
-            let role_cell = if manageable {
-                let options = Role::ALL
-                    .into_iter()
-                    .filter(|r| your_role.can_manage(*r))
-                    .map(|r| {
-                        view! {
-                            <option value=r.as_str() selected=r == m.role>
-                                {r.label()}
-                            </option>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <select
-                        aria-label=format!("Role of {name}")
-                        disabled=move || !ready.get()
-                        on:change=move |ev| {
-                            if let Some(role) = Role::parse(&event_target_value(&ev)) {
-                                change.dispatch(ChangeMemberRole {
-                                    workspace: slug.get_value(),
-                                    user_id,
-                                    role,
-                                });
-                            }
-                        }
-                    >
-                        {options}
-                    </select>
+    let open = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let workspace = StoredValue::new(workspace);
+    let refs: [NodeRef<leptos::html::Input>; 3] = Default::default();
+    let role_ref = NodeRef::<leptos::html::Select>::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let [email, name, password] = refs.map(|r| r.get().map(|e| e.value()).unwrap_or_default());
+        let role = role_ref
+            .get()
+            .and_then(|s| Role::parse(&s.value()))
+            .unwrap_or(Role::Editor);
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            match add_member(workspace.get_value(), email, name, password, role).await {
+                Ok(()) => reload_page(),
+                Err(err) => {
+                    pending.set(false);
+                    error.set(Some(err.to_string()));
                 }
-                .into_any()
-            } else {
-                view! { <span class="badge">{m.role.label()}</span> }.into_any()
-            };
-            let member = m.clone();
-            let remove_button = manageable.then(|| {
-                view! {
-                    <button
-                        class="btn btn-quiet btn-danger-text"
-                        type="button"
-                        aria-label=format!("Remove {}", member.display_name)
-                        disabled=move || !ready.get()
-                        on:click=move |_| {
-                            target.set(Some(member.clone()));
-                            confirm_open.set(true);
-                        }
-                    >
-                        "Remove"
-                    </button>
-                }
-            });
-            view! {
-                <tr>
-                    <td>
-                        {m.display_name.clone()}
-                        {m.is_you.then(|| view! { <span class="muted">" (you)"</span> })}
-                    </td>
-                    <td>{m.email.clone()}</td>
-                    <td>{role_cell}</td>
-                    <td class="actions">{remove_button}</td>
-                </tr>
             }
-        })
-        .collect_view();
-
+        });
+    };
     view! {
-        <div class="page-head">
-            <h1>"Members"</h1>
-            {(your_role >= Role::Admin)
-                .then(|| {
-                    view! {
-                        <button
-                            class="btn btn-primary"
-                            type="button"
-                            disabled=move || !ready.get()
-                            on:click=move |_| add_open.set(true)
-                        >
-                            "Add member"
-                        </button>
-                    }
-                })}
-        </div>
-        <div class="table-wrap card">
-            <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-        <AddMemberDialog open=add_open add=add slug=slug your_role=your_role />
-        <Modal open=confirm_open labelled_by="remove-title" kind=ModalKind::Alert>
-            {move || {
-                let m = target.get();
-                let name = m.as_ref().map(|m| m.display_name.clone()).unwrap_or_default();
-                let user_id = m.as_ref().map(|m| m.user_id).unwrap_or_default();
-                view! {
-                    <h2 id="remove-title">{format!("Remove {name}?")}</h2>
-                    <p>
-                        "They lose access to this workspace and are signed out at once. Their account stays."
-                    </p>
-                    <div class="modal-actions">
-                        <button class="btn" type="button" on:click=move |_| confirm_open.set(false)>
-                            "Cancel"
-                        </button>
-                        <button
-                            class="btn btn-danger"
-                            type="button"
-                            on:click=move |_| {
-                                remove.dispatch(RemoveMember { workspace: slug.get_value(), user_id });
-                                confirm_open.set(false);
-                            }
-                        >
-                            "Remove"
-                        </button>
-                    </div>
-                }
-            }}
-        </Modal>
-    }
-}
-
-#[component]
-fn AddMemberDialog(
-    open: RwSignal<bool>,
-    add: ServerAction<AddMember>,
-    slug: StoredValue<String>,
-    your_role: Role,
-) -> impl IntoView {
-    let error = last_error(add.value());
-    let pending = add.pending();
-    // Close once the member is added; a failure stays open with its message.
-    Effect::new(move |_| {
-        if matches!(add.value().get(), Some(Ok(()))) {
-            open.set(false);
-        }
-    });
-    view! {
+        <button
+            class="btn btn-primary"
+            type="button"
+            disabled=move || !ready.get()
+            on:click=move |_| {
+                error.set(None);
+                open.set(true);
+            }
+        >
+            "Add member"
+        </button>
         <Modal open=open labelled_by="add-member-title">
             <h2 id="add-member-title">"Add member"</h2>
-            <ActionForm action=add attr:class="form">
-                <input type="hidden" name="workspace" value=slug.get_value() />
+            <form class="form" on:submit=submit>
                 <label class="field">
                     <span>"Email"</span>
-                    <input type="email" name="email" required autocomplete="off" />
+                    <input type="email" node_ref=refs[0] required autocomplete="off" />
                 </label>
                 <label class="field">
                     <span>"Name"</span>
-                    <input name="name" required maxlength="100" autocomplete="off" />
+                    <input node_ref=refs[1] required maxlength="100" autocomplete="off" />
                 </label>
                 <div class="field">
                     <label class="field">
                         <span>"Initial password"</span>
                         <input
                             type="password"
-                            name="initial_password"
+                            node_ref=refs[2]
                             required
                             minlength="12"
                             maxlength="256"
@@ -240,7 +87,7 @@ fn AddMemberDialog(
                 </div>
                 <label class="field">
                     <span>"Role"</span>
-                    <select name="role">
+                    <select node_ref=role_ref>
                         {Role::ALL
                             .into_iter()
                             .rev()
@@ -249,16 +96,101 @@ fn AddMemberDialog(
                             .collect_view()}
                     </select>
                 </label>
-                <ActionError error=error />
+                {error_line(error)}
                 <div class="modal-actions">
                     <button class="btn" type="button" on:click=move |_| open.set(false)>
                         "Cancel"
                     </button>
-                    <button class="btn btn-primary" type="submit" disabled=pending>
+                    <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
                         "Add member"
                     </button>
                 </div>
-            </ActionForm>
+            </form>
+        </Modal>
+    }
+}
+
+/// Reloads the page after a change, or shows why it failed.
+fn finish(result: Result<(), crate::error::AppError>, error: RwSignal<Option<String>>) {
+    match result {
+        Ok(()) => reload_page(),
+        Err(err) => error.set(Some(err.to_string())),
+    }
+}
+
+/// A manageable member's role: a select that applies when changed.
+#[island]
+pub fn MemberRole(
+    workspace: String,
+    user_id: UserId,
+    name: String,
+    role: Role,
+    your_role: Role,
+) -> impl IntoView {
+    let ready = hydrated();
+    let error = RwSignal::new(None::<String>);
+    let workspace = StoredValue::new(workspace);
+    let options = Role::ALL
+        .into_iter()
+        .filter(|r| your_role.can_manage(*r))
+        .map(|r| view! { <option value=r.as_str() selected=r == role>{r.label()}</option> })
+        .collect_view();
+    view! {
+        <select
+            aria-label=format!("Role of {name}")
+            disabled=move || !ready.get()
+            on:change=move |ev| {
+                if let Some(role) = Role::parse(&event_target_value(&ev)) {
+                    leptos::task::spawn_local(async move {
+                        finish(change_member_role(workspace.get_value(), user_id, role).await, error);
+                    });
+                }
+            }
+        >
+            {options}
+        </select>
+        {error_line(error)}
+    }
+}
+
+/// "Remove NAME", asking first.
+#[island]
+pub fn RemoveMember(workspace: String, user_id: UserId, name: String) -> impl IntoView {
+    let ready = hydrated();
+    let open = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let workspace = StoredValue::new(workspace);
+    view! {
+        <button
+            class="btn btn-quiet btn-danger-text"
+            type="button"
+            aria-label=format!("Remove {name}")
+            disabled=move || !ready.get()
+            on:click=move |_| open.set(true)
+        >
+            "Remove"
+        </button>
+        {error_line(error)}
+        <Modal open=open labelled_by=format!("remove-{user_id}") kind=ModalKind::Alert>
+            <h2 id=format!("remove-{user_id}")>{format!("Remove {name}?")}</h2>
+            <p>"They lose access to this workspace and are signed out at once. Their account stays."</p>
+            <div class="modal-actions">
+                <button class="btn" type="button" on:click=move |_| open.set(false)>
+                    "Cancel"
+                </button>
+                <button
+                    class="btn btn-danger"
+                    type="button"
+                    on:click=move |_| {
+                        open.set(false);
+                        leptos::task::spawn_local(async move {
+                            finish(remove_member(workspace.get_value(), user_id).await, error);
+                        });
+                    }
+                >
+                    "Remove"
+                </button>
+            </div>
         </Modal>
     }
 }

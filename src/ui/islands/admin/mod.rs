@@ -8,6 +8,6 @@ pub mod members;
 pub mod workflows;
 
 #[cfg(any(feature = "ssr", feature = "bundle-members"))]
-pub use members::MembersPanel;
+pub use members::{AddMember, MemberRole, RemoveMember};
 #[cfg(any(feature = "ssr", feature = "bundle-workflows"))]
-pub use workflows::WorkflowsPanel;
+pub use workflows::{DeleteWorkflow, NewWorkflow};
