@@ -388,6 +388,14 @@ pub async fn import(
         None => String::new(),
     };
     let ws = actor.workspace().id;
+    // Each name's lines, in any case: a name twice in the file is refused.
+    let mut lines_of: std::collections::HashMap<String, Vec<usize>> = Default::default();
+    for entry in &entries {
+        lines_of
+            .entry(entry.key.to_ascii_lowercase())
+            .or_default()
+            .push(entry.line);
+    }
     let mut lines = Vec::with_capacity(entries.len());
     let mut plan: Vec<(usize, Option<VariableId>)> = Vec::new();
     for entry in &entries {
@@ -397,16 +405,13 @@ pub async fn import(
             action: ImportAction::Refused,
             reason: Some(reason),
         };
-        let key = entry.key.to_ascii_lowercase();
-        if let Some(first) = entries
-            .iter()
-            .find(|e| e.key.to_ascii_lowercase() == key && e.line != entry.line)
-        {
+        let same = &lines_of[&entry.key.to_ascii_lowercase()];
+        if let Some(other) = same.iter().find(|&&l| l != entry.line) {
             lines.push(refuse(format!(
                 "{} is in the file twice (lines {} and {})",
                 entry.key,
-                first.line.min(entry.line),
-                first.line.max(entry.line)
+                (*other).min(entry.line),
+                (*other).max(entry.line)
             )));
             continue;
         }

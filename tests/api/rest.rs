@@ -756,6 +756,23 @@ async fn an_env_file_is_previewed_then_applied_in_one_transaction() {
             .await
             .unwrap();
     assert_eq!(audited, ["secret.created", "secret.value_updated"]);
+    // A name twice in the file, in any case, refuses both lines.
+    let (status, text) = import("DUP_KEY=first-value-123\ndup_key=second-value-45\n", true).await;
+    assert_eq!(status, 200, "{text}");
+    let preview: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let reasons: Vec<&str> = preview["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["reason"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "DUP_KEY is in the file twice (lines 1 and 2)",
+            "dup_key is in the file twice (lines 1 and 2)"
+        ]
+    );
     // A malformed file names the line, never its text.
     let (status, text) = import("A=1\nnot a line sk-live-99\n", true).await;
     assert_eq!(status, 400);
