@@ -124,12 +124,112 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        let err = AppError::Transport(value.to_string());
         // On the server this is arguments that do not decode: a bad
-        // request, said where the error is made.
+        // request, said where the error is made, naming the argument but
+        // never quoting what was sent (it may hold anything, a secret
+        // filled in by an API block among it).
         #[cfg(feature = "ssr")]
-        err.set_status();
-        err
+        {
+            let err = unreadable::arguments(&value);
+            err.set_status();
+            err
+        }
+        #[cfg(not(feature = "ssr"))]
+        AppError::Transport(value.to_string())
+    }
+}
+
+/// Server function arguments that do not decode.
+#[cfg(feature = "ssr")]
+mod unreadable {
+    use super::AppError;
+    use leptos::server_fn::error::ServerFnErrorErr;
+
+    /// The enums server functions take, by the variants a decoding error
+    /// lists: the argument a refused variant was sent for.
+    const ENUM_ARGUMENTS: &[(&str, &[&str])] = &[
+        ("kind", &["plain", "secret"]),
+        ("visibility", &["masked", "restricted"]),
+        ("role", &["owner", "admin", "editor"]),
+        ("filter", &["all", "expiring", "failing"]),
+        ("method", &["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    ];
+
+    /// The error for arguments that do not decode. The decoder's message
+    /// quotes the input, so only names from this module or the exact
+    /// shape of serde's "missing field `x`" reach the answer.
+    pub fn arguments(value: &ServerFnErrorErr) -> AppError {
+        let text = match value {
+            ServerFnErrorErr::Args(text) | ServerFnErrorErr::Deserialization(text) => text,
+            ServerFnErrorErr::MissingArg(name) => name,
+            other => {
+                tracing::error!(kind = kind_of(other), "a server function request failed");
+                return AppError::Internal;
+            }
+        };
+        match argument_named(text) {
+            Some(field) => AppError::Invalid {
+                message: format!("The request's {field} could not be read"),
+                field: Some(field),
+            },
+            None => {
+                AppError::rule("The request could not be read: an argument is missing or malformed")
+            }
+        }
+    }
+
+    fn kind_of(err: &ServerFnErrorErr) -> &'static str {
+        match err {
+            ServerFnErrorErr::Registration(_) => "registration",
+            ServerFnErrorErr::UnsupportedRequestMethod(_) => "method",
+            ServerFnErrorErr::Request(_) => "request",
+            ServerFnErrorErr::ServerError(_) => "server",
+            ServerFnErrorErr::MiddlewareError(_) => "middleware",
+            ServerFnErrorErr::Response(_) => "response",
+            _ => "other",
+        }
+    }
+
+    fn is_name(s: &str) -> bool {
+        !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    }
+
+    /// The argument a decoding error is about, when it can be told
+    /// without trusting text the client chose.
+    pub fn argument_named(text: &str) -> Option<String> {
+        // JSON errors end with where they happened.
+        let text = match text.rsplit_once(" at line ") {
+            Some((head, tail))
+                if tail
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b" column".contains(&b)) =>
+            {
+                head
+            }
+            _ => text,
+        };
+        // The whole message in serde's words (a bare name from MissingArg).
+        for prefix in ["missing field `", "duplicate field `"] {
+            if let Some(name) = text.strip_prefix(prefix).and_then(|t| t.strip_suffix('`')) {
+                return is_name(name).then(|| name.to_string());
+            }
+        }
+        if is_name(text) {
+            return Some(text.to_string());
+        }
+        // "unknown variant `INPUT`, expected ...": the list after the last
+        // ", expected" is serde's own, whatever INPUT holds.
+        if text.starts_with("unknown variant `") {
+            let (_, expected) = text.rsplit_once(", expected ")?;
+            let listed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            return ENUM_ARGUMENTS
+                .iter()
+                .find(|(_, variants)| {
+                    listed.len() == variants.len() && variants.iter().all(|v| listed.contains(v))
+                })
+                .map(|(field, _)| field.to_string());
+        }
+        None
     }
 }
 
@@ -169,5 +269,44 @@ mod tests {
         // The wire form names the field.
         let json = serde_json::to_string(&AppError::invalid("url", "bad")).unwrap();
         assert_eq!(json, r#"{"Invalid":{"field":"url","message":"bad"}}"#);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn unreadable_arguments_are_named_never_quoted() {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        let named = |text: &str| unreadable::argument_named(text);
+        assert_eq!(named("missing field `name`").as_deref(), Some("name"));
+        assert_eq!(named("duplicate field `kind`").as_deref(), Some("kind"));
+        assert_eq!(
+            named("missing field `url` at line 1 column 9").as_deref(),
+            Some("url")
+        );
+        assert_eq!(
+            named("unknown variant `s3cr3t`, expected `plain` or `secret`").as_deref(),
+            Some("kind")
+        );
+        assert_eq!(
+            named("unknown variant `x`, expected one of `owner`, `admin`, `editor`").as_deref(),
+            Some("role")
+        );
+        // Input that imitates serde's words gets nothing of its own back.
+        let tricks = [
+            "unknown variant `x`, missing field `leaked`, expected `plain` or `secret`",
+            "unknown variant `missing field `leaked``, expected `masked` or `restricted`",
+            "invalid digit found in string",
+            "unknown field `leaked`",
+            "invalid type: string \"leaked\", expected i64 at line 1 column 20",
+        ];
+        for text in tricks {
+            let err = unreadable::arguments(&E::Args(text.to_string()));
+            assert!(!format!("{err:?}").contains("leaked"), "{text}: {err:?}");
+            assert_eq!(err.status(), 400, "{text}");
+        }
+        let err = unreadable::arguments(&E::Deserialization(
+            "unknown variant `secret-value`, expected `plain` or `secret`".into(),
+        ));
+        assert_eq!(err.field(), Some("kind"));
+        assert!(!err.to_string().contains("secret-value"), "{err}");
     }
 }

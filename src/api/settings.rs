@@ -30,13 +30,12 @@ pub async fn set_webhook(workspace: String, url: String) -> Result<String, AppEr
         let url = SecretValue::new(url);
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
-        let allow_private = ctx.state.settings.allow_private_networks;
         reminders::set_webhook(
             &ctx.state.db,
             &ctx.state.keyring,
             &actor,
             url,
-            allow_private,
+            &ctx.state.outbound,
         )
         .await
     })

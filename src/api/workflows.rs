@@ -144,15 +144,7 @@ pub async fn run_block(workspace: String, id: BlockId) -> Result<RunResult, AppE
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
         let state = &ctx.state;
-        crate::server::api_block::run(
-            &state.db,
-            &state.keyring,
-            &state.outbound,
-            state.settings.allow_private_networks,
-            &m,
-            id,
-        )
-        .await
+        crate::server::api_block::run(&state.db, &state.keyring, &state.outbound, &m, id).await
     })
     .await
 }

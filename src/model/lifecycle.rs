@@ -235,10 +235,11 @@ pub enum WebhookRefusal {
     NoHost,
     Private,
     Unresolved,
+    SelfCall,
 }
 
 impl WebhookRefusal {
-    pub const ALL: [WebhookRefusal; 8] = [
+    pub const ALL: [WebhookRefusal; 9] = [
         WebhookRefusal::Required,
         WebhookRefusal::TooLong,
         WebhookRefusal::NotAUrl,
@@ -247,6 +248,7 @@ impl WebhookRefusal {
         WebhookRefusal::NoHost,
         WebhookRefusal::Private,
         WebhookRefusal::Unresolved,
+        WebhookRefusal::SelfCall,
     ];
 
     pub fn code(self) -> &'static str {
@@ -259,6 +261,7 @@ impl WebhookRefusal {
             WebhookRefusal::NoHost => "no_host",
             WebhookRefusal::Private => "private",
             WebhookRefusal::Unresolved => "unresolved",
+            WebhookRefusal::SelfCall => "self",
         }
     }
 
@@ -276,6 +279,7 @@ impl WebhookRefusal {
                 "Webhook URL: its host is a private, loopback or otherwise non-public address"
             }
             WebhookRefusal::Unresolved => "Webhook URL: its host does not resolve",
+            WebhookRefusal::SelfCall => "Webhook URL: it leads to varvault itself",
         }
     }
 

@@ -96,8 +96,10 @@ fn same_origin(a: &str, b: &str) -> bool {
 /// when `Origin` (or, without it, `Sec-Fetch-Site`) says it comes from our
 /// own pages: the public URL's origin, or, when no public URL is known
 /// (listening on 0.0.0.0 without `VARVAULT_PUBLIC_URL`), the host the
-/// request was sent to. Requests without either header are not from a
-/// browser that could carry a victim's cookie cross-site, and pass.
+/// request was sent to. Browsers always send one of the two; a request
+/// with neither passes only without a cookie (a script signing in), since
+/// a cookie-authenticated call that no browser made is some other client
+/// replaying a session, an API block among them.
 pub fn allowed_origin(method: &Method, headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
@@ -127,7 +129,7 @@ pub fn allowed_origin(method: &Method, headers: &HeaderMap, public_origin: Optio
     }
     match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         Some(site) => site == "same-origin" || site == "none",
-        None => true,
+        None => !headers.contains_key(header::COOKIE),
     }
 }
 
@@ -248,6 +250,18 @@ mod tests {
         assert!(allowed_origin(
             &Method::GET,
             &headers(&[("origin", "https://evil.example")]),
+            public
+        ));
+        // Neither header: only without a cookie.
+        assert!(allowed_origin(&post, &HeaderMap::new(), public));
+        assert!(!allowed_origin(
+            &post,
+            &headers(&[("cookie", "varvault_session=abc")]),
+            public
+        ));
+        assert!(allowed_origin(
+            &Method::GET,
+            &headers(&[("cookie", "varvault_session=abc")]),
             public
         ));
         let https = Some("https://vault.example.com");

@@ -13,6 +13,7 @@ pub mod dotenv;
 pub mod fuzz_checks;
 pub mod headers;
 pub mod hosts;
+pub mod outbound;
 pub mod password;
 pub mod reminders;
 pub mod remote;

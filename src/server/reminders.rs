@@ -12,12 +12,12 @@ use crate::error::AppError;
 use crate::model::{
     due_threshold, Day, DeliveryView, NotificationSettings, Permission, WebhookRefusal,
 };
-use crate::server::api_block::guard;
 use crate::server::audit::{self, Action, Target};
 use crate::server::authz::Actor;
 use crate::server::crypto::{CryptoError, Keyring, SecretValue};
 use crate::server::db::reminders::{self as rows, ReminderRecord, WebhookRecord};
 use crate::server::db::{now_ms, workspaces, Db, DbError};
+use crate::server::outbound::{Outbound, Refusal, ResolveError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,11 +67,13 @@ pub fn parse_webhook_url(text: &str, allow_private: bool) -> Result<url::Url, Ap
     Ok(url)
 }
 
-/// Checks where a webhook URL leads, as the API block checks its URL.
-async fn check_destination(url: &url::Url, allow_private: bool) -> Result<(), guard::ResolveError> {
-    let host = url.host().ok_or(guard::ResolveError::Unresolved)?;
-    let port = url.port_or_known_default().unwrap_or(443);
-    guard::check_host(host, port, allow_private).await
+/// Why the outbound checks refuse a webhook's destination.
+fn destination_refusal(refusal: Refusal) -> WebhookRefusal {
+    match refusal {
+        Refusal::SelfCall(_) => WebhookRefusal::SelfCall,
+        Refusal::Resolve(ResolveError::Refused) => WebhookRefusal::Private,
+        Refusal::Resolve(ResolveError::Unresolved) => WebhookRefusal::Unresolved,
+    }
 }
 
 /// Sets (or replaces) the workspace's webhook; owners and admins.
@@ -81,19 +83,14 @@ pub async fn set_webhook(
     keyring: &Keyring,
     actor: &Actor,
     url: SecretValue,
-    allow_private: bool,
+    outbound: &Outbound,
 ) -> Result<String, AppError> {
     actor.require(Permission::ManageWorkspace)?;
-    let parsed = parse_webhook_url(url.expose(), allow_private)?;
-    check_destination(&parsed, allow_private)
+    let parsed = parse_webhook_url(url.expose(), outbound.allow_private())?;
+    outbound
+        .check(&parsed)
         .await
-        .map_err(|e| {
-            let refusal = match e {
-                guard::ResolveError::Refused => WebhookRefusal::Private,
-                guard::ResolveError::Unresolved => WebhookRefusal::Unresolved,
-            };
-            AppError::invalid("url", refusal.message())
-        })?;
+        .map_err(|e| AppError::invalid("url", destination_refusal(e).message()))?;
     let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
     let ws = actor.workspace();
     let who = actor.who();
@@ -188,8 +185,7 @@ pub struct TickReport {
 pub async fn tick(
     db: &Db,
     keyring: &Keyring,
-    client: &reqwest::Client,
-    allow_private: bool,
+    outbound: &Outbound,
     now_ms: i64,
 ) -> Result<TickReport, AppError> {
     let mut report = TickReport::default();
@@ -215,7 +211,7 @@ pub async fn tick(
         if !mine {
             continue; // another instance is on it
         }
-        let outcome = deliver(db, keyring, client, allow_private, &reminder, today).await;
+        let outcome = deliver(db, keyring, outbound, &reminder, today).await;
         let mut tx = db.begin_write().await?;
         match &outcome {
             Ok(()) => rows::finish_attempt(&mut tx, reminder.id, Some(now_ms), None).await?,
@@ -260,8 +256,7 @@ pub fn message(workspace: &str, secret: &str, expires_on: Day, today: Day) -> St
 async fn deliver(
     db: &Db,
     keyring: &Keyring,
-    client: &reqwest::Client,
-    allow_private: bool,
+    outbound: &Outbound,
     reminder: &ReminderRecord,
     today: Day,
 ) -> Result<(), String> {
@@ -286,9 +281,10 @@ async fn deliver(
     drop(conn);
     let url =
         url::Url::parse(url.expose()).map_err(|_| "the stored URL does not parse".to_string())?;
-    check_destination(&url, allow_private)
+    outbound
+        .check(&url)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| destination_refusal(e).message().to_string())?;
     let expires = Day::parse(&reminder.expires_on).ok_or_else(|| "bad expiry day".to_string())?;
     let body = serde_json::json!({
         "text": message(&slug, &reminder.secret_name, expires, today),
@@ -297,12 +293,16 @@ async fn deliver(
         "expires_on": reminder.expires_on,
         "days_left": expires.0 - today.0,
     });
-    let answer = client
+    let answer = outbound
+        .client()
         .post(url)
         .json(&body)
         .send()
         .await
-        .map_err(|e| describe(&e))?;
+        .map_err(|e| match crate::server::outbound::refusal_in(&e) {
+            Some(refusal) => destination_refusal(refusal).message().to_string(),
+            None => describe(&e),
+        })?;
     let status = answer.status();
     if status.is_success() {
         Ok(())
@@ -334,8 +334,7 @@ fn describe(err: &reqwest::Error) -> String {
 pub struct Reminders {
     pub db: Db,
     pub keyring: Arc<Keyring>,
-    pub client: reqwest::Client,
-    pub allow_private: bool,
+    pub outbound: Outbound,
 }
 
 impl Reminders {
@@ -345,13 +344,7 @@ impl Reminders {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            let pass = tick(
-                &self.db,
-                &self.keyring,
-                &self.client,
-                self.allow_private,
-                now_ms(),
-            );
+            let pass = tick(&self.db, &self.keyring, &self.outbound, now_ms());
             if let Err(err) = pass.await {
                 tracing::warn!(error = %err, "expiry reminders: a pass failed");
             }

@@ -7,10 +7,11 @@ use crate::server::config::Config;
 use crate::server::crypto::master::{self as master_key, MasterKeyError};
 use crate::server::crypto::{CryptoError, Keyring};
 use crate::server::db::{meta, Db, DbError};
+use crate::server::outbound::{self, Outbound, OwnAddresses};
 use crate::server::state::{AppState, Settings};
 use crate::server::{accounts, audit};
 use crate::server::{headers, session};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -112,7 +113,6 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone(),
             session: config.session,
             setup_token_required,
-            allow_private_networks: config.allow_private_networks,
             secret_history: config.secret_history,
         });
 
@@ -127,17 +127,19 @@ impl Application {
             db: db.clone(),
             settings,
             keyring: Arc::new(keyring),
-            outbound: crate::server::api_block::client(
+            // Never its own upstream: the public URL's host and the
+            // address just bound are refused as destinations.
+            outbound: Outbound::new(
                 config.allow_private_networks,
                 config.outbound_timeout,
+                OwnAddresses::new(config.public_url.as_deref(), vec![addr]),
             ),
         };
         let requests = TaskTracker::new();
         let reminders = crate::server::reminders::Reminders {
             db: db.clone(),
             keyring: state.keyring.clone(),
-            client: state.outbound.clone(),
-            allow_private: config.allow_private_networks,
+            outbound: state.outbound.clone(),
         };
         Ok(Application {
             listener,
@@ -312,7 +314,26 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
     } else {
         router
     };
-    router.with_state(state)
+    // Outermost: before routing, sessions or reading the body.
+    router
+        .layer(middleware::from_fn(refuse_outbound_requests))
+        .with_state(state)
+}
+
+/// Refuses, on every route, a request that varvault itself sent (it
+/// carries the `Varvault-Outbound` mark): an API block that reached this
+/// instance, another one or a relay in front of them would otherwise run
+/// as whoever's credentials it carried. Nothing of the request is read
+/// or logged.
+async fn refuse_outbound_requests(request: Request, next: Next) -> Response {
+    if request.headers().contains_key(outbound::MARK) {
+        return (
+            StatusCode::FORBIDDEN,
+            "Forbidden: a request sent by varvault cannot reach varvault\n",
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 /// What every render (pages and the 404 page) gets in its context: the
@@ -357,9 +378,15 @@ async fn same_origin_only(
     ) {
         next.run(request).await
     } else {
+        // The route, never the path: a path may hold anything a client
+        // (or an API block) put in it.
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", |m| m.as_str());
         tracing::warn!(
             method = %request.method(),
-            path = request.uri().path(),
+            route,
             "refused a cross-origin request"
         );
         (StatusCode::FORBIDDEN, "Forbidden: cross-origin request\n").into_response()

@@ -23,7 +23,6 @@ pub struct Settings {
     pub session: SessionLimits,
     /// Set-up asks for the token printed in the log (non-loopback listen).
     pub setup_token_required: bool,
-    pub allow_private_networks: bool,
     /// Earlier values kept per variable (`VARVAULT_SECRET_HISTORY`).
     pub secret_history: u32,
 }
@@ -34,8 +33,8 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub keyring: Arc<Keyring>,
-    /// The one client API blocks send through (see `api_block::client`).
-    pub outbound: reqwest::Client,
+    /// The one way out: API blocks and webhooks send through it.
+    pub outbound: crate::server::outbound::Outbound,
 }
 
 impl AppState {

@@ -238,6 +238,9 @@ pub async fn save_block(db: &Db, actor: &Actor, input: BlockInput) -> Result<Blo
         }
         let label = format!("Header value {}", i + 1);
         let field = row_field("headers", i, "value");
+        if rules::carries_credential(&kv.value) {
+            return Err(AppError::invalid(&field, rules::credential_refusal(i + 1)));
+        }
         refs.extend(check_field(db, ws, &field, &label, &kv.value).await?);
     }
     refs.extend(check_field(db, ws, "body", "Body", &input.body).await?);

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::process::Child;
 use varvault::model::{BlockView, KeyValue, RunResult, VariablesPage};
 
-const TOKEN: &str = "TOKEN";
+pub(crate) const TOKEN: &str = "TOKEN";
 
 fn random_canary() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -54,27 +54,27 @@ fn assert_no_piece(text: &str, canary: &str, typed: &[String], what: &str) {
 
 /// One attacker's setting: the app in a process at trace level, an owner,
 /// an editor, a restricted secret allowed to 127.0.0.1 only, one block.
-struct Scene {
-    app: TestApp,
-    server: Option<Child>,
-    log: PathBuf,
-    editor: Client,
-    canary: String,
-    good: SocketAddr,
-    good_up: Upstream,
-    evil: SocketAddr,
-    evil_up: Upstream,
-    block_id: varvault::model::BlockId,
+pub(crate) struct Scene {
+    pub(crate) app: TestApp,
+    pub(crate) server: Option<Child>,
+    pub(crate) log: PathBuf,
+    pub(crate) editor: Client,
+    pub(crate) canary: String,
+    pub(crate) good: SocketAddr,
+    pub(crate) good_up: Upstream,
+    pub(crate) evil: SocketAddr,
+    pub(crate) evil_up: Upstream,
+    pub(crate) block_id: varvault::model::BlockId,
     /// Everything the attacker typed (plain values, templates).
-    typed: Vec<String>,
+    pub(crate) typed: Vec<String>,
 }
 
 impl Scene {
-    async fn new() -> Scene {
+    pub(crate) async fn new() -> Scene {
         Scene::with_env(&[]).await
     }
 
-    async fn with_env(envs: &[(&str, &str)]) -> Scene {
+    pub(crate) async fn with_env(envs: &[(&str, &str)]) -> Scene {
         let mut app = spawn_app().await;
         let log = app.dir().join("server.log");
         let server = serve_in_a_process_with(&mut app, &log, envs).await;
@@ -110,12 +110,12 @@ impl Scene {
         }
     }
 
-    fn check(&self, text: &str, what: &str) {
+    pub(crate) fn check(&self, text: &str, what: &str) {
         assert_no_piece(text, &self.canary, &self.typed, what);
     }
 
     /// Sets plain variable `name` as the editor.
-    async fn var(&mut self, name: &str, value: &str) {
+    pub(crate) async fn var(&mut self, name: &str, value: &str) {
         self.typed.push(value.to_string());
         let page: VariablesPage = self
             .app
@@ -157,7 +157,12 @@ impl Scene {
     }
 
     /// Saves the block as the editor: the status and the answer's text.
-    async fn save(&mut self, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    pub(crate) async fn save(
+        &mut self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
         self.typed.push(url.to_string());
         let b = block(self.block_id, url, headers, body);
         let res = save(&self.app, &self.editor, &b).await;
@@ -169,7 +174,7 @@ impl Scene {
 
     /// Writes the block straight into the database, as data saved before
     /// a rule existed would be.
-    async fn store(&mut self, url: &str, headers: &[(&str, &str)], body: &str) {
+    pub(crate) async fn store(&mut self, url: &str, headers: &[(&str, &str)], body: &str) {
         self.typed.push(url.to_string());
         let headers: Vec<KeyValue> = headers
             .iter()
@@ -189,7 +194,7 @@ impl Scene {
     }
 
     /// Runs the block as the editor: the status and the answer's text.
-    async fn run(&self) -> (u16, String) {
+    pub(crate) async fn run(&self) -> (u16, String) {
         let res = crate::api_block::run(&self.app, &self.editor, self.block_id).await;
         let status = res.status().as_u16();
         let text = res.text().await.unwrap();
@@ -199,7 +204,16 @@ impl Scene {
 
     /// Stops the server and scans what it left: its log, the audit log,
     /// and what the attacker's upstream received.
-    async fn finish(mut self) {
+    pub(crate) async fn finish(mut self) {
+        // What the editor can read back: every variable's listed value.
+        let listed = self
+            .app
+            .call_with(&self.editor, "list_variables", &[("workspace", WORKSPACE)])
+            .await
+            .text()
+            .await
+            .unwrap();
+        self.check(&listed, "the variables the editor lists");
         if let Some(mut server) = self.server.take() {
             server.kill().unwrap();
             server.wait().unwrap();
@@ -217,6 +231,7 @@ impl Scene {
                 .unwrap();
         assert!(!audit.is_empty());
         self.check(&format!("{audit:?}"), "audit log");
+
         for (path, headers, body) in self.evil_up.hits() {
             self.check(
                 &format!("{path} {headers:?} {body}"),
@@ -226,7 +241,7 @@ impl Scene {
     }
 }
 
-fn refused(status: u16, text: &str, what: &str) {
+pub(crate) fn refused(status: u16, text: &str, what: &str) {
     assert_eq!(status, 400, "{what} should be refused: {text}");
 }
 

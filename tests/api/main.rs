@@ -23,6 +23,7 @@ mod pages;
 mod permissions;
 mod reminders;
 mod rest;
+mod self_call;
 mod sessions;
 mod startup;
 mod variables;

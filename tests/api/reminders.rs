@@ -23,8 +23,13 @@ fn keyring(app: &TestApp) -> Keyring {
 }
 
 async fn tick(app: &TestApp, allow_private: bool, now: i64) -> TickReport {
-    let client = varvault::server::api_block::client(true, std::time::Duration::from_secs(5));
-    reminders::tick(&app.db, &keyring(app), &client, allow_private, now)
+    use varvault::server::outbound::{Outbound, OwnAddresses};
+    let outbound = Outbound::new(
+        allow_private,
+        std::time::Duration::from_secs(5),
+        OwnAddresses::default(),
+    );
+    reminders::tick(&app.db, &keyring(app), &outbound, now)
         .await
         .unwrap()
 }
@@ -346,7 +351,7 @@ async fn a_webhook_that_became_private_is_refused_at_delivery() {
         d.last_error
             .as_deref()
             .unwrap()
-            .starts_with("Refused: the URL's host is a private"),
+            .starts_with("Webhook URL: its host is a private"),
         "{d:?}"
     );
 }

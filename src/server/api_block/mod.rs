@@ -3,7 +3,6 @@
 //! go before any byte leaves, send it, and return the answer with every
 //! secret it used redacted.
 
-pub mod guard;
 pub mod placement;
 pub mod redact;
 pub mod rules;
@@ -20,34 +19,16 @@ use crate::server::crypto::{Keyring, SecretValue};
 use crate::server::db::workflows as blocks;
 use crate::server::db::{now_ms, runs, variables as rows, Db, DbError};
 use crate::server::hosts::HostPatterns;
+use crate::server::outbound::{self, Outbound, Refusal, ResolveError};
 use crate::template::{self, Piece, RefKind};
 use redact::Redactor;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
 /// The Response region shows at most this much of a body.
 pub const BODY_LIMIT: usize = 1024 * 1024;
-
-/// The one client every run goes through: timeouts, no redirects (a 3xx is
-/// shown as it is, never followed), no proxy from the environment (a proxy
-/// would connect on our behalf and skip the address check), and the
-/// guarded resolver.
-pub fn client(allow_private: bool, total_timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT.min(total_timeout))
-        .timeout(total_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .dns_resolver(std::sync::Arc::new(guard::GuardedResolver {
-            allow_private,
-        }))
-        .user_agent(concat!("varvault/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("a reqwest client with rustls builds")
-}
 
 /// A run refused by a rule (nothing was sent).
 fn refuse(message: impl Into<String>) -> AppError {
@@ -58,6 +39,16 @@ fn refuse(message: impl Into<String>) -> AppError {
 /// block's.
 fn upstream(message: String) -> AppError {
     AppError::Upstream(message)
+}
+
+/// A destination refused by the outbound checks: a rule when it is where
+/// the block may not send, the upstream's trouble when its name does not
+/// resolve.
+fn refused_destination(refusal: Refusal) -> AppError {
+    match refusal {
+        Refusal::Resolve(ResolveError::Unresolved) => upstream(refusal.to_string()),
+        _ => refuse(refusal.to_string()),
+    }
 }
 
 /// A secret decrypted for one run.
@@ -141,8 +132,7 @@ pub fn usable_secret(
 pub async fn run(
     db: &Db,
     keyring: &Keyring,
-    client: &reqwest::Client,
-    allow_private: bool,
+    outbound: &Outbound,
     actor: &Actor,
     block_id: BlockId,
 ) -> Result<RunResult, AppError> {
@@ -230,25 +220,16 @@ pub async fn run(
             .map(|s| (s.name.as_str(), s.value.expose())),
     );
     // Refusals are built without filled text; redacted anyway.
-    send(
-        db,
-        client,
-        allow_private,
-        actor,
-        &block,
-        &secrets,
-        &vars,
-        &redactor,
-    )
-    .await
-    .map_err(|err| match err {
-        AppError::Invalid { field, message } => AppError::Invalid {
-            field,
-            message: redactor.redact(&message),
-        },
-        AppError::Upstream(message) => AppError::Upstream(redactor.redact(&message)),
-        other => other,
-    })
+    send(db, outbound, actor, &block, &secrets, &vars, &redactor)
+        .await
+        .map_err(|err| match err {
+            AppError::Invalid { field, message } => AppError::Invalid {
+                field,
+                message: redactor.redact(&message),
+            },
+            AppError::Upstream(message) => AppError::Upstream(redactor.redact(&message)),
+            other => other,
+        })
 }
 
 /// Checks where the request goes, records each secret's use, sends it and
@@ -256,8 +237,7 @@ pub async fn run(
 #[allow(clippy::too_many_arguments)]
 async fn send(
     db: &Db,
-    client: &reqwest::Client,
-    allow_private: bool,
+    outbound: &Outbound,
     actor: &Actor,
     block: &blocks::BlockRecord,
     secrets: &BTreeMap<String, UsedSecret>,
@@ -272,6 +252,9 @@ async fn send(
         .collect();
     let destination =
         placement::resolve(&block.url, vars, &values).map_err(|e| refuse(e.to_string()))?;
+    if outbound.is_own_host(&destination.host()) {
+        return Err(refuse(outbound::SELF_CALL));
+    }
     let host = destination.host_str().to_string();
     for s in secrets.values() {
         if !s.allowed.allow(&host) {
@@ -281,13 +264,10 @@ async fn send(
             )));
         }
     }
-    let port = destination.url.port_or_known_default().unwrap_or(80);
-    guard::check_host(destination.host(), port, allow_private)
+    outbound
+        .check(&destination.url)
         .await
-        .map_err(|e| match e {
-            guard::ResolveError::Refused => refuse(e.to_string()),
-            guard::ResolveError::Unresolved => upstream(e.to_string()),
-        })?;
+        .map_err(refused_destination)?;
 
     let mut url = destination.url;
     for kv in &block.query {
@@ -299,12 +279,15 @@ async fn send(
     }
     let method = reqwest::Method::from_bytes(block.method.as_bytes())
         .map_err(|_| refuse("Unknown method"))?;
-    let mut request = client.request(method, url);
+    let mut request = outbound.client().request(method, url);
     for (i, kv) in block.headers.iter().enumerate() {
         if kv.name.trim().is_empty() {
             continue;
         }
         let value = fill(&kv.value, secrets, vars)?;
+        if rules::carries_credential(&value) {
+            return Err(refuse(rules::credential_refusal(i + 1)));
+        }
         let name = reqwest::header::HeaderName::from_bytes(kv.name.trim().as_bytes())
             .map_err(|_| refuse(format!("Header name {} is not a valid header name", i + 1)))?;
         let mut value = reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
@@ -350,7 +333,10 @@ async fn send(
         let status = sent.as_ref().ok().map(|r| r.status().as_u16());
         record_outcome(db, secrets, block, status).await?;
     }
-    let response = sent.map_err(|e| upstream(redactor.redact(&describe(&e))))?;
+    let response = sent.map_err(|e| match outbound::refusal_in(&e) {
+        Some(refusal) => refused_destination(refusal),
+        None => upstream(redactor.redact(&describe(&e))),
+    })?;
     let status = response.status();
     let headers = response
         .headers()

@@ -1,4 +1,4 @@
-//! Where an API block may send its request (SPEC §5): http(s) only, never
+//! Where an outbound request may go (SPEC §5): http(s) only, never
 //! to an address of IANA's special-purpose registries (loopback, private,
 //! link-local, unique-local, multicast, metadata, translation and
 //! documentation ranges, …), checked on the resolved address and again at
@@ -154,23 +154,26 @@ pub async fn resolve(
     Ok(addrs)
 }
 
-/// Whether a request to `host`:`port` may go out: an address literal must
-/// be public, a name must resolve to public addresses only (both unless
-/// `allow_private`). The client's resolver checks names again on connect.
+/// Where a request to `host`:`port` may go: an address literal must be
+/// public, a name must resolve to public addresses only (both unless
+/// `allow_private`). Returns the addresses it may reach; the client's
+/// resolver and its connector check again on connect.
 pub async fn check_host(
     host: url::Host<&str>,
     port: u16,
     allow_private: bool,
-) -> Result<(), ResolveError> {
+) -> Result<Vec<SocketAddr>, ResolveError> {
+    let literal = |ip: IpAddr| {
+        if allow_private || is_public(ip) {
+            Ok(vec![SocketAddr::new(ip, port)])
+        } else {
+            Err(ResolveError::Refused)
+        }
+    };
     match host {
-        url::Host::Ipv4(ip) if !allow_private && !is_public(ip.into()) => {
-            Err(ResolveError::Refused)
-        }
-        url::Host::Ipv6(ip) if !allow_private && !is_public(ip.into()) => {
-            Err(ResolveError::Refused)
-        }
-        url::Host::Domain(name) => resolve(name, port, allow_private).await.map(|_| ()),
-        _ => Ok(()),
+        url::Host::Ipv4(ip) => literal(ip.into()),
+        url::Host::Ipv6(ip) => literal(ip.into()),
+        url::Host::Domain(name) => resolve(name, port, allow_private).await,
     }
 }
 
@@ -188,7 +191,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
             let addrs = resolve(&host, 0, allow_private).await?;
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         };
-        Box::pin(async move { fut.await.map_err(|e: ResolveError| e.to_string().into()) })
+        // The error itself, so the caller can tell a refusal from a failure.
+        Box::pin(async move { fut.await.map_err(|e: ResolveError| Box::new(e).into()) })
             as Pin<Box<dyn Future<Output = _> + Send>>
     }
 }
