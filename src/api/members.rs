@@ -63,3 +63,25 @@ pub async fn remove_member(workspace: String, user_id: UserId) -> Result<(), App
     })
     .await
 }
+
+/// "Resume runs of NAME" (owners and admins): a plain form on the members
+/// page, answered by a redirect back to it with a fixed notice.
+#[server(prefix = "/api", endpoint = "resume_runs")]
+pub async fn resume_runs(workspace: String, user_id: UserId) -> Result<(), AppError> {
+    let page = format!(
+        "/w/{}/members",
+        url::form_urlencoded::byte_serialize(workspace.as_bytes()).collect::<String>()
+    );
+    let result = crate::api::respond(async move {
+        use crate::server::{api_block::withhold, authz::RequestCtx};
+        let ctx = RequestCtx::get().await?;
+        let actor = ctx.actor(&workspace).await?;
+        withhold::resume_member(&ctx.state.db, &actor, user_id).await
+    })
+    .await;
+    crate::api::form_redirect(&match &result {
+        Ok(()) => format!("{page}?resumed=1"),
+        Err(err) => format!("{page}?failed={}", err.code()),
+    });
+    result
+}

@@ -144,7 +144,8 @@ pub async fn run_block(workspace: String, id: BlockId) -> Result<RunResult, AppE
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
         let state = &ctx.state;
-        crate::server::api_block::run(&state.db, &state.keyring, &state.outbound, &m, id).await
+        use crate::server::api_block::{run, Engine};
+        run(Engine::of(state), &m, id).await
     })
     .await
 }

@@ -107,6 +107,8 @@ pub struct MemberView {
     pub display_name: String,
     pub role: Role,
     pub is_you: bool,
+    /// Their runs are paused after withheld answers (SPEC §5).
+    pub runs_paused: bool,
 }
 
 /// The members page: the list and what the viewer may do with it.

@@ -39,6 +39,8 @@ audit_actions! {
     SecretVersionRestored => "secret.version_restored", "Secret version restored";
     SecretRevealed => "secret.revealed", "Secret revealed";
     SecretUsed => "secret.used", "Secret used";
+    ResponseWithheld => "response.withheld", "Response withheld";
+    RunsResumed => "runs.resumed", "Runs resumed";
     SecretDeleted => "secret.deleted", "Secret deleted";
     VariableCreated => "variable.created", "Variable created";
     VariableUpdated => "variable.updated", "Variable updated";

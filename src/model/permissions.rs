@@ -24,10 +24,12 @@ pub enum Permission {
     ReadAudit,
     /// Workspace settings, access tokens, import.
     ManageWorkspace,
+    /// Resume the runs of a member paused after withheld answers.
+    ResumeRuns,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::ReadVariables,
         Permission::RevealSecret,
         Permission::WritePlain,
@@ -36,6 +38,7 @@ impl Permission {
         Permission::ManageMembers,
         Permission::ReadAudit,
         Permission::ManageWorkspace,
+        Permission::ResumeRuns,
     ];
 }
 
@@ -45,7 +48,9 @@ impl Role {
         use Permission::*;
         match permission {
             ReadVariables | RevealSecret | WritePlain | UseWorkflows => true,
-            WriteSecrets | ManageMembers | ReadAudit | ManageWorkspace => self >= Role::Admin,
+            WriteSecrets | ManageMembers | ReadAudit | ManageWorkspace | ResumeRuns => {
+                self >= Role::Admin
+            }
         }
     }
 }
@@ -113,6 +118,7 @@ mod tests {
             (ManageMembers, true, true, false),
             (ReadAudit, true, true, false),
             (ManageWorkspace, true, true, false),
+            (ResumeRuns, true, true, false),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (p, owner, admin, editor) in table {
@@ -130,6 +136,7 @@ mod tests {
                 Permission::ManageMembers,
                 Permission::ManageWorkspace,
                 Permission::UseWorkflows,
+                Permission::ResumeRuns,
             ] {
                 assert!(!scope.grants(p), "{scope:?} grants {p:?}");
             }

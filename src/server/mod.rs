@@ -15,6 +15,7 @@ pub mod headers;
 pub mod hosts;
 pub mod outbound;
 pub mod password;
+pub mod redaction;
 pub mod reminders;
 pub mod remote;
 pub mod rest;

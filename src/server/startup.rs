@@ -134,6 +134,7 @@ impl Application {
                 config.outbound_timeout,
                 OwnAddresses::new(config.public_url.as_deref(), vec![addr]),
             ),
+            fingerprints: Arc::default(),
         };
         let requests = TaskTracker::new();
         let reminders = crate::server::reminders::Reminders {

@@ -35,6 +35,9 @@ pub struct AppState {
     pub keyring: Arc<Keyring>,
     /// The one way out: API blocks and webhooks send through it.
     pub outbound: crate::server::outbound::Outbound,
+    /// Window fingerprints of each workspace's secrets, for screening
+    /// answers.
+    pub fingerprints: Arc<crate::server::redaction::FingerprintCache>,
 }
 
 impl AppState {

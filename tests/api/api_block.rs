@@ -18,7 +18,7 @@ use varvault::model::{
     BlockId, BlockInput, BlockView, HttpMethod, KeyValue, RunResult, WorkflowId, WorkflowView,
 };
 
-const CANARY: &str = "canary-api-block/9f+e7 d";
+const CANARY: &str = "canary-api/9f*e7Qx3 dK4m8Zp2Lw";
 
 /// What the upstream received, one entry per request.
 #[derive(Clone, Default)]

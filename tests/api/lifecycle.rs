@@ -427,7 +427,7 @@ async fn expiry_dates_are_checked_listed_filtered_and_noted_by_runs() {
             &[
                 ("kind", "secret"),
                 ("name", name),
-                ("value", "an-expiring-value"),
+                ("value", "an-expiring-7Hq2Lx9Pz4"),
                 ("visibility", "masked"),
                 ("expires_on", expires),
             ],

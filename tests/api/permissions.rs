@@ -58,6 +58,10 @@ fn matrix() -> Vec<(&'static str, [Expect; 5])> {
             "remove_member",
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
         ),
+        (
+            "resume_runs",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
         ("list_variables", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
         // A secret: owners and admins only (editors create plain ones).
         (
@@ -177,7 +181,9 @@ fn args(
             ("user_id", s(target)),
             ("role", s("editor")),
         ],
-        "remove_member" => vec![("workspace", s(WORKSPACE)), ("user_id", s(target))],
+        "remove_member" | "resume_runs" => {
+            vec![("workspace", s(WORKSPACE)), ("user_id", s(target))]
+        }
         "list_variables" | "list_audit" | "get_notification_settings" | "remove_webhook" => {
             vec![("workspace", s(WORKSPACE))]
         }

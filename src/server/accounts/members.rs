@@ -29,11 +29,14 @@ pub async fn create_workspace(db: &Db, user: &SignedIn, name: &str) -> Result<St
 }
 
 pub async fn members_page(db: &Db, member: &Member) -> Result<MembersPage, AppError> {
+    let paused =
+        crate::server::api_block::withhold::paused_members(db, &member.clone().into()).await?;
     let members = workspaces::members(db.pool(), member.workspace.id)
         .await?
         .into_iter()
         .map(|m| MemberView {
             is_you: m.user_id == member.user.user_id,
+            runs_paused: paused.contains(&m.user_id),
             user_id: m.user_id,
             email: m.email,
             display_name: m.display_name,

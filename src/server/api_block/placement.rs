@@ -37,6 +37,13 @@ pub enum PlacementError {
     Moved,
     #[error("URL: {0}")]
     Template(template::TemplateError),
+    #[error("URL: once filled in, it is larger than {} KiB", .0 / 1024)]
+    TooLarge(usize),
+    /// The filled URL does not hold the value, percent-encoded, exactly
+    /// where its placeholder was (the parser dropped, moved or rewrote
+    /// part of it).
+    #[error("{0} cannot be placed in the URL; use a header or a query parameter row")]
+    CannotPlace(String),
 }
 
 fn new_marker() -> String {
@@ -174,22 +181,122 @@ impl Destination {
     }
 }
 
-/// The check at run. `vars` and `secrets` are keyed by lower-case name
-/// and hold every name the template refers to.
+/// The template rendered as `fill` says, refused past `cap` bytes before
+/// anything past it is built.
+fn render_capped(
+    pieces: &[Piece<'_>],
+    mut fill: impl FnMut(RefKind, &str) -> String,
+    cap: usize,
+) -> Result<Zeroizing<String>, PlacementError> {
+    let mut out = Zeroizing::new(String::new());
+    let mut counted = 0;
+    for piece in pieces {
+        let (part, secret) = match piece {
+            Piece::Text(t) => (Zeroizing::new(t.to_string()), false),
+            Piece::Ref { kind, name, .. } => {
+                (Zeroizing::new(fill(*kind, name)), *kind == RefKind::Secret)
+            }
+        };
+        counted += if secret {
+            super::fill::counted_len(part.len())
+        } else {
+            part.len()
+        };
+        if counted > cap {
+            return Err(PlacementError::TooLarge(cap));
+        }
+        out.push_str(&part);
+    }
+    Ok(out)
+}
+
+/// Percent-decoding, byte for byte (`%` not followed by two hex digits
+/// stays).
+fn percent_decoded(text: &str) -> Zeroizing<Vec<u8>> {
+    let b = text.as_bytes();
+    let mut out = Zeroizing::new(Vec::with_capacity(b.len()));
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Whether `filled` holds `value`, percent-encoded, exactly where
+/// `marked` holds `marker`, and is the same URL everywhere else: the same
+/// path, query and fragment around it, so no character of the value was
+/// dropped (tab, newline), moved to another part (`#`, `?`), rewritten
+/// (`\`, dot segments) or read as an escape (`%41`). In the query, `&`
+/// and `+` are refused too: servers read them as a new parameter and a
+/// space.
+fn placed_exactly(marked: &Url, filled: &Url, marker: &str, value: &str) -> bool {
+    let parts = |u: &Url| {
+        [
+            Some(u.path().to_string()),
+            u.query().map(str::to_string),
+            u.fragment().map(str::to_string),
+        ]
+    };
+    let (m, f) = (parts(marked), parts(filled));
+    let mut found = 0;
+    for (i, (m, f)) in m.iter().zip(&f).enumerate() {
+        let occurrences = m.as_deref().map_or(0, |m| m.matches(marker).count());
+        found += occurrences;
+        match occurrences {
+            0 if m == f => {}
+            1 => {
+                let (Some(m), Some(f)) = (m, f) else {
+                    return false;
+                };
+                let (pre, post) = m.split_once(marker).expect("counted");
+                if f.len() < pre.len() + post.len() || !f.starts_with(pre) || !f.ends_with(post) {
+                    return false;
+                }
+                let held = &f[pre.len()..f.len() - post.len()];
+                let query = i == 1;
+                if *percent_decoded(held) != *value.as_bytes()
+                    || (query && value.contains(['&', '+']))
+                {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    found == 1
+}
+
+/// The check at run. `vars` and `secrets` (name as written, value) are
+/// keyed by lower-case name and hold every name the template refers to.
+/// The filled URL is at most `cap` bytes.
 pub fn resolve(
     url_template: &str,
     vars: &BTreeMap<String, String>,
-    secrets: &BTreeMap<String, &str>,
+    secrets: &BTreeMap<String, (&str, &str)>,
+    cap: usize,
 ) -> Result<Destination, PlacementError> {
     let pieces = template::parse(url_template).map_err(PlacementError::Template)?;
     let mut markers: BTreeMap<String, String> = BTreeMap::new();
-    let marked = render_with(&pieces, |kind, name| {
-        let key = name.to_ascii_lowercase();
-        match kind {
-            RefKind::Var => vars.get(&key).cloned().unwrap_or_default(),
-            RefKind::Secret => markers.entry(key).or_insert_with(new_marker).clone(),
-        }
-    });
+    let marked = render_capped(
+        &pieces,
+        |kind, name| {
+            let key = name.to_ascii_lowercase();
+            match kind {
+                RefKind::Var => vars.get(&key).cloned().unwrap_or_default(),
+                RefKind::Secret => markers.entry(key).or_insert_with(new_marker).clone(),
+            }
+        },
+        cap,
+    )?;
     let marked = Url::parse(&marked).map_err(|e| {
         let var = |name: &str| vars.get(&name.to_ascii_lowercase()).cloned();
         if only_digits_parse(&pieces, |name| var(name).unwrap_or_default()) {
@@ -208,13 +315,20 @@ pub fn resolve(
     {
         return Err(PlacementError::SecretInAuthority);
     }
-    let filled = render_with(&pieces, |kind, name| {
-        let key = name.to_ascii_lowercase();
-        match kind {
-            RefKind::Var => vars.get(&key).cloned().unwrap_or_default(),
-            RefKind::Secret => secrets.get(&key).map(|s| s.to_string()).unwrap_or_default(),
-        }
-    });
+    let filled = render_capped(
+        &pieces,
+        |kind, name| {
+            let key = name.to_ascii_lowercase();
+            match kind {
+                RefKind::Var => vars.get(&key).cloned().unwrap_or_default(),
+                RefKind::Secret => secrets
+                    .get(&key)
+                    .map(|s| s.1.to_string())
+                    .unwrap_or_default(),
+            }
+        },
+        cap,
+    )?;
     // Never show the parser's view of the filled text: it may hold a value.
     let url = Url::parse(&filled).map_err(|_| PlacementError::Moved)?;
     let same = url.scheme() == marked.scheme()
@@ -224,6 +338,14 @@ pub fn resolve(
         && url.port_or_known_default() == marked.port_or_known_default();
     if !same {
         return Err(PlacementError::Moved);
+    }
+    for (key, marker) in &markers {
+        let Some(&(name, value)) = secrets.get(key) else {
+            return Err(PlacementError::Moved);
+        };
+        if !placed_exactly(&marked, &url, marker, value) {
+            return Err(PlacementError::CannotPlace(name.to_string()));
+        }
     }
     Ok(Destination { url })
 }
@@ -238,11 +360,13 @@ mod tests {
             .collect()
     }
 
-    fn secrets<'a>(list: &[(&str, &'a str)]) -> BTreeMap<String, &'a str> {
+    fn secrets<'a>(list: &[(&'a str, &'a str)]) -> BTreeMap<String, (&'a str, &'a str)> {
         list.iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), *v))
+            .map(|(k, v)| (k.to_ascii_lowercase(), (*k, *v)))
             .collect()
     }
+
+    const CAP: usize = 8 * 1024;
 
     #[test]
     fn secrets_stay_out_of_the_authority_at_save() {
@@ -294,7 +418,13 @@ mod tests {
         let s = secrets(&[("T", "value-of-the-secret")]);
         for _ in 0..500 {
             assert!(check_saved("http://xn--{{secret:T}}.example/").is_err());
-            assert!(resolve("http://xn--{{secret:T}}.example/", &BTreeMap::new(), &s).is_err());
+            assert!(resolve(
+                "http://xn--{{secret:T}}.example/",
+                &BTreeMap::new(),
+                &s,
+                CAP
+            )
+            .is_err());
         }
     }
 
@@ -302,46 +432,112 @@ mod tests {
     fn at_run_variables_are_filled_and_secrets_still_judged_by_the_parse() {
         let s = secrets(&[("T", "Mixed-Case.Value")]);
         let v = vars(&[("BASE", "https://api.example.com"), ("C", "guess")]);
-        let d = resolve("{{var:BASE}}/x?k={{secret:T}}", &v, &s).unwrap();
+        let d = resolve("{{var:BASE}}/x?k={{secret:T}}", &v, &s, CAP).unwrap();
         assert_eq!(d.host_str(), "api.example.com");
         assert_eq!(d.url.query(), Some("k=Mixed-Case.Value"));
         // A variable that ends the authority early or late decides it.
         let v = vars(&[("BASE", "https://")]);
         assert_eq!(
-            resolve("{{var:BASE}}/{{secret:T}}/", &v, &s).unwrap_err(),
+            resolve("{{var:BASE}}/{{secret:T}}/", &v, &s, CAP).unwrap_err(),
             PlacementError::SecretInAuthority
         );
         let v = vars(&[("C", "guess")]);
-        let d = resolve("https://{{var:C}}@x.invalid/?k={{secret:T}}", &v, &s).unwrap();
+        let d = resolve("https://{{var:C}}@x.invalid/?k={{secret:T}}", &v, &s, CAP).unwrap();
         assert_eq!(d.host_str(), "x.invalid");
     }
 
     #[test]
     fn a_value_cannot_move_the_request() {
-        // Whatever the value holds, it stays in the path or the query.
+        // A value the parser keeps as it is stays in the path.
+        let s = secrets(&[("T", "@evil.com/")]);
+        let d = resolve(
+            "https://api.example.com/{{secret:T}}",
+            &BTreeMap::new(),
+            &s,
+            CAP,
+        )
+        .unwrap();
+        assert_eq!(d.host_str(), "api.example.com");
+        assert_eq!(d.url.path(), "/@evil.com/");
+        // One it would drop, move or rewrite is refused, naming the secret.
         for value in [
-            "@evil.com/",
             "/../../@evil.com",
+            "a/./b",
             "\\\\evil.com",
             "#@evil.com:99",
             "\t\nx",
+            "x%41y",
+            "a?b",
+        ] {
+            let s = secrets(&[("Token", value)]);
+            let err = resolve(
+                "https://api.example.com/{{secret:TOKEN}}/x",
+                &BTreeMap::new(),
+                &s,
+                CAP,
+            )
+            .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "Token cannot be placed in the URL; use a header or a query parameter row",
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_url_holds_the_value_percent_encoded_exactly() {
+        let v = BTreeMap::new();
+        for (template, value, want) in [
+            (
+                "https://h.example/p/{{secret:T}}",
+                "a b\"é",
+                "/p/a%20b%22%C3%A9",
+            ),
+            (
+                "https://h.example/p?k={{secret:T}}&z=1",
+                "a=b/c?d",
+                "k=a=b/c?d&z=1",
+            ),
+            ("https://h.example/p#{{secret:T}}", "f g", "f%20g"),
         ] {
             let s = secrets(&[("T", value)]);
-            let d = resolve("https://api.example.com/{{secret:T}}", &BTreeMap::new(), &s).unwrap();
-            assert_eq!(d.host_str(), "api.example.com", "{value:?}");
-            assert_eq!(d.url.port_or_known_default(), Some(443));
+            let d = resolve(template, &v, &s, CAP).unwrap();
+            let got = d.url.as_str();
+            assert!(got.ends_with(want), "{template} {value:?}: {got}");
         }
+        // In the query, & and + would be read as a new parameter or a space.
+        for value in ["a&b=c", "a+b"] {
+            let s = secrets(&[("T", value)]);
+            let err = resolve("https://h.example/?k={{secret:T}}", &v, &s, CAP).unwrap_err();
+            assert!(matches!(err, PlacementError::CannotPlace(_)), "{value}");
+        }
+        // Twice in one URL: refused.
+        let s = secrets(&[("T", "value-1234")]);
+        let err = resolve("https://h.example/{{secret:T}}?k={{secret:T}}", &v, &s, CAP);
+        assert!(matches!(err, Err(PlacementError::CannotPlace(_))));
+    }
+
+    #[test]
+    fn a_filled_url_stops_at_its_cap() {
+        let v = vars(&[("BIG", &"x".repeat(64 * 1024))]);
+        let s = secrets(&[]);
+        let err = resolve("https://h.example/{{var:BIG}}", &v, &s, CAP).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "URL: once filled in, it is larger than 8 KiB"
+        );
     }
 
     #[test]
     fn other_schemes_and_hostless_urls_are_refused() {
         let none = BTreeMap::new();
         assert_eq!(
-            resolve("ftp://x.example/", &BTreeMap::new(), &none).unwrap_err(),
+            resolve("ftp://x.example/", &BTreeMap::new(), &none, CAP).unwrap_err(),
             PlacementError::Scheme
         );
         assert!(matches!(
-            resolve("nonsense", &BTreeMap::new(), &none).unwrap_err(),
+            resolve("nonsense", &BTreeMap::new(), &none, CAP).unwrap_err(),
             PlacementError::Invalid(_)
         ));
     }
@@ -355,7 +551,7 @@ mod tests {
             "https://{{secret:T}}/",
             "{{var:H}}",
         ] {
-            let err = resolve(template, &v, &s).unwrap_err().to_string();
+            let err = resolve(template, &v, &s, CAP).unwrap_err().to_string();
             assert!(!err.to_lowercase().contains("secret-value"), "{err}");
             assert!(!err.contains("guess"), "{err}");
         }

@@ -17,6 +17,7 @@ pub mod tokens;
 pub mod users;
 pub mod variables;
 pub mod versions;
+pub mod withheld;
 pub mod workflows;
 pub mod workspaces;
 
