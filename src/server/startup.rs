@@ -445,8 +445,9 @@ async fn small_public_bodies(request: Request, next: Next) -> Response {
     }
 }
 
-/// Expired sessions, stale throttle rows, and audit entries past their
-/// retention, every few minutes (the first sweep at start).
+/// Expired sessions, stale throttle rows, audit entries past their
+/// retention and withheld answers that no longer count, every few
+/// minutes (the first sweep at start).
 async fn sweep_periodically(db: Db, audit_retention_days: Option<i64>) {
     let mut every = tokio::time::interval(SWEEP_EVERY);
     loop {
@@ -456,6 +457,10 @@ async fn sweep_periodically(db: Db, audit_retention_days: Option<i64>) {
         }
         if let Err(err) = audit::apply_retention(&db, audit_retention_days).await {
             tracing::warn!(error = %err, "applying the audit retention failed");
+        }
+        let before = crate::server::db::now_ms() - crate::server::db::withheld::WINDOW_MS;
+        if let Err(err) = crate::server::db::withheld::sweep(db.pool(), before).await {
+            tracing::warn!(error = %err, "sweeping withheld answers failed");
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::model::{
     ListFilter, Permission, SecretHealth, VariableKind, VariableName, VariableView, VariablesPage,
     VersionView, Visibility, EXPIRING_SOON_DAYS,
 };
-use crate::model::{ValueVersion, VariableId, WorkspaceId};
+use crate::model::{KeyVersion, ValueVersion, VariableId, WorkspaceId};
 use crate::server::audit::{self, Action, Target};
 use crate::server::authz::Actor;
 use crate::server::crypto::keyring::ValueSlot;
@@ -299,6 +299,32 @@ pub async fn set_value(
     Ok(view(record))
 }
 
+/// What the secret values of a workspace may hold in all (SECURITY.md):
+/// it bounds each instance's fingerprint set of the workspace (about 8
+/// bytes a character) and the work of building it.
+pub const WORKSPACE_SECRET_BYTES: i64 = 2 * 1024 * 1024;
+
+/// Stores a newly sealed value, in the caller's transaction, refusing it
+/// when the workspace's secrets would pass [`WORKSPACE_SECRET_BYTES`].
+async fn store_sealed(
+    conn: &mut AnyConnection,
+    ws: WorkspaceId,
+    id: VariableId,
+    blob: &[u8],
+    key_version: KeyVersion,
+    version: ValueVersion,
+) -> Result<(), AppError> {
+    rows::set_ciphertext(conn, id, blob, key_version, version, None).await?;
+    if rows::secret_value_bytes(conn, ws).await? > WORKSPACE_SECRET_BYTES {
+        return Err(AppError::invalid(
+            "value",
+            "A workspace's secrets may hold at most 2 MiB of values in all; this value would \
+             pass it. Nothing was stored.",
+        ));
+    }
+    Ok(())
+}
+
 /// Writes a new value of a locked variable as a new version, keeping the
 /// one it replaces, and audits it: in the caller's transaction.
 async fn write_value(
@@ -327,7 +353,7 @@ async fn write_value(
                 .await
                 .map_err(crypto_error)?;
             keep_current(conn, record, keep).await?;
-            rows::set_ciphertext(conn, id, &blob, version, next, None).await?;
+            store_sealed(conn, ws, id, &blob, version, next).await?;
             runs::forget(conn, id).await?;
             Action::SecretValueUpdated
         }
@@ -614,7 +640,7 @@ async fn insert_checked(
                 .seal_value(conn, slot(ws, id, ValueVersion::FIRST), &c.value)
                 .await
                 .map_err(crypto_error)?;
-            rows::set_ciphertext(conn, id, &blob, version, ValueVersion::FIRST, None).await?;
+            store_sealed(conn, ws, id, &blob, version, ValueVersion::FIRST).await?;
             Action::SecretCreated
         }
         VariableKind::Plain => Action::VariableCreated,
@@ -729,7 +755,7 @@ pub async fn update(
                     .await
                     .map_err(crypto_error)?;
                 keep_current(&mut tx, &record, keep).await?;
-                rows::set_ciphertext(&mut tx, id, &blob, version, next, None).await?;
+                store_sealed(&mut tx, ws, id, &blob, version, next).await?;
                 rows::value_set_by(&mut tx, id, &who.label()).await?;
                 // Its health starts again with the new value.
                 runs::forget(&mut tx, id).await?;
@@ -968,7 +994,7 @@ pub async fn restore(
                 .await
                 .map_err(crypto_error)?;
             keep_current(&mut tx, &record, keep).await?;
-            rows::set_ciphertext(&mut tx, id, &blob, sealed_with, next, None).await?;
+            store_sealed(&mut tx, ws, id, &blob, sealed_with, next).await?;
             runs::forget(&mut tx, id).await?;
             Action::SecretVersionRestored
         }

@@ -35,7 +35,7 @@ fn random_canary() -> String {
 
 /// Fails when `text`, with what the attacker typed taken out, holds any
 /// 6-byte piece of `canary` in any letter case.
-fn assert_no_piece(text: &str, canary: &str, typed: &[String], what: &str) {
+pub(crate) fn assert_no_piece(text: &str, canary: &str, typed: &[String], what: &str) {
     let mut hay = text.to_lowercase();
     for t in typed {
         hay = hay.replace(&t.to_lowercase(), "");

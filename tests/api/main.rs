@@ -21,6 +21,7 @@ mod members;
 mod page_weight;
 mod pages;
 mod permissions;
+mod redaction;
 mod reminders;
 mod rest;
 mod self_call;

@@ -55,51 +55,70 @@ pub async fn screen(
 }
 
 fn screen_read(screen: &Screen, headers: Vec<(String, String)>, body: body::Body) -> Screened {
+    let mut seen = Vec::new();
+    let mut one = |text: &str, limit: usize| {
+        let scan = screen.scan(text);
+        seen.extend(screen.leaked_in(&scan, limit));
+        screen.redacted(&scan, text, limit)
+    };
     let headers: Vec<(String, String)> = headers
         .iter()
-        .map(|(k, v)| (screen.redact(k), screen.redact(v)))
+        .map(|(k, v)| (one(k, k.len()), one(v, v.len())))
         .collect();
     let mut notes = Vec::new();
-    let (text, complete) = match body::as_text(body) {
-        Ok((text, complete)) => (screen.redact(&text), complete),
+    let (body, truncated) = match body::as_text(body) {
+        Ok((text, complete)) => {
+            // What would be shown is what is screened: a window that
+            // starts in it and ends past the cut shows less than a window.
+            let (limit, truncated) = shown_len(&text, complete);
+            (one(&text, limit), truncated)
+        }
         Err(note) => {
             notes.push(note);
-            (String::new(), true)
+            (String::new(), false)
         }
     };
-    // What would be shown is what is screened: a window that starts in
-    // it and ends past the cut shows less than a window.
-    let (body, truncated) = cut(text, complete);
-    let all = headers
-        .iter()
-        .flat_map(|(k, v)| [k.as_str(), v.as_str()])
-        .chain([body.as_str()]);
-    if let Some(seen) = screen.leaked(all) {
-        return Screened::Withheld(seen);
+    if let Some(first) = seen.into_iter().min() {
+        return Screened::Withheld(first);
     }
+    let (body, cut) = cap(body);
     Screened::Shown(Shown {
         headers,
         body,
-        truncated,
+        truncated: truncated || cut,
         notes,
     })
 }
 
-/// The body to show: at most [`BODY_LIMIT`] bytes. When the read stopped
-/// early (`complete` false), its last [`MARGIN`] bytes are dropped
+/// How much of a body read in full (`complete`) or not may be shown, in
+/// bytes of the text as read; and whether that is less than all of it.
+/// When the read stopped early its last [`MARGIN`] bytes are dropped
 /// whatever they hold: they may end in the start of a window too short to
 /// be found, and dropping only what looks like one would tell a right
 /// guess from a wrong one.
-pub fn cut(mut body: String, complete: bool) -> (String, bool) {
-    let mut keep = body.len();
+fn shown_len(text: &str, complete: bool) -> (usize, bool) {
+    let mut keep = text.len();
     if !complete {
         keep = keep.saturating_sub(MARGIN);
     }
     let truncated = !complete || keep > BODY_LIMIT;
     keep = keep.min(BODY_LIMIT);
+    while !text.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    (keep, truncated)
+}
+
+/// At most [`BODY_LIMIT`] bytes once redacted (labels are longer than
+/// some values).
+fn cap(mut body: String) -> (String, bool) {
+    if body.len() <= BODY_LIMIT {
+        return (body, false);
+    }
+    let mut keep = BODY_LIMIT;
     while !body.is_char_boundary(keep) {
         keep -= 1;
     }
     body.truncate(keep);
-    (body, truncated)
+    (body, true)
 }

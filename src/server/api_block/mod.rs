@@ -13,7 +13,7 @@ pub mod rules;
 mod send;
 pub mod withhold;
 
-pub use answer::{cut, BODY_LIMIT};
+pub use answer::BODY_LIMIT;
 
 use crate::error::AppError;
 use crate::model::{BlockId, Permission, RunResult, VariableKind, Visibility, SECRET_MIN_BYTES};

@@ -148,6 +148,22 @@ pub async fn set_ciphertext(
     Ok(result.rows_affected() == 1)
 }
 
+/// Bytes of secret values a workspace holds: its ciphertexts without
+/// their format byte, nonce and tag.
+pub async fn secret_value_bytes(
+    conn: &mut AnyConnection,
+    workspace_id: WorkspaceId,
+) -> Result<i64, DbError> {
+    let n: Option<i64> = sqlx::query_scalar(
+        "SELECT CAST(SUM(LENGTH(ciphertext) - 29) AS BIGINT) FROM variables \
+         WHERE workspace_id = $1 AND kind = 'secret'",
+    )
+    .bind(workspace_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n.unwrap_or(0))
+}
+
 /// Takes the row's write lock for the rest of the transaction (PostgreSQL;
 /// SQLite's writer holds the whole database already), so a read-then-write
 /// of its value version cannot race another. False when there is no such row.

@@ -157,3 +157,45 @@ pub fn redactor(data: &[u8]) {
         }
     }
 }
+
+#[cfg(test)]
+mod property {
+    use proptest::prelude::*;
+
+    /// Text of printable ASCII and a few letters that change length or
+    /// width with case or in UTF-8.
+    fn text(min: usize, max: usize) -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                8 => proptest::char::range(' ', '~'),
+                1 => proptest::sample::select(vec!['ä', 'ß', 'İ', 'ı', '€', '😀', '\n']),
+            ],
+            min..max,
+        )
+        .prop_map(|c| c.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// The fuzz target's oracle, on inputs built to reach it.
+        #[test]
+        fn the_screen_keeps_its_promises(
+            sent in text(8, 48),
+            other in text(8, 48),
+            filler in proptest::collection::vec(
+                prop_oneof![3 => Just('|'), 8 => proptest::char::range(' ', '~'), 1 => Just('·')],
+                0..120,
+            ).prop_map(|c| c.into_iter().collect::<String>()),
+            choices in proptest::collection::vec(any::<u8>(), 0..8),
+        ) {
+            let mut data = Vec::new();
+            for part in [sent.as_bytes(), other.as_bytes(), filler.as_bytes(), &choices] {
+                data.extend_from_slice(part);
+                data.push(0xFF);
+            }
+            data.pop();
+            super::redactor(&data);
+        }
+    }
+}

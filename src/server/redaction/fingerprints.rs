@@ -3,14 +3,20 @@
 //! and the secrets' names, never plaintext. A bitmap in front of the
 //! sorted entries turns most lookups away in one memory read.
 
-use super::roller::{HashKey, Roller};
-use super::views::{self, Sink, Units};
+use super::roller::HashKey;
 use super::windows::windows;
 use crate::model::VariableId;
 use crate::server::crypto::SecretValue;
 
-/// Bits of the prefilter: 2^23 (1 MiB).
-const FILTER_BITS: u32 = 23;
+/// Bits of the prefilter: about 16 per entry, a power of two between
+/// 2^12 (512 bytes) and 2^23 (1 MiB). Small enough to stay in a cache for
+/// the usual workspace: the scan looks it up several times a character.
+fn filter_bits(entries: usize) -> u32 {
+    (entries * 16)
+        .next_power_of_two()
+        .trailing_zeros()
+        .clamp(12, 23)
+}
 
 /// What a set is built from: a secret's id, name and value.
 pub struct Source<'a> {
@@ -31,6 +37,7 @@ pub struct Fingerprints {
     key: HashKey,
     lengths: Vec<usize>,
     filter: Vec<u64>,
+    filter_bits: u32,
     /// (fingerprint, index into `secrets`), sorted.
     entries: Vec<(u64, u32)>,
     secrets: Vec<Seen>,
@@ -49,8 +56,8 @@ impl std::fmt::Debug for Fingerprints {
     }
 }
 
-fn filter_slot(fp: u64) -> (usize, u64) {
-    let bit = fp >> (64 - FILTER_BITS);
+fn filter_slot(fp: u64, bits: u32) -> (usize, u64) {
+    let bit = fp >> (64 - bits);
     ((bit / 64) as usize, 1 << (bit % 64))
 }
 
@@ -80,19 +87,21 @@ impl Fingerprints {
         entries.dedup();
         lengths.sort_unstable();
         lengths.dedup();
+        let filter_bits = filter_bits(entries.len());
         let mut filter = if entries.is_empty() {
             Vec::new()
         } else {
-            vec![0u64; 1 << (FILTER_BITS - 6)]
+            vec![0u64; 1 << (filter_bits - 6)]
         };
         for &(fp, _) in &entries {
-            let (word, bit) = filter_slot(fp);
+            let (word, bit) = filter_slot(fp, filter_bits);
             filter[word] |= bit;
         }
         Fingerprints {
             key,
             lengths,
             filter,
+            filter_bits,
             entries,
             secrets,
             generation,
@@ -107,12 +116,29 @@ impl Fingerprints {
         self.entries.is_empty()
     }
 
+    pub(super) fn lengths(&self) -> &[usize] {
+        &self.lengths
+    }
+
+    pub(super) fn seen(&self, i: u32) -> &Seen {
+        &self.secrets[i as usize]
+    }
+
+    /// The secret whose window of `len` characters has fingerprint `fp`.
+    #[inline]
+    pub(super) fn find(&self, len: usize, fp: u64) -> Option<u32> {
+        if self.lengths.binary_search(&len).is_err() {
+            return None;
+        }
+        self.lookup(fp)
+    }
+
     /// The secret a fingerprint belongs to (the first, if several share it).
     fn lookup(&self, fp: u64) -> Option<u32> {
         if self.filter.is_empty() {
             return None;
         }
-        let (word, bit) = filter_slot(fp);
+        let (word, bit) = filter_slot(fp, self.filter_bits);
         if self.filter[word] & bit == 0 {
             return None;
         }
@@ -132,74 +158,6 @@ impl Fingerprints {
                 .iter()
                 .map(|s| s.name.len() + std::mem::size_of::<Seen>())
                 .sum::<usize>()
-    }
-}
-
-/// Looks for the windows of several sets (built under one key) in views.
-pub struct Scanner<'a> {
-    sets: Vec<&'a Fingerprints>,
-    roller: Roller,
-    /// Per set, which of its secrets were seen.
-    seen: Vec<Vec<bool>>,
-}
-
-impl<'a> Scanner<'a> {
-    pub fn new(sets: Vec<&'a Fingerprints>) -> Scanner<'a> {
-        let key = sets.first().map(|s| s.key).unwrap_or_else(HashKey::random);
-        debug_assert!(sets.iter().all(|s| s.key == key), "one key");
-        let mut lengths: Vec<usize> = sets.iter().flat_map(|s| s.lengths.clone()).collect();
-        lengths.sort_unstable();
-        lengths.dedup();
-        let seen = sets.iter().map(|s| vec![false; s.secrets.len()]).collect();
-        Scanner {
-            roller: Roller::new(key, &lengths),
-            sets,
-            seen,
-        }
-    }
-
-    pub fn scan(&mut self, text: &str) {
-        views::scan(text, self);
-    }
-
-    /// The secrets seen, by name.
-    pub fn seen(&self) -> Vec<Seen> {
-        let mut all: Vec<Seen> = self
-            .sets
-            .iter()
-            .zip(&self.seen)
-            .flat_map(|(set, seen)| {
-                seen.iter()
-                    .enumerate()
-                    .filter(|(_, s)| **s)
-                    .map(|(i, _)| set.secrets[i].clone())
-            })
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        all
-    }
-}
-
-impl Sink for Scanner<'_> {
-    fn begin(&mut self, _units: Units) {
-        self.roller.reset();
-    }
-
-    fn push(&mut self, c: char, start: u32, _end: u32) {
-        self.roller.push(c, start);
-        let (sets, seen) = (&self.sets, &mut self.seen);
-        // Every length and every set, hit or not: the time a scan takes
-        // does not depend on what it finds.
-        self.roller.each(|len, fp| {
-            for (set, seen) in sets.iter().zip(seen.iter_mut()) {
-                if set.lengths.binary_search(&len).is_ok() {
-                    if let Some(i) = set.lookup(fp) {
-                        seen[i as usize] = true;
-                    }
-                }
-            }
-        });
     }
 }
 
@@ -223,10 +181,15 @@ mod tests {
         )
     }
 
+    /// Every secret something of which is in `text`.
     fn seen(set: &Fingerprints, text: &str) -> Vec<String> {
-        let mut s = Scanner::new(vec![set]);
-        s.scan(text);
-        s.seen().into_iter().map(|s| s.name).collect()
+        let empty = Fingerprints::build(set.key(), 1, []);
+        let sets = [set, &empty];
+        let scan = super::super::pass::scan(set.key(), &[], sets, text);
+        scan.all_leaked(sets, text.len())
+            .into_iter()
+            .map(|s| s.name.clone())
+            .collect()
     }
 
     #[test]

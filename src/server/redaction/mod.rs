@@ -6,8 +6,12 @@
 //! fingerprint (`fingerprints`, `roller`), the answer is withheld.
 
 pub mod cache;
+#[cfg(test)]
+pub mod corpus_tests;
 pub mod escapes;
 pub mod fingerprints;
+pub mod pass;
+pub mod pem;
 pub mod roller;
 pub mod screen;
 pub mod views;
@@ -15,5 +19,6 @@ pub mod windows;
 
 pub use cache::FingerprintCache;
 pub use fingerprints::{Fingerprints, Seen, Source};
+pub use pass::Scan;
 pub use roller::HashKey;
 pub use screen::{Screen, MARGIN};

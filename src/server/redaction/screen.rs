@@ -11,9 +11,8 @@
 //! one answer. It is only ever withheld, which is one loud, counted bit.
 
 use super::escapes::{canonical, decode_all, Kinds};
-use super::fingerprints::{Fingerprints, Scanner, Seen, Source};
-use super::roller::{HashKey, Roller};
-use super::views::{self, Sink, Units};
+use super::fingerprints::{Fingerprints, Seen, Source};
+use super::pass::{self, Candidate, Scan};
 use super::windows::{windows, WHOLE_MAX};
 use crate::model::VariableId;
 use crate::server::crypto::SecretValue;
@@ -23,13 +22,6 @@ use zeroize::Zeroizing;
 /// The longest spelling of one window: its characters, each escaped
 /// (`%F0%9F%98%80`, `\ud83d\ude00`, `&#x0001F600;`: 12 bytes).
 pub const MARGIN: usize = WHOLE_MAX * 12;
-
-/// A canonical spelling of a sent secret's whole value.
-struct Candidate {
-    chars: Zeroizing<Vec<char>>,
-    fp: u64,
-    label: usize,
-}
 
 /// The screening of one run's answer.
 pub struct Screen {
@@ -112,92 +104,45 @@ impl Screen {
         }
     }
 
+    fn sets(&self) -> [&Fingerprints; 2] {
+        [&self.workspace, &self.sent]
+    }
+
+    /// One pass over `text`'s views: the whole values of the sent secrets
+    /// and the windows of every secret.
+    pub fn scan(&self, text: &str) -> Scan {
+        pass::scan(self.workspace.key(), &self.candidates, self.sets(), text)
+    }
+
+    /// `text[..limit]` as a scan of `text` says to show it: each whole
+    /// value of a sent secret replaced by its label.
+    pub fn redacted(&self, scan: &Scan, text: &str, limit: usize) -> String {
+        scan.redacted(text, &self.labels, limit)
+    }
+
+    /// The first (by name) secret something of which a scan saw within
+    /// `limit` bytes, outside the values it replaces.
+    pub fn leaked_in(&self, scan: &Scan, limit: usize) -> Option<Seen> {
+        scan.all_leaked(self.sets(), limit)
+            .first()
+            .map(|s| (*s).clone())
+    }
+
     /// `text` with every whole value of a sent secret replaced.
     pub fn redact(&self, text: &str) -> String {
         if self.candidates.is_empty() {
             return text.to_string();
         }
-        let mut finder = Finder::new(self.workspace.key(), &self.candidates);
-        views::scan(text, &mut finder);
-        let mut spans = finder.spans;
-        spans.sort_unstable();
-        let mut out = String::with_capacity(text.len());
-        let mut copied = 0;
-        let mut i = 0;
-        while i < spans.len() {
-            let (start, mut end, label) = spans[i];
-            i += 1;
-            while i < spans.len() && spans[i].0 < end {
-                end = end.max(spans[i].1);
-                i += 1;
-            }
-            if start < copied {
-                continue;
-            }
-            out.push_str(&text[copied..start]);
-            out.push_str(&self.labels[label]);
-            copied = end;
-        }
-        out.push_str(&text[copied..]);
-        out
+        self.redacted(&self.scan(text), text, text.len())
     }
 
     /// The first (in name order) of the secrets something of which is in
-    /// `texts`, if any. Scans everything, whatever it finds first.
+    /// `texts` once the sent ones are replaced, if any.
     pub fn leaked<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> Option<Seen> {
-        let mut scanner = Scanner::new(vec![&*self.workspace, &self.sent]);
-        for text in texts {
-            scanner.scan(text);
-        }
-        scanner.seen().into_iter().next()
-    }
-}
-
-/// Finds the candidates in the views, as byte spans of the text.
-struct Finder<'a> {
-    candidates: &'a [Candidate],
-    roller: Roller,
-    units: Units,
-    spans: Vec<(usize, usize, usize)>,
-}
-
-impl<'a> Finder<'a> {
-    /// Candidates are fingerprinted under `key`; the finder rolls under it.
-    fn new(key: HashKey, candidates: &'a [Candidate]) -> Finder<'a> {
-        let mut lengths: Vec<usize> = candidates.iter().map(|c| c.chars.len()).collect();
-        lengths.sort_unstable();
-        lengths.dedup();
-        Finder {
-            candidates,
-            roller: Roller::new(key, &lengths),
-            units: Units::Bytes,
-            spans: Vec::new(),
-        }
-    }
-}
-
-impl Sink for Finder<'_> {
-    fn begin(&mut self, units: Units) {
-        self.units = units;
-        self.roller.reset();
-    }
-
-    fn push(&mut self, c: char, start: u32, end: u32) {
-        self.roller.push(c, start);
-        let (roller, candidates, spans, units) =
-            (&self.roller, self.candidates, &mut self.spans, self.units);
-        roller.each(|len, fp| {
-            for cand in candidates
-                .iter()
-                .filter(|c| c.fp == fp && c.chars.len() == len)
-            {
-                if roller.ends_with(&cand.chars) {
-                    if let Some((s, e)) = units.bytes(roller.start_of(len), end) {
-                        spans.push((s, e, cand.label));
-                    }
-                }
-            }
-        });
+        texts
+            .into_iter()
+            .filter_map(|t| self.leaked_in(&self.scan(t), t.len()))
+            .min()
     }
 }
 

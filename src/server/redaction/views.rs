@@ -65,7 +65,16 @@ fn push_folded(sink: &mut impl Sink, c: char, start: usize, end: usize) {
 fn raw(text: &str, sink: &mut impl Sink) {
     sink.begin(Units::Bytes);
     for (i, c) in text.char_indices() {
-        push_folded(sink, c, i, i + c.len_utf8());
+        if c.is_ascii() {
+            let f = if c == ' ' {
+                '+'
+            } else {
+                c.to_ascii_lowercase()
+            };
+            sink.push(f, i as u32, i as u32 + 1);
+        } else {
+            push_folded(sink, c, i, i + c.len_utf8());
+        }
     }
 }
 
@@ -108,7 +117,25 @@ impl Utf8Stream {
     }
 
     /// One decoded byte spanning units `start..end`.
+    #[inline]
     fn byte(&mut self, b: u8, start: u32, end: u32, sink: &mut impl Sink) {
+        if self.len == 0 && b < 0x80 {
+            // ASCII, the common case: no buffering.
+            if b.is_ascii_control() && !b.is_ascii_whitespace() {
+                sink.begin(self.units);
+            } else {
+                sink.push(
+                    if b == b' ' {
+                        '+'
+                    } else {
+                        b.to_ascii_lowercase() as char
+                    },
+                    start,
+                    end,
+                );
+            }
+            return;
+        }
         if self.len == 0 {
             self.need = match b {
                 0x00..=0x7F => 1,

@@ -11,6 +11,7 @@
 //! window is matched whole.
 
 use super::escapes::canonical;
+use super::pem;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::{alphabet, Engine};
@@ -67,9 +68,10 @@ const BOILERPLATE: &[&str] = &[
     "oAoGCCqGSM49AwEHoUQDQgAE",
 ];
 
-/// Split everywhere: whitespace and the punctuation around tokens.
+/// Split everywhere: whitespace, the punctuation around tokens in URLs,
+/// JSON and markup, and a backslash (escapes).
 fn is_separator(c: char) -> bool {
-    c.is_whitespace() || "/:.@=&?,;\"'{}[]()<>\\|".contains(c)
+    c.is_whitespace() || "/:.@=&?,;\"'{}[]()<>\\".contains(c)
 }
 
 /// Split inside a token (`sk_live_x`, `glpat-x`), after base64 was tried.
@@ -110,7 +112,7 @@ pub struct Windows {
 
 /// Lenient base64: either alphabet (the caller maps `-`/`_`), padding
 /// optional.
-fn lenient() -> GeneralPurpose {
+pub(super) fn lenient() -> GeneralPurpose {
     GeneralPurpose::new(
         &alphabet::STANDARD,
         GeneralPurposeConfig::new()
@@ -182,7 +184,13 @@ fn windows_of_text(text: &str, decode: bool, out: &mut Vec<Vec<char>>) {
 /// The windows of `value`.
 pub fn windows(value: &str) -> Windows {
     let mut found = Vec::new();
-    windows_of_text(&without_boilerplate(value), true, &mut found);
+    // Private keys first, by their private parts; the rest as text.
+    let mut rest = value.to_string();
+    for key in pem::private_keys(value) {
+        found.extend(pem::key_windows(&key.body).into_iter().map(canonical));
+        rest.replace_range(key.start..key.end, &" ".repeat(key.end - key.start));
+    }
+    windows_of_text(&without_boilerplate(&rest), true, &mut found);
     found.sort();
     found.dedup();
     if !found.is_empty() {
