@@ -127,8 +127,9 @@ class Client:
         c.request("POST", f"/api/{name}", body=body, headers=headers)
         res = c.getresponse()
         text = res.read().decode("utf-8", "replace")
-        cookie = res.headers.get("set-cookie")
-        if cookie:
+        for cookie in res.headers.get_all("set-cookie") or []:
+            if not cookie.startswith("varvault_session="):
+                continue
             # A removal (empty value) forgets the cookie, as a browser does.
             pair = cookie.split(";", 1)[0]
             self.cookie = "" if pair.endswith("=") else pair

@@ -105,9 +105,9 @@ class Server:
         status, headers, text = self.request("POST", f"/api/{name}", form)
         if status >= 400:
             sys.exit(f"{name}: {status} {text[:200]}")
-        cookie = headers.get("set-cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
+        for cookie in headers.get_all("set-cookie") or []:
+            if cookie.startswith("varvault_session="):
+                self.cookie = cookie.split(";", 1)[0]
         return text
 
     def rss_mib(self):

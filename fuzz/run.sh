@@ -20,7 +20,7 @@ for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
   cargo +nightly fuzz run --sanitizer none "$t" "corpus/$t" -- \
     -max_total_time="$secs" -max_len=4096 -timeout=10 "${parallel[@]}" \
-    -print_final_stats=1 2>&1 | tee "artifacts/$t/last-run.log" | grep -E "^(#[0-9]+.*(DONE|pulse)|stat::|==|SUMMARY|Done)" || true
+    -print_final_stats=1 2>&1 | tee "artifacts/$t.log" | grep -E "^(#[0-9]+.*(DONE|pulse)|stat::|==|SUMMARY|Done)" || true
   echo "==> minimising the corpus of $t"
   cargo +nightly fuzz cmin --sanitizer none "$t" "corpus/$t" >/dev/null 2>&1
   echo "    $(ls "corpus/$t" | wc -l) inputs kept"

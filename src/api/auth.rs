@@ -55,8 +55,30 @@ pub async fn setup_owner(
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
     crate::api::respond(async move {
         use crate::server::{accounts, authz::RequestCtx, session};
+        use accounts::device;
         let ctx = RequestCtx::get().await?;
-        let user_id = accounts::sign_in(&ctx.state.db, &email, password, &ctx.client_addr).await?;
+        let cookies = use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.headers.get(axum::http::header::COOKIE).cloned())
+            .and_then(|v| v.to_str().ok().map(str::to_string))
+            .unwrap_or_default();
+        let attempt = accounts::Attempt {
+            email: &email,
+            password,
+            client_addr: &ctx.client_addr,
+            device_cookie: device::cookie_value(&cookies, device::COOKIE),
+        };
+        let outcome = accounts::sign_in(&ctx.state.db, &ctx.state.devices, attempt).await;
+        if let Some(value) = &outcome.device_cookie {
+            let secure = ctx.state.settings.secure_cookies;
+            let set = device::set_cookie(value, secure);
+            if let (Some(response), Ok(set)) = (
+                use_context::<leptos_axum::ResponseOptions>(),
+                axum::http::HeaderValue::from_str(&set),
+            ) {
+                response.append_header(axum::http::header::SET_COOKIE, set);
+            }
+        }
+        let user_id = outcome.result?;
         if let Err(err) = session::start(&ctx.session, user_id).await {
             return Err(ctx.session_failed(err).await);
         }

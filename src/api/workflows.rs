@@ -144,8 +144,19 @@ pub async fn run_block(workspace: String, id: BlockId) -> Result<RunResult, AppE
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
         let state = &ctx.state;
-        use crate::server::api_block::{run, Engine};
-        run(Engine::of(state), &m, id).await
+        use crate::server::api_block::{in_flight, run, Engine};
+        let result = run(Engine::of(state), &m, id).await;
+        if let Err(AppError::Unavailable(message)) = &result {
+            if message == in_flight::BUSY {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.insert_header(
+                        axum::http::header::RETRY_AFTER,
+                        axum::http::HeaderValue::from(in_flight::RETRY_AFTER_SECONDS),
+                    );
+                }
+            }
+        }
+        result
     })
     .await
 }

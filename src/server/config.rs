@@ -45,6 +45,11 @@ pub struct Config {
     /// `VARVAULT_SHUTDOWN_GRACE_SECONDS`: after SIGTERM, how long requests
     /// in flight may take before the process exits anyway (default 10).
     pub shutdown_grace: std::time::Duration,
+    /// `VARVAULT_MAX_RUNS_PER_MEMBER`, `VARVAULT_MAX_RUNS`: API block runs
+    /// in flight at once per member or token, and on this instance
+    /// (defaults 4 and 32).
+    pub max_runs_per_caller: usize,
+    pub max_runs: usize,
     /// `VARVAULT_BENCH_CEILING=true`: also serve `GET /bench/ceiling`, a
     /// bare handler outside every layer, the ceiling `bench/load.py`
     /// compares the app with. Off by default.
@@ -153,6 +158,15 @@ pub struct EnvSettings {
           value_name = "VARVAULT_SHUTDOWN_GRACE_SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..))]
     shutdown_grace_seconds: u64,
+    /// API block runs in flight at once per member or token.
+    #[arg(long, env = "VARVAULT_MAX_RUNS_PER_MEMBER",
+          value_name = "VARVAULT_MAX_RUNS_PER_MEMBER", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    max_runs_per_member: u32,
+    /// API block runs in flight at once on this instance.
+    #[arg(long, env = "VARVAULT_MAX_RUNS", value_name = "VARVAULT_MAX_RUNS",
+          default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    max_runs: u32,
     /// Also serve `GET /bench/ceiling` (bench/load.py's baseline).
     #[arg(long, env = "VARVAULT_BENCH_CEILING", value_name = "VARVAULT_BENCH_CEILING",
           default_value = "false", action = clap::ArgAction::Set,
@@ -267,6 +281,8 @@ impl Config {
             allow_private_networks: s.allow_private_networks,
             outbound_timeout: std::time::Duration::from_secs(s.outbound_timeout_seconds),
             shutdown_grace: std::time::Duration::from_secs(s.shutdown_grace_seconds),
+            max_runs_per_caller: s.max_runs_per_member as usize,
+            max_runs: s.max_runs as usize,
             bench_ceiling: s.bench_ceiling,
         })
     }

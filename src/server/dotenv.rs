@@ -37,73 +37,71 @@ fn is_key(key: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Parses a whole file. Keys keep their spelling; a repeated key is kept
-/// each time (the caller decides: import refuses repeats).
+/// Parses a whole file in one pass: each byte is read once, however its
+/// quotes fall (a quote left open is found at once, not by reading the
+/// rest again at every line). Keys keep their spelling; a repeated key is
+/// kept each time (the caller decides: import refuses repeats).
 pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut entries = Vec::new();
-    let mut lines = text.split('\n').enumerate().peekable();
-    while let Some((index, raw)) = lines.next() {
-        let number = index + 1;
+    let mut at = 0;
+    let mut number = 0;
+    while at < text.len() || (at == 0 && number == 0) {
+        number += 1;
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        let raw = &text[at..end];
+        let next = (end + 1).min(text.len() + 1);
         let line = raw.strip_suffix('\r').unwrap_or(raw).trim_start();
         if line.is_empty() || line.starts_with('#') {
+            at = next;
             continue;
         }
         let line = line
             .strip_prefix("export")
             .filter(|rest| rest.starts_with([' ', '\t']))
             .map_or(line, str::trim_start);
+        let refuse = |rule| ParseError { line: number, rule };
         let Some((key, rest)) = line.split_once('=') else {
-            return Err(ParseError {
-                line: number,
-                rule: "expected KEY=value",
-            });
+            return Err(refuse("expected KEY=value"));
         };
         let key = key.trim_end();
         if !is_key(key) {
-            return Err(ParseError {
-                line: number,
-                rule: "a key starts with a letter or _ and holds only letters, digits and _",
-            });
+            return Err(refuse(
+                "a key starts with a letter or _ and holds only letters, digits and _",
+            ));
         }
         let rest = rest.trim_start_matches([' ', '\t']);
         let value = match rest.chars().next() {
             Some(quote @ ('"' | '\'')) => {
-                // The quoted text may go on over the next lines.
-                let mut body = rest[1..].to_string();
-                let closing = loop {
-                    if let Some(end) = closing_quote(&body, quote) {
-                        break end;
-                    }
-                    match lines.next() {
-                        Some((_, next)) => {
-                            body.push('\n');
-                            body.push_str(next.strip_suffix('\r').unwrap_or(next));
-                        }
-                        None => {
-                            return Err(ParseError {
-                                line: number,
-                                rule: "a quoted value is not closed",
-                            })
-                        }
-                    }
-                };
-                let after = body[closing + 1..].trim();
+                // The quoted text may go on over the next lines: find its
+                // closing quote in the rest of the file, once.
+                let open = end - raw.len() + (raw.len() - rest.len()) + 1;
+                let close = closing_quote(&text[open..], quote)
+                    .map(|i| open + i)
+                    .ok_or_else(|| refuse("a quoted value is not closed"))?;
+                let line_end = text[close..].find('\n').map_or(text.len(), |i| close + i);
+                let after = text[close + 1..line_end].trim();
                 if !(after.is_empty() || after.starts_with('#')) {
-                    return Err(ParseError {
-                        line: number,
-                        rule: "only a comment may follow a quoted value",
-                    });
+                    return Err(refuse("only a comment may follow a quoted value"));
                 }
-                let inner = &body[..closing];
-                if quote == '"' {
-                    unescape(inner).ok_or(ParseError {
-                        line: number,
+                let inner = text[open..close].replace("\r\n", "\n");
+                let start_line = number;
+                number += text[open..close].matches('\n').count();
+                at = line_end + 1;
+                let value = if quote == '"' {
+                    unescape(&inner).ok_or(ParseError {
+                        line: start_line,
                         rule: "an unknown escape in a double-quoted value",
                     })?
                 } else {
-                    inner.to_string()
-                }
+                    inner
+                };
+                entries.push(Entry {
+                    line: start_line,
+                    key: key.to_string(),
+                    value,
+                });
+                continue;
             }
             _ => {
                 // Bare: up to a ` #` comment, trimmed.
@@ -119,6 +117,7 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
             key: key.to_string(),
             value,
         });
+        at = next;
     }
     Ok(entries)
 }
@@ -258,6 +257,21 @@ mod tests {
             assert!(!err.to_string().contains("sk-live"), "{err}");
         }
         assert_eq!(pairs("exportA=1"), [("exportA".into(), "1".into())]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_fails_at_once_however_long_the_file() {
+        let text = format!("A=\"{}", "x\n".repeat(1_000_000));
+        let started = std::time::Instant::now();
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.to_string(), "line 1: a quoted value is not closed");
+        // A hang detector, not a speed goal (BENCHMARKS.md has those): one
+        // pass takes milliseconds, the old re-scan at every line hours.
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        // A closing quote far away: read once, line numbers kept.
+        let text = format!("A=\"{}\"\nB=2\n", "x\n".repeat(100_000));
+        let entries = parse(&text).unwrap();
+        assert_eq!(entries[1].line, 100_002);
     }
 
     proptest! {

@@ -9,10 +9,12 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod dotenv;
+pub mod edge;
 #[cfg(any(test, fuzzing))]
 pub mod fuzz_checks;
 pub mod headers;
 pub mod hosts;
+pub mod nul;
 pub mod outbound;
 pub mod password;
 pub mod redaction;

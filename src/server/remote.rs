@@ -2,7 +2,10 @@
 //! REST API (issue 16), for CI and scripts. The address and the access
 //! token come from the environment only (`VARVAULT_URL`, `VARVAULT_TOKEN`):
 //! a command line is visible to every user of the machine. A value is read
-//! from standard input, never from the command line either.
+//! from standard input, never from the command line either. The token and
+//! values go only to that address: https (plain http to this machine
+//! only), no redirect followed; and nothing the server says reaches the
+//! terminal with control or bidirectional characters in it.
 
 use clap::Subcommand;
 use serde_json::Value;
@@ -59,9 +62,12 @@ impl Remote {
             .ok()
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| "http://127.0.0.1:3000".into());
+        check_base(&base)?;
         let client = reqwest::Client::builder()
             .user_agent(concat!("varvault-remote/", env!("CARGO_PKG_VERSION")))
             .timeout(std::time::Duration::from_secs(30))
+            // A 307/308 would send the token and the value elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| e.to_string())?;
         Ok(Remote {
@@ -89,6 +95,14 @@ impl Remote {
             .await
             .map_err(|e| format!("cannot reach {}: {}", self.base, e.without_url()))?;
         let status = response.status();
+        if status.is_redirection() {
+            return Err(format!(
+                "{} answered with a redirect (HTTP {}); it was not followed: set VARVAULT_URL \
+                 to the address that serves varvault",
+                self.base,
+                status.as_u16()
+            ));
+        }
         let text = response.text().await.map_err(|e| e.to_string())?;
         let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if status.is_success() {
@@ -98,17 +112,60 @@ impl Remote {
             .as_str()
             .map(str::to_string)
             .unwrap_or_else(|| format!("HTTP {status}"));
-        Err(match value["field"].as_str() {
+        Err(printable(&match value["field"].as_str() {
             Some(field) => format!("{detail} ({field})"),
             None => detail,
-        })
+        }))
     }
 }
 
-/// Names travel in the path: letters, digits and `_` only, anything else
-/// is percent-encoded.
+/// `VARVAULT_URL` must be https, or http to this machine (loopback).
+fn check_base(base: &str) -> Result<(), String> {
+    let url = url::Url::parse(base.trim())
+        .map_err(|_| "VARVAULT_URL is not a URL like https://vault.example.com".to_string())?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(
+            "VARVAULT_URL must start with https:// (http:// only to this machine): the token \
+             and values would cross the network in the clear"
+                .into(),
+        ),
+    }
+}
+
+/// Text from the server as it may be printed: no control characters (C0,
+/// DEL, C1) and no invisible format or bidirectional ones, which could
+/// rewrite what the terminal shows.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .filter(|&c| {
+            !c.is_control()
+                && !matches!(c,
+                    '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+                    | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}'
+                    | '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}')
+        })
+        .collect()
+}
+
+/// Text in a path segment or a query value: unreserved characters as
+/// they are, every other byte percent-encoded (a space is `%20`, not `+`).
 fn path_segment(name: &str) -> String {
-    url::form_urlencoded::byte_serialize(name.as_bytes()).collect()
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn read_value() -> Result<String, String> {
@@ -137,7 +194,7 @@ pub async fn run(workspace: Option<&str>, action: RemoteAction) -> Result<(), St
         let answer = remote
             .call(reqwest::Method::GET, "/workspace", None)
             .await?;
-        let actual = answer["workspace"].as_str().unwrap_or_default();
+        let actual = printable(answer["workspace"].as_str().unwrap_or_default());
         if !actual.eq_ignore_ascii_case(wanted.trim()) {
             return Err(format!(
                 "VARVAULT_TOKEN belongs to workspace {actual:?}, not {wanted:?}: nothing was done"
@@ -156,7 +213,7 @@ pub async fn run(workspace: Option<&str>, action: RemoteAction) -> Result<(), St
                 .await?;
             println!(
                 "{}: new value set",
-                answer["name"].as_str().unwrap_or(&name)
+                printable(answer["name"].as_str().unwrap_or(&name))
             );
         }
         RemoteAction::List { search } => {
@@ -168,7 +225,7 @@ pub async fn run(workspace: Option<&str>, action: RemoteAction) -> Result<(), St
                 }
                 let page = remote.call(reqwest::Method::GET, &path, None).await?;
                 for v in page["variables"].as_array().into_iter().flatten() {
-                    let field = |k: &str| v[k].as_str().unwrap_or("-").to_string();
+                    let field = |k: &str| printable(v[k].as_str().unwrap_or("-"));
                     println!(
                         "{}\t{}\t{}\t{}",
                         field("name"),
@@ -210,12 +267,12 @@ pub async fn run(workspace: Option<&str>, action: RemoteAction) -> Result<(), St
             for line in answer["lines"].as_array().into_iter().flatten() {
                 println!(
                     "line {}\t{}\t{}{}",
-                    line["line"],
-                    line["name"].as_str().unwrap_or(""),
-                    line["action"].as_str().unwrap_or(""),
+                    line["line"].as_u64().unwrap_or(0),
+                    printable(line["name"].as_str().unwrap_or("")),
+                    printable(line["action"].as_str().unwrap_or("")),
                     line["reason"]
                         .as_str()
-                        .map(|r| format!(": {r}"))
+                        .map(|r| format!(": {}", printable(r)))
                         .unwrap_or_default()
                 );
             }

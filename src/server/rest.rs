@@ -129,8 +129,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
 
     async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
         use axum::extract::rejection::JsonRejection;
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Body(value)),
+        match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(value)) => {
+                // Text with a NUL first (PostgreSQL refuses it), named.
+                if let Some(field) = crate::server::nul::in_json(&value) {
+                    let field = if field.is_empty() {
+                        "body".into()
+                    } else {
+                        field
+                    };
+                    return Err(crate::server::nul::refusal(&field).into());
+                }
+                serde_json::from_value::<T>(value).map(Body).map_err(|err| {
+                    match missing_field(&err.to_string()) {
+                        Some(field) => AppError::invalid(&field, format!("{field} is required")),
+                        None => AppError::invalid("body", "A field of the body has the wrong type"),
+                    }
+                    .into()
+                })
+            }
             Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::invalid(
                 "body",
                 "Send the body as JSON (Content-Type: application/json)",
@@ -169,6 +186,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+        if let Some(field) = crate::server::nul::in_form(parts.uri.query().unwrap_or("").as_bytes())
+        {
+            return Err(crate::server::nul::refusal(&field).into());
+        }
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(value)| Params(value))
@@ -183,10 +204,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Name {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
-        Path::<String>::from_request_parts(parts, state)
+        let Path(name) = Path::<String>::from_request_parts(parts, state)
             .await
-            .map(|Path(name)| Name(name))
-            .map_err(|_| AppError::invalid("name", "The name in the path is not valid text").into())
+            .map_err(|_| AppError::invalid("name", "The name in the path is not valid text"))?;
+        if name.contains('\0') {
+            return Err(crate::server::nul::refusal("name").into());
+        }
+        Ok(Name(name))
     }
 }
 

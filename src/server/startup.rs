@@ -2,16 +2,16 @@
 
 use crate::app::{shell, App};
 use crate::error::AppError;
-use crate::server::client::{allowed_origin, is_loopback_url, origin_of};
+use crate::server::client::{is_loopback_url, origin_of};
 use crate::server::config::Config;
 use crate::server::crypto::master::{self as master_key, MasterKeyError};
 use crate::server::crypto::{CryptoError, Keyring};
 use crate::server::db::{meta, Db, DbError};
-use crate::server::outbound::{self, Outbound, OwnAddresses};
+use crate::server::outbound::{Outbound, OwnAddresses};
 use crate::server::state::{AppState, Settings};
 use crate::server::{accounts, audit};
-use crate::server::{headers, session};
-use axum::extract::{MatchedPath, Request, State};
+use crate::server::{edge, headers, session};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -122,10 +122,18 @@ impl Application {
             .site_pkg_dir(config.site_pkg_dir.as_str())
             .site_addr(addr)
             .build();
+        let devices = Arc::new(crate::server::accounts::device::DeviceKey::from_master(
+            keyring.master(),
+        ));
         let state = AppState {
             leptos_options,
             db: db.clone(),
             settings,
+            devices,
+            in_flight: crate::server::api_block::in_flight::InFlight::new(
+                config.max_runs_per_caller,
+                config.max_runs,
+            ),
             keyring: Arc::new(keyring),
             // Never its own upstream: the public URL's host and the
             // address just bound are refused as destinations.
@@ -273,18 +281,22 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
             AppState,
             _,
         >(render_context(state.clone()), shell))
-        .layer(sessions)
-        .layer(middleware::from_fn(server_fn_responses))
-        .layer(middleware::from_fn(small_public_bodies))
         .layer(middleware::from_fn_with_state(
             state.settings.clone(),
-            same_origin_only,
+            edge::server_fns,
+        ))
+        .layer(sessions)
+        .layer(middleware::from_fn(edge::server_fn_responses))
+        .layer(middleware::from_fn(edge::small_public_bodies))
+        .layer(middleware::from_fn_with_state(
+            state.settings.clone(),
+            edge::same_origin_only,
         ));
     // The REST API: bearer tokens only, no session layer (a cookie means
     // nothing there) and no origin check (no cookie to ride on).
     let api = Router::new()
         .nest("/api/v1", crate::server::rest::router())
-        .layer(middleware::from_fn(server_fn_responses));
+        .layer(middleware::from_fn(edge::server_fn_responses));
     let router = api
         .merge(app)
         .layer(CompressionLayer::new())
@@ -317,24 +329,8 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
     };
     // Outermost: before routing, sessions or reading the body.
     router
-        .layer(middleware::from_fn(refuse_outbound_requests))
+        .layer(middleware::from_fn(edge::refuse_outbound_requests))
         .with_state(state)
-}
-
-/// Refuses, on every route, a request that varvault itself sent (it
-/// carries the `Varvault-Outbound` mark): an API block that reached this
-/// instance, another one or a relay in front of them would otherwise run
-/// as whoever's credentials it carried. Nothing of the request is read
-/// or logged.
-async fn refuse_outbound_requests(request: Request, next: Next) -> Response {
-    if request.headers().contains_key(outbound::MARK) {
-        return (
-            StatusCode::FORBIDDEN,
-            "Forbidden: a request sent by varvault cannot reach varvault\n",
-        )
-            .into_response();
-    }
-    next.run(request).await
 }
 
 /// What every render (pages and the 404 page) gets in its context: the
@@ -362,86 +358,6 @@ async fn run_to_completion(requests: TaskTracker, request: Request, next: Next) 
             tracing::error!(error = %err, "a request's task failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-    }
-}
-
-/// Refuses state-changing requests from other origins (SPEC §7) before
-/// they reach a handler.
-async fn same_origin_only(
-    State(settings): State<Arc<Settings>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if allowed_origin(
-        request.method(),
-        request.headers(),
-        settings.public_origin.as_deref(),
-    ) {
-        next.run(request).await
-    } else {
-        // The route, never the path: a path may hold anything a client
-        // (or an API block) put in it.
-        let route = request
-            .extensions()
-            .get::<MatchedPath>()
-            .map_or("unmatched", |m| m.as_str());
-        tracing::warn!(
-            method = %request.method(),
-            route,
-            "refused a cross-origin request"
-        );
-        (StatusCode::FORBIDDEN, "Forbidden: cross-origin request\n").into_response()
-    }
-}
-
-/// Marks every server function's and REST answer `no-store`: they carry
-/// private data. (An error's status is set where it is made:
-/// `api::respond`, `rest::ApiError`.)
-async fn server_fn_responses(request: Request, next: Next) -> Response {
-    let is_server_fn = request.uri().path().starts_with("/api/");
-    let mut response = next.run(request).await;
-    if is_server_fn {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
-}
-
-/// Server functions anyone may call without a session; their bodies are a
-/// few short fields.
-const PUBLIC_ENDPOINTS: [&str; 2] = ["/api/login", "/api/setup_owner"];
-const PUBLIC_BODY_LIMIT: usize = 16 * 1024;
-
-/// Gives the public endpoints a small body limit (16 KiB, not the 2 MiB of
-/// the rest): what an outsider can make the server read and hash is small.
-async fn small_public_bodies(request: Request, next: Next) -> Response {
-    if !PUBLIC_ENDPOINTS.contains(&request.uri().path()) {
-        return next.run(request).await;
-    }
-    let too_large = || {
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Payload too large: this form takes at most 16 KiB\n",
-        )
-            .into_response()
-    };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > PUBLIC_BODY_LIMIT) {
-        return too_large();
-    }
-    // Without a length (chunked), read at most the limit.
-    let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, PUBLIC_BODY_LIMIT).await {
-        Ok(bytes) => {
-            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                .await
-        }
-        Err(_) => too_large(),
     }
 }
 

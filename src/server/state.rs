@@ -35,6 +35,10 @@ pub struct AppState {
     pub keyring: Arc<Keyring>,
     /// The one way out: API blocks and webhooks send through it.
     pub outbound: crate::server::outbound::Outbound,
+    /// API block runs in flight, bounded per caller and in all.
+    pub in_flight: Arc<crate::server::api_block::in_flight::InFlight>,
+    /// Signs and checks device cookies (sign-in).
+    pub devices: Arc<crate::server::accounts::device::DeviceKey>,
     /// Window fingerprints of each workspace's secrets, for screening
     /// answers.
     pub fingerprints: Arc<crate::server::redaction::FingerprintCache>,

@@ -376,6 +376,34 @@ pub struct ImportRequest {
     pub apply: bool,
 }
 
+/// Parses an import's `.env` text off the async workers (up to 2 MiB),
+/// a few at a time; more waiting than that are turned away.
+async fn parse_env(env: String) -> Result<Vec<crate::server::dotenv::Entry>, AppError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+    const MAX_IN_FLIGHT: usize = 4;
+    struct Slot;
+    impl Drop for Slot {
+        fn drop(&mut self) {
+            IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let slot = Slot;
+    if IN_FLIGHT.fetch_add(1, Ordering::SeqCst) >= MAX_IN_FLIGHT {
+        return Err(AppError::Unavailable(
+            "Too many imports at once; try again in a moment".into(),
+        ));
+    }
+    let parsed = tokio::task::spawn_blocking(move || crate::server::dotenv::parse(&env)).await;
+    drop(slot);
+    parsed
+        .map_err(|e| {
+            tracing::error!(error = %e, "parsing an import");
+            AppError::Internal
+        })?
+        .map_err(|e| AppError::invalid("env", e.to_string()))
+}
+
 /// Imports a `.env` file: each line becomes a create (a new name), an
 /// update (the same kind and visibility: a new version, never compared
 /// with what is stored) or a refusal with its reason. Applied, in one
@@ -392,8 +420,7 @@ pub async fn import(
         actor.require(Permission::ManageWorkspace)?;
     }
     require_writer(actor, req.kind)?;
-    let entries = crate::server::dotenv::parse(&req.env)
-        .map_err(|e| AppError::invalid("env", e.to_string()))?;
+    let entries = parse_env(req.env.clone()).await?;
     if entries.is_empty() {
         return Err(AppError::invalid("env", "The file holds no KEY=value line"));
     }

@@ -152,11 +152,32 @@ pub async fn add_block(
 
 /// Checks one field's template: parses, holds at most one secret, names
 /// only variables that exist (of the right kind). Returns its references.
+/// The variables a save has looked up, by lower-case name: each name is
+/// read once per save, however often the block repeats it.
+type Lookups = std::collections::HashMap<String, Option<(VariableKind, String)>>;
+
+async fn lookup(
+    db: &Db,
+    ws: WorkspaceId,
+    seen: &mut Lookups,
+    name: &str,
+) -> Result<Option<(VariableKind, String)>, AppError> {
+    let key = name.to_ascii_lowercase();
+    if let Some(found) = seen.get(&key) {
+        return Ok(found.clone());
+    }
+    let found = variables::by_name(db.pool(), ws, name)
+        .await?
+        .map(|v| (v.kind, v.name));
+    seen.insert(key, found.clone());
+    Ok(found)
+}
+
 async fn check_field(
     db: &Db,
     ws: WorkspaceId,
-    field: &str,
-    label: &str,
+    seen: &mut Lookups,
+    (field, label): (&str, &str),
     text: &str,
 ) -> Result<Vec<(RefKind, String)>, AppError> {
     let invalid = |message: String| AppError::invalid(field, message);
@@ -170,14 +191,17 @@ async fn check_field(
     }
     let mut refs = Vec::new();
     for name in secrets {
-        match variables::by_name(db.pool(), ws, &name).await? {
-            Some(v) if v.kind == VariableKind::Secret => refs.push((RefKind::Secret, v.name)),
+        match lookup(db, ws, seen, &name).await? {
+            Some((VariableKind::Secret, name)) => refs.push((RefKind::Secret, name)),
             _ => return Err(invalid(format!("{label}: there is no secret named {name}"))),
         }
     }
-    for name in template::refs(&pieces, RefKind::Var) {
-        match variables::by_name(db.pool(), ws, &name).await? {
-            Some(v) if v.kind == VariableKind::Plain => refs.push((RefKind::Var, v.name)),
+    let mut vars = template::refs(&pieces, RefKind::Var);
+    vars.sort_by_key(|n| n.to_ascii_lowercase());
+    vars.dedup_by_key(|n| n.to_ascii_lowercase());
+    for name in vars {
+        match lookup(db, ws, seen, &name).await? {
+            Some((VariableKind::Plain, name)) => refs.push((RefKind::Var, name)),
             _ => {
                 return Err(invalid(format!(
                     "{label}: there is no variable named {name}"
@@ -219,7 +243,8 @@ pub async fn save_block(db: &Db, actor: &Actor, input: BlockInput) -> Result<Blo
         )));
     }
 
-    let mut refs = check_field(db, ws, "url", "URL", &url).await?;
+    let mut seen = Lookups::new();
+    let mut refs = check_field(db, ws, &mut seen, ("url", "URL"), &url).await?;
     placement::check_saved(&url).map_err(|e| AppError::invalid("url", e.to_string()))?;
     for (i, kv) in query.iter().enumerate() {
         if kv.name.contains("{{") {
@@ -230,7 +255,7 @@ pub async fn save_block(db: &Db, actor: &Actor, input: BlockInput) -> Result<Blo
         }
         let label = format!("Parameter value {}", i + 1);
         let field = row_field("query", i, "value");
-        refs.extend(check_field(db, ws, &field, &label, &kv.value).await?);
+        refs.extend(check_field(db, ws, &mut seen, (&field, &label), &kv.value).await?);
     }
     for (i, kv) in headers.iter().enumerate() {
         if let Some(refusal) = rules::header_name_refusal(i + 1, &kv.name) {
@@ -241,9 +266,9 @@ pub async fn save_block(db: &Db, actor: &Actor, input: BlockInput) -> Result<Blo
         if rules::carries_credential(&kv.value) {
             return Err(AppError::invalid(&field, rules::credential_refusal(i + 1)));
         }
-        refs.extend(check_field(db, ws, &field, &label, &kv.value).await?);
+        refs.extend(check_field(db, ws, &mut seen, (&field, &label), &kv.value).await?);
     }
-    refs.extend(check_field(db, ws, "body", "Body", &input.body).await?);
+    refs.extend(check_field(db, ws, &mut seen, ("body", "Body"), &input.body).await?);
 
     let mut tx = db.begin_write().await?;
     let update = BlockUpdate {

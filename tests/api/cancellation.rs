@@ -89,8 +89,8 @@ async fn raw_sign_in(addr: SocketAddr, email: &str, password: &str) -> Option<St
         return None;
     }
     answer.lines().find_map(|l| {
-        let l = l.strip_prefix("set-cookie: ")?;
-        Some(l.split(';').next()?.to_string())
+        let l = l.strip_prefix("set-cookie: varvault_session=")?;
+        Some(format!("varvault_session={}", l.split(';').next()?))
     })
 }
 
@@ -337,7 +337,10 @@ async fn clients_that_leave_mid_write_never_wedge_the_database() {
     for answer in acknowledged_sign_ins.iter().take(5) {
         let cookie = answer
             .lines()
-            .find_map(|l| l.strip_prefix("set-cookie: "))
+            .find_map(|l| {
+                l.strip_prefix("set-cookie: ")
+                    .filter(|c| c.starts_with("varvault_session="))
+            })
             .and_then(|l| l.split(';').next())
             .expect("a session cookie");
         let (status, _) = raw_call(

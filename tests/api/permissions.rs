@@ -485,3 +485,103 @@ async fn every_server_function_checks_the_callers_role() {
         }
     }
 }
+
+/// Issue 23: a NUL in any text field of any server function is refused
+/// at the edge, naming the field, with nothing changed (PostgreSQL would
+/// refuse it with a 500; SQLite would store it).
+#[tokio::test]
+async fn every_text_field_of_every_server_function_refuses_a_nul() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let target = add_editor(&app, "nul-target@example.com").await;
+    let secret = add_secret(&app, 9000).await;
+    let (wf, block) = add_workflow(&app, 9000).await;
+    let mut fields = 0;
+    for (i, (name, _)) in matrix().into_iter().enumerate() {
+        let form = args(name, 9100 + i, &target, &secret, &wf, &block);
+        for k in 0..form.len() {
+            let mut with_nul = form.clone();
+            with_nul[k].1.push_str("\0x");
+            let field = with_nul[k].0;
+            let form: Vec<(&str, &str)> = with_nul.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let before = snapshot(&app).await;
+            let res = app.call(name, &form).await;
+            let (status, err) = app_error(res).await;
+            assert_eq!(status, 400, "{name}.{field}: {err}");
+            assert_eq!(err.field(), Some(field), "{name}.{field}: {err}");
+            assert_eq!(
+                snapshot(&app).await,
+                before,
+                "{name}.{field} changed something"
+            );
+            fields += 1;
+        }
+    }
+    // The JSON one: every text of a block, rows included.
+    let block_id: i64 = block.parse().unwrap();
+    let base = serde_json::json!({ "workspace": WORKSPACE, "block": {
+        "id": block_id, "name": "n", "method": "GET", "url": "https://api.example.com/",
+        "query": [{ "name": "q", "value": "v" }], "headers": [{ "name": "H", "value": "v" }], "body": "b"
+    }});
+    for path in [
+        "workspace",
+        "block.name",
+        "block.method",
+        "block.url",
+        "block.query[0].name",
+        "block.query[0].value",
+        "block.headers[0].name",
+        "block.headers[0].value",
+        "block.body",
+    ] {
+        let mut body = base.clone();
+        let mut at = &mut body;
+        for part in path.split('.') {
+            at = match part.split_once('[') {
+                Some((key, index)) => {
+                    &mut at[key][index.trim_end_matches(']').parse::<usize>().unwrap()]
+                }
+                None => &mut at[part],
+            };
+        }
+        *at = serde_json::Value::String(format!("{}\0x", at.as_str().unwrap()));
+        let res = app
+            .client
+            .post(app.url("/api/save_block"))
+            .header("origin", app.origin())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (status, err) = app_error(res).await;
+        assert_eq!((status.as_u16(), err.field()), (400, Some(path)), "{err}");
+        fields += 1;
+    }
+    assert!(fields > 60, "{fields} fields");
+}
+
+/// Issue 23: a server function turns away a caller without a session
+/// before it reads a byte of the body.
+#[tokio::test]
+async fn no_body_is_read_before_the_session_is_checked() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let mut tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /api/import_env HTTP/1.1\r\nHost: {}\r\nOrigin: {}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000000\r\n\r\n",
+        app.addr,
+        app.origin()
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = [0u8; 12];
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tcp.read_exact(&mut answer),
+    )
+    .await
+    .expect("answered without waiting for the body")
+    .unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 401");
+}

@@ -1088,3 +1088,101 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_schema() {
         assert!(reads.contains(read), "{read} missing from {reads:?}");
     }
 }
+
+/// Issue 23: a NUL in any text the REST API takes (every string of every
+/// body schema in the OpenAPI document, every query parameter, the path's
+/// name) is a problem naming it, with nothing changed, on both databases.
+#[tokio::test]
+async fn every_text_input_of_the_rest_api_refuses_a_nul() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    crate::variables::seed(&app).await;
+    let all = token(&app, "every scope", &Scope::ALL, "").await;
+    let (_, doc) = call(&app, "", reqwest::Method::GET, "/api/v1/openapi.json", None).await;
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let schema_of = |v: &serde_json::Value| -> serde_json::Value {
+        match v["$ref"].as_str() {
+            Some(r) => doc["components"]["schemas"][r.rsplit('/').next().unwrap()].clone(),
+            None => v.clone(),
+        }
+    };
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variables")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let concrete = path.replace("{name}", "MASKED_TOKEN");
+            // The path's name.
+            if path.contains("{name}") {
+                let p = path.replace("{name}", "A%00B");
+                let (status, text) = call(&app, &all, method.clone(), &p, None).await;
+                let problem: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(
+                    (status, problem["field"].as_str()),
+                    (400, Some("name")),
+                    "{p}: {text}"
+                );
+                checked += 1;
+            }
+            // Query parameters.
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                if param["in"] != "query" {
+                    continue;
+                }
+                let name = param["name"].as_str().unwrap();
+                let p = format!("{concrete}?{name}=a%00b");
+                let (status, text) = call(&app, &all, method.clone(), &p, None).await;
+                let problem: serde_json::Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(
+                    (status, problem["field"].as_str()),
+                    (400, Some(name)),
+                    "{p}: {text}"
+                );
+                checked += 1;
+            }
+            // Every string of the body.
+            let schema = schema_of(&op["requestBody"]["content"]["application/json"]["schema"]);
+            let props = schema["properties"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            let stringy = |p: &serde_json::Value| {
+                let t = &p["type"];
+                t == "string"
+                    || t.as_array().is_some_and(|a| a.contains(&"string".into()))
+                    || p["items"]["type"] == "string"
+            };
+            for (field, _) in props.iter().filter(|(_, p)| stringy(p)) {
+                let mut body = serde_json::Map::new();
+                for (other, p) in props.iter().filter(|(_, p)| stringy(p)) {
+                    let text = if other == field { "a\u{0}b" } else { "x" };
+                    let v = if p["items"]["type"] == "string" {
+                        serde_json::json!([text])
+                    } else {
+                        serde_json::json!(text)
+                    };
+                    body.insert(other.clone(), v);
+                }
+                let (status, text) =
+                    call(&app, &all, method.clone(), &concrete, Some(body.into())).await;
+                let problem: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let named = problem["field"].as_str().unwrap_or_default();
+                assert_eq!(status, 400, "{method} {path} {field}: {text}");
+                assert!(
+                    named == field || named == format!("{field}[0]"),
+                    "{path} {field}: {text}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10, "{checked} inputs");
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variables")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(after, count, "nothing was stored");
+}

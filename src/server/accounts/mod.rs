@@ -15,6 +15,7 @@ use crate::server::password;
 use sqlx::AnyConnection;
 use std::time::Duration;
 
+pub mod device;
 mod members;
 mod passwords;
 mod setup;
@@ -29,6 +30,11 @@ pub use sign_in::*;
 const SLUG_MAX_LEN: usize = 48;
 
 fn password_error(err: password::PasswordError) -> AppError {
+    if let password::PasswordError::Busy = err {
+        return AppError::Unavailable(
+            "Too many sign-ins at once; try again in a moment".to_string(),
+        );
+    }
     tracing::error!(error = %err, "password hashing");
     AppError::Internal
 }

@@ -32,15 +32,14 @@ pub async fn change_password(
         .await
         .map_err(password_error)?;
     if !ok {
-        let mut tx = db.begin_write().await?;
-        super::throttle::record_failures(&mut tx, &keys).await?;
-        tx.commit().await.map_err(DbError::from)?;
+        // Counted as it started (`wait_turn`).
         return Err(wrong());
     }
     let hash = password::hash(new).await.map_err(password_error)?;
     let mut tx = db.begin_write().await?;
     users::set_password_hash(&mut tx, user.user_id, &hash).await?;
     crate::server::db::throttle::clear(&mut *tx, &keys[0]).await?;
+    crate::server::db::throttle::refund(&mut *tx, &keys[1]).await?;
     sessions::delete_for_user(&mut tx, user.user_id, keep_session).await?;
     let record = users::UserRecord {
         id: user.user_id,

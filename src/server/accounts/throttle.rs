@@ -11,7 +11,7 @@ use crate::server::db::throttle as table;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 
-/// Failures older than this no longer slow attempts down.
+/// Attempts older than this no longer slow new ones down.
 pub const WINDOW_MS: i64 = 15 * 60 * 1000;
 /// Free attempts before the slow-down starts.
 const FREE_FAILURES: i64 = 3;
@@ -99,15 +99,6 @@ pub async fn wait_turn(db: &Db, keys: &[String]) -> Result<bool, AppError> {
     let wait = (latest - now_ms()).max(0) as u64;
     tokio::time::sleep(Duration::from_millis(wait)).await;
     Ok(true)
-}
-
-/// Counts a failed check against every key.
-pub async fn record_failures(conn: &mut AnyConnection, keys: &[String]) -> Result<(), DbError> {
-    let now = now_ms();
-    for key in keys {
-        table::record_failure(&mut *conn, key, now, now - WINDOW_MS).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 pub mod answer;
 pub mod body;
 pub mod fill;
+pub mod in_flight;
 pub mod placement;
 pub mod rules;
 mod send;
@@ -39,6 +40,7 @@ pub struct Engine<'a> {
     pub keyring: &'a Keyring,
     pub outbound: &'a Outbound,
     pub fingerprints: &'a FingerprintCache,
+    pub in_flight: &'a Arc<in_flight::InFlight>,
 }
 
 impl<'a> Engine<'a> {
@@ -48,6 +50,7 @@ impl<'a> Engine<'a> {
             keyring: &state.keyring,
             outbound: &state.outbound,
             fingerprints: &state.fingerprints,
+            in_flight: &state.in_flight,
         }
     }
 }
@@ -96,6 +99,8 @@ pub async fn run(
     block_id: BlockId,
 ) -> Result<RunResult, AppError> {
     actor.require(Permission::UseWorkflows)?;
+    // Held until the run ends, whichever way.
+    let _slot = engine.in_flight.take(&withhold::caller_key(actor))?;
     withhold::ensure_running(engine.db, actor).await?;
     let ws = actor.workspace().id;
     let block = blocks::block(engine.db.pool(), ws, block_id)

@@ -98,6 +98,17 @@ impl MasterKey {
         &self.key
     }
 
+    /// A key for another purpose, derived with HKDF-SHA256 under `label`
+    /// (every instance derives the same; the master key itself is used
+    /// only to wrap data keys).
+    pub fn derive(&self, label: &str) -> Key32 {
+        let hk = hkdf::Hkdf::<Sha256>::new(Some(b"varvault/derive/v1"), self.key.bytes());
+        let mut out = [0u8; 32];
+        hk.expand(label.as_bytes(), &mut out)
+            .expect("32 bytes is a valid HKDF length");
+        Key32::from_bytes(out)
+    }
+
     /// The base64 text an operator stores.
     pub fn to_base64(&self) -> Zeroizing<String> {
         Zeroizing::new(STANDARD.encode(self.key.bytes()))

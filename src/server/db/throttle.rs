@@ -4,14 +4,17 @@
 use super::DbError;
 use sqlx::{Any, Executor};
 
-/// Takes the next turn of `key` in one statement: the turn is
+/// Takes the next turn of `key` in one statement, and counts the attempt
+/// then, before anything is checked (so parallel guesses are slowed down
+/// as they arrive, not once their hashes are done): the turn is
 /// `max(now, next_allowed_at) + delay`, where `delay_ms[f]` is the wait
-/// after `f` failures since `since_ms` (the last entry for more). Returns
-/// the turn, or `None` when a delay applies and the turn would be later
-/// than `now_ms + horizon_ms` (then nothing changes). One statement, so
-/// parallel attempts queue. A key with no delay is never refused: its turn
-/// can only be ahead of a `now_ms` that went stale while the statement
-/// waited for the database, not because of guesses.
+/// after `f` attempts since `since_ms` (the last entry for more). A
+/// success refunds its attempt (`clear`, `refund`). Returns the turn, or
+/// `None` when a delay applies and the turn would be later than
+/// `now_ms + horizon_ms` (then nothing changes and nothing is counted). A
+/// key with no delay is never refused: its turn can only be ahead of a
+/// `now_ms` that went stale while the statement waited for the database,
+/// not because of guesses.
 pub async fn reserve<'e>(
     ex: impl Executor<'e, Database = Any>,
     key: &str,
@@ -20,10 +23,11 @@ pub async fn reserve<'e>(
     delay_ms: &[i64],
     horizon_ms: i64,
 ) -> Result<Option<i64>, DbError> {
-    // One upsert: a key seen for the first time gets a row and the turn
-    // `now`; an existing one its next turn. (An insert, then an update,
-    // would lose the row to a sign-in that clears it in between, on a
-    // database that runs them concurrently, and read as a refusal.)
+    // One upsert: a key seen for the first time gets a row, one attempt
+    // and the turn `now`; an existing one its next turn and one attempt
+    // more (a streak older than `since_ms` starts over). An insert, then
+    // an update, would lose the row to a sign-in that clears it in
+    // between, on a database that runs them concurrently.
     let delay = format!(
         "(CASE WHEN login_throttle.last_failure_at < $3 THEN 0 {} END)",
         delay_case(delay_ms)
@@ -34,7 +38,10 @@ pub async fn reserve<'e>(
     );
     let sql = format!(
         "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
-         VALUES ($1, 0, 0, $2) ON CONFLICT (key) DO UPDATE SET next_allowed_at = {turn} \
+         VALUES ($1, 1, $2, $2) ON CONFLICT (key) DO UPDATE SET next_allowed_at = {turn}, \
+           failures = CASE WHEN login_throttle.last_failure_at < $3 THEN 1 \
+                           ELSE login_throttle.failures + 1 END, \
+           last_failure_at = $2 \
          WHERE {delay} = 0 OR {turn} <= $4 RETURNING next_allowed_at"
     );
     Ok(sqlx::query_scalar(&sql)
@@ -44,6 +51,35 @@ pub async fn reserve<'e>(
         .bind(now_ms + horizon_ms)
         .fetch_optional(ex)
         .await?)
+}
+
+/// Gives back one attempt (a success from a shared key, such as an
+/// address, must not slow down the next person there).
+pub async fn refund<'e>(ex: impl Executor<'e, Database = Any>, key: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE login_throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END \
+         WHERE key = $1",
+    )
+    .bind(key)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Attempts counted against `key` since `since_ms`.
+pub async fn attempts<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    key: &str,
+    since_ms: i64,
+) -> Result<i64, DbError> {
+    let n: Option<i64> = sqlx::query_scalar(
+        "SELECT failures FROM login_throttle WHERE key = $1 AND last_failure_at >= $2",
+    )
+    .bind(key)
+    .bind(since_ms)
+    .fetch_optional(ex)
+    .await?;
+    Ok(n.unwrap_or(0))
 }
 
 /// `WHEN failures = 0 THEN d0 ... ELSE dn` from the table (whole numbers
@@ -58,29 +94,6 @@ fn delay_case(delay_ms: &[i64]) -> String {
     }
     case.push_str(&format!("ELSE {last}"));
     case
-}
-
-/// Counts one more failure; a streak older than `since_ms` starts over.
-pub async fn record_failure<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    key: &str,
-    now_ms: i64,
-    since_ms: i64,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
-         VALUES ($1, 1, $2, 0) \
-         ON CONFLICT (key) DO UPDATE SET \
-           failures = CASE WHEN login_throttle.last_failure_at < $3 THEN 1 \
-                           ELSE login_throttle.failures + 1 END, \
-           last_failure_at = $2",
-    )
-    .bind(key)
-    .bind(now_ms)
-    .bind(since_ms)
-    .execute(ex)
-    .await?;
-    Ok(())
 }
 
 pub async fn clear<'e>(ex: impl Executor<'e, Database = Any>, key: &str) -> Result<(), DbError> {

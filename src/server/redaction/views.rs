@@ -94,8 +94,9 @@ fn decoded(text: &str, sink: &mut impl Sink) {
     }
 }
 
-/// Bytes decoded from a run, turned into characters as UTF-8; anything
-/// that is not UTF-8 starts a new stretch.
+/// Bytes decoded from a run, turned into characters as UTF-8 (controls
+/// too, as the raw view has them); anything that is not UTF-8 starts a
+/// new stretch.
 struct Utf8Stream {
     buf: [u8; 4],
     len: usize,
@@ -121,19 +122,12 @@ impl Utf8Stream {
     fn byte(&mut self, b: u8, start: u32, end: u32, sink: &mut impl Sink) {
         if self.len == 0 && b < 0x80 {
             // ASCII, the common case: no buffering.
-            if b.is_ascii_control() && !b.is_ascii_whitespace() {
-                sink.begin(self.units);
+            let c = if b == b' ' {
+                '+'
             } else {
-                sink.push(
-                    if b == b' ' {
-                        '+'
-                    } else {
-                        b.to_ascii_lowercase() as char
-                    },
-                    start,
-                    end,
-                );
-            }
+                b.to_ascii_lowercase() as char
+            };
+            sink.push(c, start, end);
             return;
         }
         if self.len == 0 {
@@ -162,11 +156,7 @@ impl Utf8Stream {
         match std::str::from_utf8(&self.buf[..self.need]) {
             Ok(s) => {
                 let c = s.chars().next().expect("one char");
-                if c.is_control() && !c.is_whitespace() {
-                    sink.begin(self.units);
-                } else {
-                    fold(c, |f| sink.push(f, self.start, end));
-                }
+                fold(c, |f| sink.push(f, self.start, end));
             }
             Err(_) => sink.begin(self.units),
         }
