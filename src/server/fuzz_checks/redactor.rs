@@ -76,7 +76,8 @@ pub fn redactor(data: &[u8]) {
     let other = if other.len() >= 8 && other.len() <= 200 && !other.contains('\u{FFFD}') {
         other
     } else {
-        format!("o{}!Zq8#", sent.len())
+        // A valid secret: at least 8 bytes.
+        format!("o{:03}!Zq8#x", sent.len())
     };
     let values = [
         ("S", SecretValue::new(sent.clone())),
@@ -135,13 +136,17 @@ pub fn redactor(data: &[u8]) {
         }
     }
 
-    // A window of O, spelled any way, in the filler: withheld.
+    // A window of O, spelled any way, in the filler: withheld (unless the
+    // piece is also all or part of S's whole value, which the run sent:
+    // then it may be replaced in place as S).
     let other_windows = windows(&other).windows;
+    let sent_chars = crate::server::redaction::escapes::canonical(&sent);
     if let Some(w) = other_windows.get(choices.len() % other_windows.len().max(1)) {
         let piece: String = w.iter().collect();
         // The canonical form reads spaces as `+`: spell the original.
         let piece = piece.replace('+', " ");
-        if other.to_lowercase().contains(&piece) {
+        let in_sent = sent_chars.windows(w.len().max(1)).any(|s| s == &w[..]);
+        if other.to_lowercase().contains(&piece) && !in_sent {
             let how = choices.as_bytes().first().copied().unwrap_or(0);
             let mut mid = filler.len() / 2;
             while !filler.is_char_boundary(mid) {

@@ -291,6 +291,26 @@ mod tests {
     }
 
     #[test]
+    fn a_values_own_escape_characters_beside_the_texts_are_not_escapes() {
+        // Found by the property test: the value's last `\` before the
+        // text's `"` read as the JSON escape `\"`, in a spelling that mixes
+        // raw, entity and percent characters.
+        let value = "3st&B`*Az9!qW7e\\";
+        let s = screen(&[("TOKEN", value)], &[]);
+        let mixed: String = value
+            .chars()
+            .enumerate()
+            .map(|(i, c)| match i % 3 {
+                0 => c.to_string(),
+                1 => format!("&#x{:X};", c as u32),
+                _ => format!("%{:02x}", c as u32),
+            })
+            .collect();
+        let out = s.redact(&format!(":{mixed}\":"));
+        assert_eq!(out, ":[REDACTED:TOKEN]\":", "{mixed}");
+    }
+
+    #[test]
     fn ordinary_text_is_left_alone() {
         let s = screen(
             &[("TOKEN", VALUE)],

@@ -47,11 +47,41 @@ pub trait Sink {
     fn push(&mut self, c: char, start: u32, end: u32);
 }
 
-/// Streams every view of `text` into `sink`.
+/// Streams every view of `text` into `sink`. Escapes are read with every
+/// kind at once, and again with each kind present left out: a value's
+/// own `\\` next to a `"` of the text is no JSON escape, its `%` next to
+/// two hex digits no percent one, whatever the rest is spelled in.
 pub fn scan(text: &str, sink: &mut impl Sink) {
     raw(text, sink);
-    if text.bytes().any(|b| matches!(b, b'%' | b'\\' | b'&')) {
-        decoded(text, sink);
+    let has = |c: u8| text.bytes().any(|b| b == c);
+    let present = Kinds {
+        percent: has(b'%'),
+        json: has(b'\\'),
+        html: has(b'&'),
+    };
+    let kinds = [present.percent, present.json, present.html];
+    if kinds.contains(&true) {
+        decoded(text, Kinds::ALL, sink);
+    }
+    if kinds.iter().filter(|k| **k).count() > 1 {
+        for without in [
+            Kinds {
+                percent: false,
+                ..present
+            },
+            Kinds {
+                json: false,
+                ..present
+            },
+            Kinds {
+                html: false,
+                ..present
+            },
+        ] {
+            if without != present {
+                decoded(text, without, sink);
+            }
+        }
     }
     base64_runs(text, sink);
     hex_runs(text, sink);
@@ -78,14 +108,14 @@ fn raw(text: &str, sink: &mut impl Sink) {
     }
 }
 
-/// Every escape read, each character on its own, so any mix of escaped
-/// and plain characters reads as the text it writes.
-fn decoded(text: &str, sink: &mut impl Sink) {
+/// Every escape of `kinds` read, each character on its own, so any mix of
+/// escaped and plain characters reads as the text it writes.
+fn decoded(text: &str, kinds: Kinds, sink: &mut impl Sink) {
     sink.begin(Units::Bytes);
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let (c, len) = decode_at(&bytes[i..], Kinds::ALL).unwrap_or_else(|| {
+        let (c, len) = decode_at(&bytes[i..], kinds).unwrap_or_else(|| {
             let c = text[i..].chars().next().expect("a char boundary");
             (c, c.len_utf8())
         });
