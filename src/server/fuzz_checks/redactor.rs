@@ -115,12 +115,15 @@ pub fn redactor(data: &[u8]) {
             inserted.push((how % 12, form));
         }
     }
-    let out = screen.redact(&text);
+    // As a run does: one scan; what it shows, and whether it withholds.
+    let scan = screen.scan(&text);
+    let out = screen.redacted(&scan, &text, text.len());
+    let withheld = screen.leaked_in(&scan, text.len()).is_some();
     let sent_windows = windows(&sent);
     if sent_windows.whole {
         assert_eq!(out, text, "a secret without windows is never replaced");
         if !inserted.is_empty() {
-            assert!(screen.leaked([out.as_str()]).is_some(), "{text:?}");
+            assert!(withheld, "{text:?}");
         }
     } else {
         let marked = out.replace(label, "\u{FFFF}");
@@ -130,6 +133,13 @@ pub fn redactor(data: &[u8]) {
                 0..=4 => assert!(
                     !marked.to_lowercase().contains(&form.to_lowercase()),
                     "{form:?} left in {out:?}"
+                ),
+                // A mix no escaper writes (a value's own `%`, `&` or `\`
+                // left raw among escaped characters) may be ambiguous: it
+                // is replaced, or else the answer is withheld.
+                11 => assert!(
+                    withheld || !marked.contains(form.as_str()),
+                    "{form:?} left in {out:?} and shown"
                 ),
                 _ => assert!(!marked.contains(form.as_str()), "{form:?} left in {out:?}"),
             }
@@ -154,9 +164,8 @@ pub fn redactor(data: &[u8]) {
             }
             let (head, tail) = filler.split_at(mid);
             let text = format!("{head}{}{tail}", spell(&piece, how));
-            let out = screen.redact(&text);
             assert!(
-                screen.leaked([out.as_str()]).is_some(),
+                screen.leaked([text.as_str()]).is_some(),
                 "a window of O was not found in {text:?}"
             );
         }

@@ -47,41 +47,26 @@ pub trait Sink {
     fn push(&mut self, c: char, start: u32, end: u32);
 }
 
-/// Streams every view of `text` into `sink`. Escapes are read with every
-/// kind at once, and again with each kind present left out: a value's
-/// own `\\` next to a `"` of the text is no JSON escape, its `%` next to
-/// two hex digits no percent one, whatever the rest is spelled in.
+/// Streams every view of `text` into `sink`. Escapes are read in every
+/// combination of the kinds the text holds (all of them, and each subset):
+/// a value's own `\\` beside a `"` of the text is no JSON escape, its `%`
+/// beside two hex digits no percent one, whatever else is escaped.
 pub fn scan(text: &str, sink: &mut impl Sink) {
     raw(text, sink);
     let has = |c: u8| text.bytes().any(|b| b == c);
-    let present = Kinds {
-        percent: has(b'%'),
-        json: has(b'\\'),
-        html: has(b'&'),
-    };
-    let kinds = [present.percent, present.json, present.html];
-    if kinds.contains(&true) {
-        decoded(text, Kinds::ALL, sink);
-    }
-    if kinds.iter().filter(|k| **k).count() > 1 {
-        for without in [
-            Kinds {
-                percent: false,
-                ..present
-            },
-            Kinds {
-                json: false,
-                ..present
-            },
-            Kinds {
-                html: false,
-                ..present
-            },
-        ] {
-            if without != present {
-                decoded(text, without, sink);
-            }
+    let present = [has(b'%'), has(b'\\'), has(b'&')];
+    // Each non-empty subset of the kinds present (the empty one is raw).
+    for mask in 1u8..8 {
+        let pick = |i: usize| mask & (1 << i) != 0;
+        if (0..3).any(|i| pick(i) && !present[i]) {
+            continue;
         }
+        let kinds = Kinds {
+            percent: pick(0),
+            json: pick(1),
+            html: pick(2),
+        };
+        decoded(text, kinds, sink);
     }
     base64_runs(text, sink);
     hex_runs(text, sink);
