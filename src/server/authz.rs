@@ -16,7 +16,6 @@ use crate::server::tokens::hash_of;
 use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
 use tower_sessions::Session;
 
 /// What a server function needs of its request.
@@ -56,15 +55,9 @@ impl RequestCtx {
         }
     }
 
-    /// The answer to a failed session read or write. The store reports
-    /// only text, so ask the database itself: when it does not answer,
-    /// this is an outage (503), not a bug.
+    /// The answer to a failed session read or write ([`session::failed`]).
     pub async fn session_failed(&self, err: session::SessionError) -> AppError {
-        tracing::error!(error = %err, "session");
-        match self.state.db.ping_within(Duration::from_secs(2)).await {
-            Ok(()) => AppError::Internal,
-            Err(db_err) => AppError::from(db_err),
-        }
+        session::failed(&self.state.db, err).await
     }
 
     /// Proof that the caller is signed in, or `Unauthenticated`.

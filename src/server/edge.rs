@@ -6,7 +6,8 @@
 use crate::error::AppError;
 use crate::server::client::allowed_origin;
 use crate::server::outbound;
-use crate::server::state::Settings;
+use crate::server::session;
+use crate::server::state::{AppState, Settings};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -134,25 +135,21 @@ fn fn_error(path: &str, err: &AppError) -> Response {
 /// For server functions (`/api/…`, not the REST API): a caller without a
 /// session is turned away before anything of the body is read (a body may
 /// be 2 MiB); then a body holding a NUL is refused, naming the field.
-pub async fn server_fns(
-    State(settings): State<Arc<Settings>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn server_fns(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     if !path.starts_with("/api/") || path.starts_with("/api/v1/") {
         return next.run(request).await;
     }
     if !OPEN_ENDPOINTS.contains(&path.as_str()) {
-        let signed_in = match request.extensions().get::<tower_sessions::Session>() {
-            Some(session) => matches!(
-                crate::server::session::user_id(session, settings.session).await,
-                Ok(Some(_))
-            ),
-            None => false,
-        };
-        if !signed_in {
+        let Some(session) = request.extensions().get::<tower_sessions::Session>() else {
             return fn_error(&path, &AppError::Unauthenticated);
+        };
+        match session::user_id(session, state.settings.session).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return fn_error(&path, &AppError::Unauthenticated),
+            // A store that does not answer is an outage (503), not a
+            // signed-out caller.
+            Err(err) => return fn_error(&path, &session::failed(&state.db, err).await),
         }
     }
     let content_type = request

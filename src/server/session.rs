@@ -2,6 +2,7 @@
 //! instance serves any user and revocation is one `DELETE` that every
 //! instance sees at the next request.
 
+use crate::error::AppError;
 use crate::model::UserId;
 use crate::server::db::{self, now_ms, Db};
 use async_trait::async_trait;
@@ -149,6 +150,17 @@ pub struct SessionError(String);
 impl From<tower_sessions::session::Error> for SessionError {
     fn from(err: tower_sessions::session::Error) -> Self {
         SessionError(err.to_string())
+    }
+}
+
+/// The answer to a failed session read or write. The store reports only
+/// text, so ask the database itself: when it does not answer, this is an
+/// outage (503), not a bug.
+pub async fn failed(db: &crate::server::db::Db, err: SessionError) -> AppError {
+    tracing::error!(error = %err, "session");
+    match db.ping_within(std::time::Duration::from_secs(2)).await {
+        Ok(()) => AppError::Internal,
+        Err(db_err) => AppError::from(db_err),
     }
 }
 

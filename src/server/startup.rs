@@ -282,7 +282,7 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
             _,
         >(render_context(state.clone()), shell))
         .layer(middleware::from_fn_with_state(
-            state.settings.clone(),
+            state.clone(),
             edge::server_fns,
         ))
         .layer(sessions)

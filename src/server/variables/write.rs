@@ -17,7 +17,7 @@ use crate::server::audit::{self, Action, Target};
 use crate::server::authz::Actor;
 use crate::server::crypto::{Keyring, SecretValue};
 use crate::server::db::variables::{self as rows, NewRow, VariableRecord};
-use crate::server::db::{runs, versions, Db, DbError};
+use crate::server::db::{runs, versions, workspaces, Db, DbError};
 use sqlx::AnyConnection;
 
 /// What the secret values of a workspace may hold in all (SECURITY.md):
@@ -57,6 +57,12 @@ async fn keep_current(
 /// Seals `value` as version `version` of secret `id` and stores it,
 /// refusing it when the workspace's secrets would pass
 /// [`WORKSPACE_SECRET_BYTES`].
+///
+/// Lock order (PostgreSQL): the secret's row, then the workspace's row
+/// (whose secret generation every new value moves, by trigger), then the
+/// data key's seal count. A new secret's insert moves the generation
+/// before it seals, so the workspace is taken here before the count on
+/// every path; two orders would deadlock.
 async fn seal(
     conn: &mut AnyConnection,
     keyring: &Keyring,
@@ -65,6 +71,7 @@ async fn seal(
     version: ValueVersion,
     value: &SecretValue,
 ) -> Result<(), AppError> {
+    workspaces::lock(conn, ws).await?;
     let (key_version, blob) = keyring
         .seal_value(conn, slot(ws, id, version), value)
         .await
