@@ -270,7 +270,8 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             workspace,
             role,
         } => {
-            let role = Role::parse(&role).ok_or("--role must be owner, admin or editor")?;
+            let role = Role::parse(&role.trim().to_ascii_lowercase())
+                .ok_or("--role must be owner, admin or editor")?;
             let password = read_password()?;
             let db = open_db(&config).await?;
             let joined = accounts::create_user(

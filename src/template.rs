@@ -7,6 +7,7 @@
 //! JSON and other templating in a body pass through untouched. Parsing
 //! keeps the exact source of every piece: `render(parse(s)) == s`.
 
+use crate::model::codes::codes;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,22 +16,10 @@ pub enum RefKind {
     Var,
 }
 
-impl RefKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefKind::Secret => "secret",
-            RefKind::Var => "var",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RefKind> {
-        match s {
-            "secret" => Some(RefKind::Secret),
-            "var" => Some(RefKind::Var),
-            _ => None,
-        }
-    }
-}
+codes!(RefKind {
+    Secret = "secret",
+    Var = "var",
+});
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece<'a> {

@@ -1,6 +1,7 @@
 //! Accounts, workspaces, members and roles: the views and rules shared by
 //! the server and the browser.
 
+use super::codes::codes;
 use super::UserId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -15,30 +16,11 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Editor];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Editor => "editor",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Role::Owner => "Owner",
             Role::Admin => "Admin",
             Role::Editor => "Editor",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "owner" => Some(Role::Owner),
-            "admin" => Some(Role::Admin),
-            "editor" => Some(Role::Editor),
-            _ => None,
         }
     }
 
@@ -53,6 +35,13 @@ impl Role {
         }
     }
 }
+
+// Listed by power, highest first, as the role pickers offer them.
+codes!(Role {
+    Owner = "owner",
+    Admin = "admin",
+    Editor = "editor",
+});
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

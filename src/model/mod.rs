@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+pub(crate) mod codes;
 mod ids;
 mod lifecycle;
 mod permissions;

@@ -2,6 +2,7 @@
 //! permissions, and so do an access token's scopes (SPEC §10). Rules ask
 //! `Actor::can(Permission)`, never compare roles themselves.
 
+use super::codes::codes;
 use super::Role;
 use serde::{Deserialize, Serialize};
 
@@ -69,27 +70,6 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
-        Scope::VariablesRead,
-        Scope::VariablesWrite,
-        Scope::SecretsWrite,
-        Scope::AuditRead,
-    ];
-
-    /// The scope as written in SPEC §10 and stored.
-    pub fn code(self) -> &'static str {
-        match self {
-            Scope::VariablesRead => "variables:read",
-            Scope::VariablesWrite => "variables:write",
-            Scope::SecretsWrite => "secrets:write",
-            Scope::AuditRead => "audit:read",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Scope> {
-        Scope::ALL.into_iter().find(|s| s.code() == code)
-    }
-
     pub fn grants(self, permission: Permission) -> bool {
         matches!(
             (self, permission),
@@ -100,6 +80,14 @@ impl Scope {
         )
     }
 }
+
+// Each scope as written in SPEC §10 and stored.
+codes!(Scope {
+    VariablesRead = "variables:read",
+    VariablesWrite = "variables:write",
+    SecretsWrite = "secrets:write",
+    AuditRead = "audit:read",
+});
 
 #[cfg(test)]
 mod tests {
@@ -140,7 +128,7 @@ mod tests {
             ] {
                 assert!(!scope.grants(p), "{scope:?} grants {p:?}");
             }
-            assert_eq!(Scope::parse(scope.code()), Some(scope));
+            assert_eq!(Scope::parse(scope.as_str()), Some(scope));
         }
         assert_eq!(Scope::parse("secrets:read"), None);
         // Each scope grants exactly one permission.

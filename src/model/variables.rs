@@ -1,6 +1,7 @@
 //! Variables and secrets: kinds, visibility, the rows of the panel and the
 //! value rules both sides check.
 
+use super::codes::codes;
 use super::{UsedIn, VariableId};
 use serde::{Deserialize, Serialize};
 
@@ -12,28 +13,18 @@ pub enum VariableKind {
 }
 
 impl VariableKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VariableKind::Plain => "plain",
-            VariableKind::Secret => "secret",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             VariableKind::Plain => "Variable",
             VariableKind::Secret => "Secret",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "plain" => Some(VariableKind::Plain),
-            "secret" => Some(VariableKind::Secret),
-            _ => None,
-        }
-    }
 }
+
+codes!(VariableKind {
+    Plain = "plain",
+    Secret = "secret",
+});
 
 /// How a secret shows: chosen at creation, never changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,28 +37,18 @@ pub enum Visibility {
 }
 
 impl Visibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Visibility::Masked => "masked",
-            Visibility::Restricted => "restricted",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Visibility::Masked => "Masked",
             Visibility::Restricted => "Restricted",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "masked" => Some(Visibility::Masked),
-            "restricted" => Some(Visibility::Restricted),
-            _ => None,
-        }
-    }
 }
+
+codes!(Visibility {
+    Masked = "masked",
+    Restricted = "restricted",
+});
 
 /// A row of the Variables panel. A secret's value is never here: `value`
 /// is `Some` for plain variables only.
@@ -101,24 +82,11 @@ pub enum ListFilter {
     Failing,
 }
 
-impl ListFilter {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "" | "all" => Some(ListFilter::All),
-            "expiring" => Some(ListFilter::Expiring),
-            "failing" => Some(ListFilter::Failing),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListFilter::All => "all",
-            ListFilter::Expiring => "expiring",
-            ListFilter::Failing => "failing",
-        }
-    }
-}
+codes!(ListFilter {
+    All = "all",
+    Expiring = "expiring",
+    Failing = "failing",
+});
 
 /// The Variables page: one page of rows, and what the viewer may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

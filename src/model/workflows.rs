@@ -1,5 +1,6 @@
 //! Workflows and API blocks as they cross the wire.
 
+use super::codes::codes;
 use super::{BlockId, VariableId, Visibility, WorkflowId};
 use serde::{Deserialize, Serialize};
 
@@ -17,29 +18,13 @@ pub enum HttpMethod {
     Delete,
 }
 
-impl HttpMethod {
-    pub const ALL: [HttpMethod; 5] = [
-        HttpMethod::Get,
-        HttpMethod::Post,
-        HttpMethod::Put,
-        HttpMethod::Patch,
-        HttpMethod::Delete,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-            HttpMethod::Put => "PUT",
-            HttpMethod::Patch => "PATCH",
-            HttpMethod::Delete => "DELETE",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        HttpMethod::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-}
+codes!(HttpMethod {
+    Get = "GET",
+    Post = "POST",
+    Put = "PUT",
+    Patch = "PATCH",
+    Delete = "DELETE",
+});
 
 /// A query parameter or a header: a name and a template value.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

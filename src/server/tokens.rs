@@ -125,7 +125,7 @@ pub async fn create(db: &Db, member: &Member, input: NewToken) -> Result<Created
         }
         Err(err) => return Err(err.into()),
     };
-    let codes: Vec<&str> = scopes.iter().map(|s| s.code()).collect();
+    let codes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
     audit::record(
         &mut tx,
         ws,

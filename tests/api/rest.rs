@@ -115,9 +115,9 @@ async fn each_scope_allows_exactly_its_operations() {
     assert_eq!(documented, listed, "operations without a matrix row");
 
     for scope in Scope::ALL {
-        let token = token(&app, &format!("only {}", scope.code()), &[scope], "").await;
+        let token = token(&app, &format!("only {}", scope.as_str()), &[scope], "").await;
         for (n, (method, path, needs)) in operations().into_iter().enumerate() {
-            let name = format!("T_{}_{n}", scope.code().replace(':', "_").to_uppercase());
+            let name = format!("T_{}_{n}", scope.as_str().replace(':', "_").to_uppercase());
             // Each write acts on a secret of its own, made first.
             create_ok(
                 &app,
@@ -148,10 +148,10 @@ async fn each_scope_allows_exactly_its_operations() {
                 assert!(
                     (200..300).contains(&status),
                     "{} {method} {url}: {status} {text}",
-                    scope.code()
+                    scope.as_str()
                 );
             } else {
-                assert_eq!(status, 403, "{} {method} {url}: {text}", scope.code());
+                assert_eq!(status, 403, "{} {method} {url}: {text}", scope.as_str());
                 let problem: serde_json::Value = serde_json::from_str(&text).unwrap();
                 assert_eq!(problem["type"], "/api/v1/problems/forbidden");
                 assert_eq!(problem["status"], 403);

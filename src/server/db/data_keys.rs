@@ -6,6 +6,7 @@ use crate::model::{KeyVersion, WorkspaceId};
 use sqlx::{Any, AnyConnection, Executor, Row};
 
 /// A stored data key, still wrapped.
+#[derive(sqlx::FromRow)]
 pub struct WrappedKey {
     pub workspace_id: WorkspaceId,
     pub version: KeyVersion,
@@ -60,21 +61,11 @@ pub async fn get<'e>(
 
 /// Every data key, by workspace and version (for a master-key rotation).
 pub async fn all(conn: &mut AnyConnection) -> Result<Vec<WrappedKey>, DbError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT workspace_id, version, wrapped, master_key_id FROM data_keys ORDER BY 1, 2",
     )
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(WrappedKey {
-                workspace_id: row.try_get("workspace_id")?,
-                version: row.try_get("version")?,
-                wrapped: row.try_get("wrapped")?,
-                master_key_id: row.try_get("master_key_id")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Replaces a key's wrapping (a master-key rotation).

@@ -450,6 +450,30 @@ mod tests {
         assert!(decode_enum("hidden", Visibility::parse, "visibility").is_err());
     }
 
+    #[tokio::test]
+    async fn rows_decode_stored_codes_and_refuse_unknown_ones() {
+        use crate::model::{Role, VariableKind, Visibility};
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect("sqlite::memory:").await.unwrap();
+        let (kind, visibility, role): (VariableKind, Option<Visibility>, Role) =
+            sqlx::query_as("SELECT 'secret', NULL, 'admin'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            (kind, visibility, role),
+            (VariableKind::Secret, None, Role::Admin)
+        );
+        let err = sqlx::query_scalar::<_, Visibility>("SELECT 'hidden'")
+            .fetch_one(&pool)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("unknown Visibility \"hidden\""),
+            "{err}"
+        );
+    }
+
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(like_contains("N_T"), "%n\\_t%");

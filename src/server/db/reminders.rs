@@ -4,11 +4,10 @@
 
 use super::DbError;
 use crate::model::{KeyVersion, VariableId, WorkspaceId};
-use sqlx::any::AnyRow;
-use sqlx::{Any, AnyConnection, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor};
 
 /// A workspace's webhook: only the keyring opens `ciphertext`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WebhookRecord {
     pub workspace_id: WorkspaceId,
     pub host: String,
@@ -18,29 +17,17 @@ pub struct WebhookRecord {
     pub updated_by: Option<String>,
 }
 
-fn webhook_from_row(r: &AnyRow) -> Result<WebhookRecord, sqlx::Error> {
-    Ok(WebhookRecord {
-        workspace_id: r.try_get("workspace_id")?,
-        host: r.try_get("host")?,
-        ciphertext: r.try_get("ciphertext")?,
-        key_version: r.try_get("key_version")?,
-        updated_at: r.try_get("updated_at")?,
-        updated_by: r.try_get("updated_by")?,
-    })
-}
-
 pub async fn webhook<'e>(
     ex: impl Executor<'e, Database = Any>,
     workspace_id: WorkspaceId,
 ) -> Result<Option<WebhookRecord>, DbError> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT workspace_id, host, ciphertext, key_version, updated_at, updated_by \
          FROM notification_webhooks WHERE workspace_id = $1",
     )
     .bind(workspace_id)
     .fetch_optional(ex)
-    .await?;
-    Ok(row.as_ref().map(webhook_from_row).transpose()?)
+    .await?)
 }
 
 /// Sets (or replaces) a workspace's webhook.
@@ -86,8 +73,9 @@ pub async fn webhook_sealed_before(
 }
 
 /// A secret of a workspace with a webhook, expiring by some day.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Expiring {
+    #[sqlx(rename = "id")]
     pub variable_id: VariableId,
     pub workspace_id: WorkspaceId,
     pub name: String,
@@ -100,7 +88,7 @@ pub async fn expiring<'e>(
     ex: impl Executor<'e, Database = Any>,
     by: &str,
 ) -> Result<Vec<Expiring>, DbError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT v.id, v.workspace_id, v.name, v.expires_on FROM variables v \
          JOIN notification_webhooks n ON n.workspace_id = v.workspace_id \
          WHERE v.kind = 'secret' AND v.expires_on IS NOT NULL AND v.expires_on <= $1 \
@@ -108,18 +96,7 @@ pub async fn expiring<'e>(
     )
     .bind(by)
     .fetch_all(ex)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Expiring {
-                variable_id: r.try_get("id")?,
-                workspace_id: r.try_get("workspace_id")?,
-                name: r.try_get("name")?,
-                expires_on: r.try_get("expires_on")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(DbError::from)
+    .await?)
 }
 
 /// Claims the reminder of `secret` for `threshold` days before its expiry
@@ -147,7 +124,7 @@ pub async fn claim(
 }
 
 /// A reminder row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReminderRecord {
     pub id: i64,
     pub workspace_id: WorkspaceId,
@@ -163,20 +140,6 @@ pub struct ReminderRecord {
 const REMINDER_COLUMNS: &str = "id, workspace_id, secret_name, expires_on, threshold, attempts, \
      next_attempt_at, sent_at, last_error";
 
-fn reminder_from_row(r: &AnyRow) -> Result<ReminderRecord, sqlx::Error> {
-    Ok(ReminderRecord {
-        id: r.try_get("id")?,
-        workspace_id: r.try_get("workspace_id")?,
-        secret_name: r.try_get("secret_name")?,
-        expires_on: r.try_get("expires_on")?,
-        threshold: r.try_get("threshold")?,
-        attempts: r.try_get("attempts")?,
-        next_attempt_at: r.try_get("next_attempt_at")?,
-        sent_at: r.try_get("sent_at")?,
-        last_error: r.try_get("last_error")?,
-    })
-}
-
 /// Unsent reminders whose next attempt is due, with fewer than `max`
 /// attempts.
 pub async fn due<'e>(
@@ -184,17 +147,14 @@ pub async fn due<'e>(
     now_ms: i64,
     max_attempts: i64,
 ) -> Result<Vec<ReminderRecord>, DbError> {
-    let rows = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {REMINDER_COLUMNS} FROM expiry_reminders WHERE sent_at IS NULL \
          AND next_attempt_at <= $1 AND attempts < $2 ORDER BY id"
     ))
     .bind(now_ms)
     .bind(max_attempts)
     .fetch_all(ex)
-    .await?;
-    rows.iter()
-        .map(|r| reminder_from_row(r).map_err(DbError::from))
-        .collect()
+    .await?)
 }
 
 /// Takes one attempt at a due reminder: only the caller that saw it with
@@ -241,15 +201,12 @@ pub async fn recent<'e>(
     workspace_id: WorkspaceId,
     limit: i64,
 ) -> Result<Vec<ReminderRecord>, DbError> {
-    let rows = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {REMINDER_COLUMNS} FROM expiry_reminders WHERE workspace_id = $1 \
          ORDER BY id DESC LIMIT $2"
     ))
     .bind(workspace_id)
     .bind(limit)
     .fetch_all(ex)
-    .await?;
-    rows.iter()
-        .map(|r| reminder_from_row(r).map_err(DbError::from))
-        .collect()
+    .await?)
 }

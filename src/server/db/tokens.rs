@@ -40,7 +40,7 @@ pub struct NewToken<'a> {
 }
 
 pub async fn insert(conn: &mut AnyConnection, token: &NewToken<'_>) -> Result<TokenId, DbError> {
-    let scopes: Vec<&str> = token.scopes.iter().map(|s| s.code()).collect();
+    let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
     let networks: Vec<String> = token.networks.iter().map(|n| n.to_string()).collect();
     Ok(sqlx::query_scalar(
         "INSERT INTO access_tokens (workspace_id, name, prefix, hash, scopes, expires_at, \

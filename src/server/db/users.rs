@@ -2,11 +2,11 @@
 
 use super::{now_ms, DbError};
 use crate::model::{Email, UserId};
-use sqlx::{Any, AnyConnection, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor};
 
 /// A user as the server sees it; the hash never leaves this crate's server
 /// side (not `Serialize`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRecord {
     pub id: UserId,
     pub email: String,
@@ -16,35 +16,28 @@ pub struct UserRecord {
 
 const COLUMNS: &str = "id, email, display_name, password_hash";
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, sqlx::Error> {
-    Ok(UserRecord {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        display_name: row.try_get("display_name")?,
-        password_hash: row.try_get("password_hash")?,
-    })
-}
-
 pub async fn find_by_email<'e>(
     ex: impl Executor<'e, Database = Any>,
     email: &Email,
 ) -> Result<Option<UserRecord>, DbError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
-        .bind(email.as_str())
-        .fetch_optional(ex)
-        .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
+            .bind(email.as_str())
+            .fetch_optional(ex)
+            .await?,
+    )
 }
 
 pub async fn find_by_id<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: UserId,
 ) -> Result<Option<UserRecord>, DbError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(ex)
-        .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(ex)
+            .await?,
+    )
 }
 
 pub async fn count<'e>(ex: impl Executor<'e, Database = Any>) -> Result<i64, DbError> {

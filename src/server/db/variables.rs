@@ -1,16 +1,15 @@
 //! The `variables` table: plain variables and secrets of a workspace.
 
-use super::{decode_enum, now_ms, DbError};
+use super::{now_ms, DbError};
 use crate::model::{
     KeyVersion, UserId, ValueVersion, VariableId, VariableKind, VariableName, Visibility,
     WorkspaceId,
 };
-use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 
 /// A stored variable. `ciphertext` never leaves the server side, and only
 /// the keyring turns it back into a value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VariableRecord {
     pub id: VariableId,
     pub workspace_id: WorkspaceId,
@@ -47,35 +46,6 @@ macro_rules! select_from {
 const SELECT: &str = select_from!("v.ciphertext");
 /// For lists: no ciphertext, which only the keyring needs.
 const SELECT_LISTED: &str = select_from!("NULL");
-
-fn from_row(row: &AnyRow) -> Result<VariableRecord, sqlx::Error> {
-    Ok(VariableRecord {
-        id: row.try_get("id")?,
-        workspace_id: row.try_get("workspace_id")?,
-        name: row.try_get("name")?,
-        kind: decode_enum(
-            &row.try_get::<String, _>("kind")?,
-            VariableKind::parse,
-            "kind",
-        )?,
-        visibility: row
-            .try_get::<Option<String>, _>("visibility")?
-            .map(|v| decode_enum(&v, Visibility::parse, "visibility"))
-            .transpose()?,
-        plain_value: row.try_get("plain_value")?,
-        ciphertext: row.try_get("ciphertext")?,
-        key_version: row.try_get("key_version")?,
-        value_version: row.try_get("value_version")?,
-        description: row.try_get("description")?,
-        allowed_hosts: row.try_get("allowed_hosts")?,
-        updated_at: row.try_get("updated_at")?,
-        updated_by_name: row.try_get("updated_by_name")?,
-        last_used_at: row.try_get("last_used_at")?,
-        value_set_at: row.try_get("value_set_at")?,
-        value_set_by: row.try_get("value_set_by")?,
-        expires_on: row.try_get("expires_on")?,
-    })
-}
 
 /// What a new row holds; a secret's ciphertext is set right after, once
 /// its id (part of the associated data) is known.
@@ -268,12 +238,13 @@ pub async fn get<'e>(
     workspace_id: WorkspaceId,
     id: VariableId,
 ) -> Result<Option<VariableRecord>, DbError> {
-    let row = sqlx::query(&format!("{SELECT} WHERE v.workspace_id = $1 AND v.id = $2"))
-        .bind(workspace_id)
-        .bind(id)
-        .fetch_optional(ex)
-        .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    Ok(
+        sqlx::query_as(&format!("{SELECT} WHERE v.workspace_id = $1 AND v.id = $2"))
+            .bind(workspace_id)
+            .bind(id)
+            .fetch_optional(ex)
+            .await?,
+    )
 }
 
 /// The stored spelling of a name, found case-insensitively.
@@ -363,15 +334,11 @@ pub async fn page<'e>(
         " ORDER BY v.name_key {order} LIMIT {}",
         q.limit + 1
     ));
-    let mut query = sqlx::query(&sql).bind(workspace_id);
+    let mut query = sqlx::query_as::<_, VariableRecord>(&sql).bind(workspace_id);
     for text in &texts {
         query = query.bind(text);
     }
-    let rows = query.fetch_all(ex).await?;
-    let mut records = rows
-        .iter()
-        .map(|r| from_row(r).map_err(DbError::from))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut records = query.fetch_all(ex).await?;
     let more = records.len() as i64 > q.limit;
     records.truncate(q.limit as usize);
     if backwards {
@@ -447,7 +414,7 @@ pub async fn secrets_after(
     after_id: VariableId,
     limit: i64,
 ) -> Result<Vec<VariableRecord>, DbError> {
-    let rows = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE v.workspace_id = $1 AND v.kind = 'secret' AND v.id > $2 \
          ORDER BY v.id LIMIT $3"
     ))
@@ -455,10 +422,7 @@ pub async fn secrets_after(
     .bind(after_id)
     .bind(limit)
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| from_row(r).map_err(DbError::from))
-        .collect()
+    .await?)
 }
 
 /// A variable of one workspace by name, any case.
@@ -467,12 +431,11 @@ pub async fn by_name<'e>(
     workspace_id: WorkspaceId,
     name: &str,
 ) -> Result<Option<VariableRecord>, DbError> {
-    let row = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE v.workspace_id = $1 AND v.name_key = $2"
     ))
     .bind(workspace_id)
     .bind(name.to_ascii_lowercase())
     .fetch_optional(ex)
-    .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    .await?)
 }

@@ -4,12 +4,11 @@
 
 use super::DbError;
 use crate::model::{KeyVersion, ValueVersion, VariableId, WorkspaceId};
-use sqlx::any::AnyRow;
-use sqlx::{Any, AnyConnection, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor};
 
 /// An earlier value. `plain_value` for a plain variable; `ciphertext` and
 /// `key_version` for a secret (only the keyring opens it).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VersionRecord {
     pub id: i64,
     pub variable_id: VariableId,
@@ -19,19 +18,6 @@ pub struct VersionRecord {
     pub key_version: Option<KeyVersion>,
     pub set_at: i64,
     pub set_by: Option<String>,
-}
-
-fn from_row(row: &AnyRow) -> Result<VersionRecord, sqlx::Error> {
-    Ok(VersionRecord {
-        id: row.try_get("id")?,
-        variable_id: row.try_get("variable_id")?,
-        value_version: row.try_get("value_version")?,
-        plain_value: row.try_get("plain_value")?,
-        ciphertext: row.try_get("ciphertext")?,
-        key_version: row.try_get("key_version")?,
-        set_at: row.try_get("set_at")?,
-        set_by: row.try_get("set_by")?,
-    })
 }
 
 const COLUMNS: &str =
@@ -83,16 +69,13 @@ pub async fn list<'e>(
     ex: impl Executor<'e, Database = Any>,
     variable_id: VariableId,
 ) -> Result<Vec<VersionRecord>, DbError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, variable_id, value_version, plain_value, NULL AS ciphertext, key_version, \
          set_at, set_by FROM variable_versions WHERE variable_id = $1 ORDER BY value_version DESC",
     )
     .bind(variable_id)
     .fetch_all(ex)
-    .await?;
-    rows.iter()
-        .map(|r| from_row(r).map_err(DbError::from))
-        .collect()
+    .await?)
 }
 
 /// One earlier value, with its (sealed) value.
@@ -101,14 +84,13 @@ pub async fn get<'e>(
     variable_id: VariableId,
     version: ValueVersion,
 ) -> Result<Option<VersionRecord>, DbError> {
-    let row = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM variable_versions WHERE variable_id = $1 AND value_version = $2"
     ))
     .bind(variable_id)
     .bind(version)
     .fetch_optional(ex)
-    .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    .await?)
 }
 
 /// Sealed versions of a workspace under a key older than `version`, with
@@ -120,7 +102,7 @@ pub async fn sealed_before(
     after: i64,
     limit: i64,
 ) -> Result<Vec<VersionRecord>, DbError> {
-    let rows = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM variable_versions WHERE workspace_id = $1 \
          AND key_version < $2 AND id > $3 ORDER BY id LIMIT $4"
     ))
@@ -129,10 +111,7 @@ pub async fn sealed_before(
     .bind(after)
     .bind(limit)
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| from_row(r).map_err(DbError::from))
-        .collect()
+    .await?)
 }
 
 /// Every sealed version of a workspace, a page at a time (for `check`).
@@ -142,7 +121,7 @@ pub async fn sealed_after(
     after: i64,
     limit: i64,
 ) -> Result<Vec<VersionRecord>, DbError> {
-    let rows = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM variable_versions WHERE workspace_id = $1 \
          AND ciphertext IS NOT NULL AND id > $2 ORDER BY id LIMIT $3"
     ))
@@ -150,10 +129,7 @@ pub async fn sealed_after(
     .bind(after)
     .bind(limit)
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| from_row(r).map_err(DbError::from))
-        .collect()
+    .await?)
 }
 
 /// Stores a version re-sealed by a rotation, unless it is gone (pruned or

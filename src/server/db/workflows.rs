@@ -1,6 +1,6 @@
 //! The `workflows`, `api_blocks` and `block_refs` tables.
 
-use super::{decode_enum, now_ms, DbError};
+use super::{now_ms, DbError};
 use crate::model::{
     BlockId, KeyValue, SecretOption, UsedIn, UserId, VariableId, Visibility, WorkflowId,
     WorkspaceId,
@@ -290,7 +290,7 @@ pub async fn missing_refs<'e>(
     ex: impl Executor<'e, Database = Any>,
     workflow_id: WorkflowId,
 ) -> Result<Vec<(BlockId, RefKind, String)>, DbError> {
-    let rows: Vec<(BlockId, String, String)> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT r.block_id, r.kind, r.name FROM block_refs r \
          JOIN api_blocks b ON b.id = r.block_id \
          WHERE b.workflow_id = $1 AND NOT EXISTS (SELECT 1 FROM variables v \
@@ -300,12 +300,7 @@ pub async fn missing_refs<'e>(
     )
     .bind(workflow_id)
     .fetch_all(ex)
-    .await?;
-    rows.into_iter()
-        .map(|(block, kind, name)| {
-            Ok((block, decode_enum(&kind, RefKind::parse, "ref kind")?, name))
-        })
-        .collect()
+    .await?)
 }
 
 /// The uses of a workspace's variables with these name keys: (kind, name
@@ -332,20 +327,18 @@ pub async fn usages<'e>(
     for key in name_keys {
         query = query.bind(key);
     }
-    let rows: Vec<(String, String, WorkflowId, String, String)> = query.fetch_all(ex).await?;
-    rows.into_iter()
+    let rows: Vec<(RefKind, String, WorkflowId, String, String)> = query.fetch_all(ex).await?;
+    Ok(rows
+        .into_iter()
         .map(|(kind, key, workflow_id, workflow, block)| {
-            Ok((
-                decode_enum(&kind, RefKind::parse, "ref kind")?,
-                key,
-                UsedIn {
-                    workflow_id,
-                    workflow,
-                    block,
-                },
-            ))
+            let used = UsedIn {
+                workflow_id,
+                workflow,
+                block,
+            };
+            (kind, key, used)
         })
-        .collect()
+        .collect())
 }
 
 /// Secrets of a workspace whose name contains `search`, for the picker.
@@ -356,7 +349,7 @@ pub async fn search_secrets<'e>(
     limit: i64,
 ) -> Result<Vec<SecretOption>, DbError> {
     let pattern = super::like_contains(search);
-    let rows: Vec<(VariableId, String, String)> = sqlx::query_as(
+    let rows: Vec<(VariableId, String, Visibility)> = sqlx::query_as(
         "SELECT id, name, visibility FROM variables WHERE workspace_id = $1 AND kind = 'secret' \
          AND name_key LIKE $2 ESCAPE '\\' ORDER BY name_key LIMIT $3",
     )
@@ -368,17 +361,18 @@ pub async fn search_secrets<'e>(
     secret_options(rows)
 }
 
-fn secret_options(rows: Vec<(VariableId, String, String)>) -> Result<Vec<SecretOption>, DbError> {
-    rows.into_iter()
-        .map(|(id, name, visibility)| {
-            Ok(SecretOption {
-                id,
-                name,
-                visibility: decode_enum(&visibility, Visibility::parse, "visibility")?,
-                note: None,
-            })
+fn secret_options(
+    rows: Vec<(VariableId, String, Visibility)>,
+) -> Result<Vec<SecretOption>, DbError> {
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, visibility)| SecretOption {
+            id,
+            name,
+            visibility,
+            note: None,
         })
-        .collect()
+        .collect())
 }
 
 /// The expiry dates of these secrets that have one.
@@ -419,7 +413,7 @@ pub async fn referenced_secrets<'e>(
     ex: impl Executor<'e, Database = Any>,
     workflow_id: WorkflowId,
 ) -> Result<Vec<SecretOption>, DbError> {
-    let rows: Vec<(VariableId, String, String)> = sqlx::query_as(
+    let rows: Vec<(VariableId, String, Visibility)> = sqlx::query_as(
         "SELECT DISTINCT v.id, v.name, v.visibility FROM block_refs r \
          JOIN api_blocks b ON b.id = r.block_id \
          JOIN variables v ON v.workspace_id = r.workspace_id AND v.name_key = r.name_key \

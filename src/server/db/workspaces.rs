@@ -2,9 +2,9 @@
 
 use super::{now_ms, DbError};
 use crate::model::{Role, UserId, WorkspaceId};
-use sqlx::{Any, AnyConnection, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor, FromRow, Row};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WorkspaceRecord {
     pub id: WorkspaceId,
     pub slug: String,
@@ -12,8 +12,9 @@ pub struct WorkspaceRecord {
 }
 
 /// One row of "who is in this workspace".
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberRecord {
+    #[sqlx(rename = "id")]
     pub user_id: UserId,
     pub email: String,
     pub display_name: String,
@@ -21,18 +22,11 @@ pub struct MemberRecord {
 }
 
 /// The caller's membership of a workspace, found by slug.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MembershipRecord {
+    #[sqlx(flatten)]
     pub workspace: WorkspaceRecord,
     pub role: Role,
-}
-
-fn role_of(text: &str) -> Result<Role, DbError> {
-    Role::parse(text).ok_or_else(|| {
-        DbError::Query(sqlx::Error::Decode(
-            format!("unknown role {text:?} in memberships").into(),
-        ))
-    })
 }
 
 pub async fn insert(
@@ -127,7 +121,7 @@ pub async fn membership<'e>(
     user_id: UserId,
     slug: &str,
 ) -> Result<Option<MembershipRecord>, DbError> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT w.id, w.slug, w.name, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id \
          WHERE w.slug = $1 AND m.user_id = $2",
@@ -135,16 +129,7 @@ pub async fn membership<'e>(
     .bind(slug)
     .bind(user_id)
     .fetch_optional(ex)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    Ok(Some(MembershipRecord {
-        workspace: WorkspaceRecord {
-            id: row.try_get("id")?,
-            slug: row.try_get("slug")?,
-            name: row.try_get("name")?,
-        },
-        role: role_of(&row.try_get::<String, _>("role")?)?,
-    }))
+    .await?)
 }
 
 /// A workspace's id by its slug.
@@ -214,20 +199,15 @@ pub async fn user_and_membership<'e>(
     .fetch_optional(ex)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let user = super::users::UserRecord {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        display_name: row.try_get("display_name")?,
-        password_hash: row.try_get("password_hash")?,
-    };
-    let membership = match row.try_get::<Option<String>, _>("role")? {
+    let user = super::users::UserRecord::from_row(&row)?;
+    let membership = match row.try_get::<Option<Role>, _>("role")? {
         Some(role) => Some(MembershipRecord {
             workspace: WorkspaceRecord {
                 id: row.try_get("ws_id")?,
                 slug: row.try_get("ws_slug")?,
                 name: row.try_get("ws_name")?,
             },
-            role: role_of(&role)?,
+            role,
         }),
         None => None,
     };
@@ -239,50 +219,28 @@ pub async fn of_user<'e>(
     ex: impl Executor<'e, Database = Any>,
     user_id: UserId,
 ) -> Result<Vec<MembershipRecord>, DbError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT w.id, w.slug, w.name, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id \
          WHERE m.user_id = $1 ORDER BY w.name, w.id",
     )
     .bind(user_id)
     .fetch_all(ex)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(MembershipRecord {
-                workspace: WorkspaceRecord {
-                    id: row.try_get("id")?,
-                    slug: row.try_get("slug")?,
-                    name: row.try_get("name")?,
-                },
-                role: role_of(&row.try_get::<String, _>("role")?)?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 pub async fn members<'e>(
     ex: impl Executor<'e, Database = Any>,
     workspace_id: WorkspaceId,
 ) -> Result<Vec<MemberRecord>, DbError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT u.id, u.email, u.display_name, m.role FROM memberships m \
          JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 \
          ORDER BY u.display_name, u.email",
     )
     .bind(workspace_id)
     .fetch_all(ex)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(MemberRecord {
-                user_id: row.try_get("id")?,
-                email: row.try_get("email")?,
-                display_name: row.try_get("display_name")?,
-                role: role_of(&row.try_get::<String, _>("role")?)?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 pub async fn member_role(
@@ -290,13 +248,13 @@ pub async fn member_role(
     workspace_id: WorkspaceId,
     user_id: UserId,
 ) -> Result<Option<Role>, DbError> {
-    let role: Option<String> =
+    Ok(
         sqlx::query_scalar("SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(workspace_id)
             .bind(user_id)
             .fetch_optional(conn)
-            .await?;
-    role.as_deref().map(role_of).transpose()
+            .await?,
+    )
 }
 
 /// Ids of the workspaces a user belongs to (sign-in audit goes to each).

@@ -47,15 +47,22 @@ pub(super) async fn token_workspace(
         workspace: token.workspace.slug.clone(),
         workspace_name: token.workspace.name.clone(),
         token: token.name.clone(),
-        scopes: token.scopes.iter().map(|s| s.code().to_string()).collect(),
+        scopes: token
+            .scopes
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
     };
     audit_read(&state, &actor, "read its workspace").await?;
     Ok(Json(answer))
 }
 
 fn parse_filter(text: Option<&str>) -> Result<ListFilter, AppError> {
-    ListFilter::parse(text.unwrap_or(""))
-        .ok_or_else(|| AppError::invalid("filter", "filter must be one of: all, expiring, failing"))
+    match text.unwrap_or("") {
+        "" => Some(ListFilter::All),
+        code => ListFilter::parse(code),
+    }
+    .ok_or_else(|| AppError::invalid("filter", "filter must be one of: all, expiring, failing"))
 }
 
 /// Lists variables, a page of 50 (scope `variables:read`).

@@ -29,7 +29,7 @@ pub fn TokenCreate(workspace: String) -> impl IntoView {
         let scopes = chosen
             .get_untracked()
             .iter()
-            .map(|s| s.code())
+            .map(|s| s.as_str())
             .collect::<Vec<_>>()
             .join(" ");
         let ws = workspace.get_untracked();
@@ -49,7 +49,7 @@ pub fn TokenCreate(workspace: String) -> impl IntoView {
                 <input
                     type="checkbox"
                     name="scope"
-                    value=scope.code()
+                    value=scope.as_str()
                     on:change=move |ev| {
                         let on = event_target_checked(&ev);
                         chosen.update(|c| {
@@ -60,7 +60,7 @@ pub fn TokenCreate(workspace: String) -> impl IntoView {
                         });
                     }
                 />
-                <span class="mono">{scope.code()}</span>
+                <span class="mono">{scope.as_str()}</span>
                 " "
                 <span class="muted small">{hint}</span>
             </label>

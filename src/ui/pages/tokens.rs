@@ -101,7 +101,7 @@ fn TokensView(
             let scopes = t
                 .scopes
                 .iter()
-                .map(|s| s.code())
+                .map(|s| s.as_str())
                 .collect::<Vec<_>>()
                 .join(" ");
             let networks = if t.allowed_networks.is_empty() {
