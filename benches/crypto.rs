@@ -8,8 +8,8 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 use varvault::model::{ValueVersion, VariableId, WorkspaceId};
-use varvault::server::crypto::aead::{open_value, seal_value, secret_aad};
-use varvault::server::crypto::DataKey;
+use varvault::server::infra::crypto::aead::{open_value, seal_value, secret_aad};
+use varvault::server::infra::crypto::DataKey;
 
 fn seal_and_open(c: &mut Criterion) {
     let bytes = [9u8; 32];

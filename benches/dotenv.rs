@@ -5,7 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::hint::black_box;
-use varvault::server::dotenv::parse;
+use varvault::server::infra::dotenv::parse;
 
 fn dotenv(c: &mut Criterion) {
     let line =

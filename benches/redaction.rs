@@ -11,9 +11,9 @@ use rand::{Rng, SeedableRng};
 use std::hint::black_box;
 use std::sync::Arc;
 use varvault::model::VariableId;
-use varvault::server::crypto::SecretValue;
-use varvault::server::redaction::views::{self, Sink, Units};
-use varvault::server::redaction::{Fingerprints, HashKey, Screen, Source};
+use varvault::server::infra::crypto::SecretValue;
+use varvault::server::rules::redaction::views::{self, Sink, Units};
+use varvault::server::rules::redaction::{Fingerprints, HashKey, Screen, Source};
 
 const BODY: usize = 1024 * 1024;
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!$*";

@@ -6,11 +6,11 @@
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 use varvault::model::{UserId, ValueVersion, VariableId, WorkspaceId};
-use varvault::server::crypto::keyring::ValueSlot;
-use varvault::server::crypto::{Key32, Keyring, MasterKey, SecretValue};
-use varvault::server::db::variables::{self as rows, NewRow};
-use varvault::server::db::Db;
-use varvault::server::rotation;
+use varvault::server::infra::crypto::keyring::ValueSlot;
+use varvault::server::infra::crypto::{Key32, Keyring, MasterKey, SecretValue};
+use varvault::server::infra::db::variables::{self as rows, NewRow};
+use varvault::server::infra::db::Db;
+use varvault::server::rules::rotation;
 
 const SECRETS: usize = 100_000;
 const BATCH: i64 = 500;

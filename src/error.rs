@@ -234,9 +234,9 @@ mod unreadable {
 }
 
 #[cfg(feature = "ssr")]
-impl From<crate::server::db::DbError> for AppError {
-    fn from(err: crate::server::db::DbError) -> Self {
-        use crate::server::db::Outage;
+impl From<crate::server::infra::db::DbError> for AppError {
+    fn from(err: crate::server::infra::db::DbError) -> Self {
+        use crate::server::infra::db::Outage;
         tracing::error!(error = %err, "database error");
         match err.outage() {
             Some(Outage::Unreachable) => AppError::Unavailable(

@@ -5,9 +5,11 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use varvault::model::Role;
-use varvault::server::crypto::{master, MasterKey, MasterKeySource};
-use varvault::server::startup::{open_database, Application};
-use varvault::server::{accounts, config::Config, db::Db, rotation, telemetry};
+use varvault::server::infra::crypto::{master, MasterKey, MasterKeySource};
+use varvault::server::web::startup::{open_database, Application};
+use varvault::server::{
+    infra::config::Config, infra::db::Db, infra::telemetry, rules::accounts, rules::rotation,
+};
 
 #[derive(Parser)]
 #[command(name = "varvault", version, about = "Workspace variables and secrets")]
@@ -16,7 +18,7 @@ struct Cli {
     command: Option<Command>,
     /// The settings, mostly given as environment variables (README).
     #[command(flatten)]
-    settings: varvault::server::config::EnvSettings,
+    settings: varvault::server::infra::config::EnvSettings,
 }
 
 #[derive(Subcommand)]
@@ -79,7 +81,7 @@ enum Command {
         #[arg(long, global = true)]
         workspace: Option<String>,
         #[command(subcommand)]
-        action: varvault::server::remote::RemoteAction,
+        action: varvault::server::infra::remote::RemoteAction,
     },
 }
 
@@ -97,12 +99,12 @@ fn clap_failure(err: clap::Error) -> ExitCode {
 
 fn main() -> ExitCode {
     telemetry::init();
-    let command = varvault::server::config::ignore_empty_env(Cli::command());
+    let command = varvault::server::infra::config::ignore_empty_env(Cli::command());
     let matches = match command.try_get_matches() {
         Ok(matches) => matches,
         Err(err) => return clap_failure(err),
     };
-    if let Err(err) = varvault::server::config::refuse_secrets_on_command_line(&matches) {
+    if let Err(err) = varvault::server::infra::config::refuse_secrets_on_command_line(&matches) {
         eprintln!("error: {err}");
         return ExitCode::FAILURE;
     }
@@ -209,7 +211,7 @@ async fn rotate_master_key(
         .await
         .map_err(|e| e.to_string())?;
     let old = master::load(&config.master_key).map_err(|e| e.to_string())?;
-    let wrapped_by = varvault::server::db::data_keys::wrapping_key_ids(&db)
+    let wrapped_by = varvault::server::infra::db::data_keys::wrapping_key_ids(&db)
         .await
         .map_err(|e| e.to_string())?;
     let (new, new_from) = new_master_key(new_key_file, generate)?;
@@ -315,7 +317,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Remote { workspace, action } => {
-            varvault::server::remote::run(workspace.as_deref(), action).await
+            varvault::server::infra::remote::run(workspace.as_deref(), action).await
         }
         Command::Check => {
             let (db, keyring) = open_database(&config).await.map_err(|e| e.to_string())?;

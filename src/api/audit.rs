@@ -13,8 +13,8 @@ pub async fn list_audit(
     #[server(default)] after: Option<i64>,
 ) -> Result<AuditPage, AppError> {
     crate::api::respond(async move {
-        use crate::server::db::audit::AuditFilter;
-        use crate::server::{audit, authz::RequestCtx};
+        use crate::server::infra::db::audit::AuditFilter;
+        use crate::server::{rules::audit, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         let filter = AuditFilter {

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "get_landing")]
 pub async fn get_landing() -> Result<Landing, AppError> {
     crate::api::respond(async move {
-        use crate::server::{accounts, authz::RequestCtx};
+        use crate::server::{rules::accounts, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let user_id = ctx.user_id().await?;
         let token_required = ctx.state.settings.setup_token_required;
@@ -29,7 +29,7 @@ pub async fn setup_owner(
     setup_token: Option<String>,
 ) -> Result<(), AppError> {
     crate::api::respond(async move {
-        use crate::server::{accounts, authz::RequestCtx, session};
+        use crate::server::{rules::accounts, web::authz::RequestCtx, web::session};
         let ctx = RequestCtx::get().await?;
         let input = accounts::SetupInput {
             email,
@@ -54,7 +54,7 @@ pub async fn setup_owner(
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
     crate::api::respond(async move {
-        use crate::server::{accounts, authz::RequestCtx, session};
+        use crate::server::{rules::accounts, web::authz::RequestCtx, web::session};
         use accounts::device;
         let ctx = RequestCtx::get().await?;
         let cookies = use_context::<axum::http::request::Parts>()
@@ -96,7 +96,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, session};
+        use crate::server::{web::authz::RequestCtx, web::session};
         let ctx = RequestCtx::get().await?;
         if let Err(err) = session::end(&ctx.session).await {
             return Err(ctx.session_failed(err).await);
@@ -111,7 +111,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "get_session_info")]
 pub async fn get_session_info() -> Result<SessionInfo, AppError> {
     crate::api::respond(async move {
-        use crate::server::{accounts, authz::RequestCtx};
+        use crate::server::{rules::accounts, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let user = ctx.signed_in().await?;
         accounts::session_info(&ctx.state.db, &user).await
@@ -126,7 +126,7 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     crate::api::respond(async move {
-        use crate::server::{accounts, authz::RequestCtx, session};
+        use crate::server::{rules::accounts, web::authz::RequestCtx, web::session};
         let ctx = RequestCtx::get().await?;
         let user = ctx.signed_in().await?;
         let keep = session::current_id_hash(&ctx.session);

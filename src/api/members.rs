@@ -7,7 +7,7 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "list_members")]
 pub async fn list_members(workspace: String) -> Result<MembersPage, AppError> {
     crate::api::respond(async move {
-        use crate::server::{accounts, authz::RequestCtx};
+        use crate::server::{rules::accounts, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let member = ctx.member(&workspace, Role::Editor).await?;
         accounts::members_page(&ctx.state.db, &member).await
@@ -24,7 +24,7 @@ pub async fn add_member(
     role: Role,
 ) -> Result<(), AppError> {
     crate::api::respond(async move {
-        use crate::server::{accounts, authz::RequestCtx};
+        use crate::server::{rules::accounts, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.member(&workspace, Role::Admin).await?;
         let input = accounts::NewMember {
@@ -45,7 +45,7 @@ pub async fn change_member_role(
     role: Role,
 ) -> Result<(), AppError> {
     crate::api::respond(async move {
-        use crate::server::{accounts, authz::RequestCtx};
+        use crate::server::{rules::accounts, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.member(&workspace, Role::Admin).await?;
         accounts::change_role(&ctx.state.db, &actor, user_id, role).await
@@ -56,7 +56,7 @@ pub async fn change_member_role(
 #[server(prefix = "/api", endpoint = "remove_member")]
 pub async fn remove_member(workspace: String, user_id: UserId) -> Result<(), AppError> {
     crate::api::respond(async move {
-        use crate::server::{accounts, authz::RequestCtx};
+        use crate::server::{rules::accounts, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.member(&workspace, Role::Admin).await?;
         accounts::remove_member(&ctx.state.db, &actor, user_id).await
@@ -73,7 +73,7 @@ pub async fn resume_runs(workspace: String, user_id: UserId) -> Result<(), AppEr
         url::form_urlencoded::byte_serialize(workspace.as_bytes()).collect::<String>()
     );
     let result = crate::api::respond(async move {
-        use crate::server::{api_block::withhold, authz::RequestCtx};
+        use crate::server::{rules::api_block::withhold, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         withhold::resume_member(&ctx.state.db, &actor, user_id).await

@@ -12,7 +12,7 @@ pub async fn get_notification_settings(
     workspace: String,
 ) -> Result<NotificationSettings, AppError> {
     crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, reminders};
+        use crate::server::{rules::reminders, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         reminders::settings(&ctx.state.db, &actor).await
@@ -26,7 +26,7 @@ pub async fn get_notification_settings(
 pub async fn set_webhook(workspace: String, url: String) -> Result<String, AppError> {
     let page = settings_page(&workspace);
     let result = crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, crypto::SecretValue, reminders};
+        use crate::server::{infra::crypto::SecretValue, rules::reminders, web::authz::RequestCtx};
         let url = SecretValue::new(url);
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
@@ -56,7 +56,7 @@ pub async fn set_webhook(workspace: String, url: String) -> Result<String, AppEr
 pub async fn remove_webhook(workspace: String) -> Result<(), AppError> {
     let page = settings_page(&workspace);
     let result = crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, reminders};
+        use crate::server::{rules::reminders, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         reminders::remove_webhook(&ctx.state.db, &actor).await

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub async fn list_tokens(workspace: String) -> Result<Vec<TokenView>, AppError> {
     crate::api::respond(async move {
         use crate::model::Role;
-        use crate::server::{authz::RequestCtx, tokens};
+        use crate::server::{rules::tokens, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let member = ctx.member(&workspace, Role::Editor).await?;
         tokens::list(&ctx.state.db, &member).await
@@ -31,7 +31,7 @@ pub async fn create_token(
 ) -> Result<CreatedTokenView, AppError> {
     crate::api::respond(async move {
         use crate::model::{Day, Role, Scope};
-        use crate::server::{authz::RequestCtx, tokens};
+        use crate::server::{rules::tokens, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let member = ctx.member(&workspace, Role::Editor).await?;
         let scopes = scopes
@@ -76,7 +76,7 @@ pub async fn revoke_token(workspace: String, id: TokenId) -> Result<(), AppError
     );
     let result = crate::api::respond(async move {
         use crate::model::Role;
-        use crate::server::{authz::RequestCtx, tokens};
+        use crate::server::{rules::tokens, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let member = ctx.member(&workspace, Role::Editor).await?;
         tokens::revoke(&ctx.state.db, &member, id).await

@@ -23,7 +23,7 @@ pub async fn list_variables(
     #[server(default)] before: Option<String>,
 ) -> Result<VariablesPage, AppError> {
     crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, variables};
+        use crate::server::{rules::variables, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         let request = variables::ListRequest {
@@ -41,7 +41,7 @@ pub async fn list_variables(
 #[server(prefix = "/api", endpoint = "get_variable")]
 pub async fn get_variable(workspace: String, id: VariableId) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, variables};
+        use crate::server::{rules::variables, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         variables::get(&ctx.state.db, &actor, id).await
@@ -61,7 +61,7 @@ pub async fn create_variable(
     #[server(default)] expires_on: String,
 ) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, crypto::SecretValue, variables};
+        use crate::server::{infra::crypto::SecretValue, rules::variables, web::authz::RequestCtx};
         let value = SecretValue::new(value);
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
@@ -91,7 +91,7 @@ pub async fn update_variable(
     #[server(default)] expires_on: String,
 ) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, crypto::SecretValue, variables};
+        use crate::server::{infra::crypto::SecretValue, rules::variables, web::authz::RequestCtx};
         let value = SecretValue::new(value);
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
@@ -110,7 +110,7 @@ pub async fn update_variable(
 #[server(prefix = "/api", endpoint = "delete_variable")]
 pub async fn delete_variable(workspace: String, id: VariableId) -> Result<(), AppError> {
     crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, variables};
+        use crate::server::{rules::variables, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         variables::delete(&ctx.state.db, &actor, id).await
@@ -128,7 +128,7 @@ pub async fn reveal_secret(
     #[server(default)] version: Option<ValueVersion>,
 ) -> Result<String, AppError> {
     crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, variables};
+        use crate::server::{rules::variables, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         let value =
@@ -142,7 +142,7 @@ pub async fn reveal_secret(
 #[server(prefix = "/api", endpoint = "variable_history")]
 pub async fn variable_history(workspace: String, id: VariableId) -> Result<HistoryPage, AppError> {
     crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, variables};
+        use crate::server::{rules::variables, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         variables::history(&ctx.state.db, &actor, id).await
@@ -164,7 +164,7 @@ pub async fn restore_version(
         url::form_urlencoded::byte_serialize(workspace.as_bytes()).collect::<String>()
     );
     let result = crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, variables};
+        use crate::server::{rules::variables, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         let keep = ctx.state.settings.secret_history;
@@ -192,7 +192,7 @@ pub async fn import_env(
     #[server(default)] apply: bool,
 ) -> Result<Vec<ImportLine>, AppError> {
     crate::api::respond(async move {
-        use crate::server::{authz::RequestCtx, variables};
+        use crate::server::{rules::variables, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         let request = variables::ImportRequest {

@@ -14,12 +14,12 @@ async fn actor(
     workspace: &str,
 ) -> Result<
     (
-        crate::server::authz::RequestCtx,
-        crate::server::authz::Actor,
+        crate::server::web::authz::RequestCtx,
+        crate::server::web::authz::Actor,
     ),
     AppError,
 > {
-    let ctx = crate::server::authz::RequestCtx::get().await?;
+    let ctx = crate::server::web::authz::RequestCtx::get().await?;
     let actor = ctx.actor(workspace).await?;
     Ok((ctx, actor))
 }
@@ -28,7 +28,7 @@ async fn actor(
 pub async fn list_workflows(workspace: String) -> Result<Vec<WorkflowSummary>, AppError> {
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
-        crate::server::workflows::list(&ctx.state.db, &m).await
+        crate::server::rules::workflows::list(&ctx.state.db, &m).await
     })
     .await
 }
@@ -38,7 +38,7 @@ pub async fn list_workflows(workspace: String) -> Result<Vec<WorkflowSummary>, A
 pub async fn create_workflow(workspace: String, name: String) -> Result<WorkflowId, AppError> {
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
-        let id = crate::server::workflows::create(&ctx.state.db, &m, &name).await?;
+        let id = crate::server::rules::workflows::create(&ctx.state.db, &m, &name).await?;
         leptos_axum::redirect(&format!("/w/{workspace}/workflows/{id}"));
         Ok(id)
     })
@@ -57,7 +57,7 @@ pub async fn rename_workflow(
     );
     let result = crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
-        crate::server::workflows::rename(&ctx.state.db, &m, id, &name).await
+        crate::server::rules::workflows::rename(&ctx.state.db, &m, id, &name).await
     })
     .await;
     // The list's "Rename" is a plain form: back to the list, which says
@@ -73,7 +73,7 @@ pub async fn rename_workflow(
 pub async fn delete_workflow(workspace: String, id: WorkflowId) -> Result<(), AppError> {
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
-        crate::server::workflows::delete(&ctx.state.db, &m, id).await
+        crate::server::rules::workflows::delete(&ctx.state.db, &m, id).await
     })
     .await
 }
@@ -82,7 +82,7 @@ pub async fn delete_workflow(workspace: String, id: WorkflowId) -> Result<(), Ap
 pub async fn get_workflow(workspace: String, id: WorkflowId) -> Result<WorkflowView, AppError> {
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
-        crate::server::workflows::view(&ctx.state.db, &m, id).await
+        crate::server::rules::workflows::view(&ctx.state.db, &m, id).await
     })
     .await
 }
@@ -91,7 +91,7 @@ pub async fn get_workflow(workspace: String, id: WorkflowId) -> Result<WorkflowV
 pub async fn add_block(workspace: String, workflow_id: WorkflowId) -> Result<BlockView, AppError> {
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
-        crate::server::workflows::add_block(&ctx.state.db, &m, workflow_id).await
+        crate::server::rules::workflows::add_block(&ctx.state.db, &m, workflow_id).await
     })
     .await
 }
@@ -101,7 +101,7 @@ pub async fn add_block(workspace: String, workflow_id: WorkflowId) -> Result<Blo
 pub async fn save_block(workspace: String, block: BlockInput) -> Result<BlockView, AppError> {
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
-        crate::server::workflows::save_block(&ctx.state.db, &m, block).await
+        crate::server::rules::workflows::save_block(&ctx.state.db, &m, block).await
     })
     .await
 }
@@ -110,7 +110,7 @@ pub async fn save_block(workspace: String, block: BlockInput) -> Result<BlockVie
 pub async fn delete_block(workspace: String, id: BlockId) -> Result<(), AppError> {
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
-        crate::server::workflows::delete_block(&ctx.state.db, &m, id).await
+        crate::server::rules::workflows::delete_block(&ctx.state.db, &m, id).await
     })
     .await
 }
@@ -119,7 +119,7 @@ pub async fn delete_block(workspace: String, id: BlockId) -> Result<(), AppError
 pub async fn move_block(workspace: String, id: BlockId, up: bool) -> Result<(), AppError> {
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
-        crate::server::workflows::move_block(&ctx.state.db, &m, id, up).await
+        crate::server::rules::workflows::move_block(&ctx.state.db, &m, id, up).await
     })
     .await
 }
@@ -133,7 +133,7 @@ pub async fn search_secrets(
 ) -> Result<Vec<SecretOption>, AppError> {
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
-        crate::server::workflows::search_secrets(&ctx.state.db, &m, &search).await
+        crate::server::rules::workflows::search_secrets(&ctx.state.db, &m, &search).await
     })
     .await
 }
@@ -144,7 +144,7 @@ pub async fn run_block(workspace: String, id: BlockId) -> Result<RunResult, AppE
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
         let state = &ctx.state;
-        use crate::server::api_block::{in_flight, run, Engine};
+        use crate::server::rules::api_block::{in_flight, run, Engine};
         let result = run(Engine::of(state), &m, id).await;
         if let Err(AppError::Unavailable(message)) = &result {
             if message == in_flight::BUSY {

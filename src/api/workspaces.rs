@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "create_workspace")]
 pub async fn create_workspace(name: String) -> Result<String, AppError> {
     crate::api::respond(async move {
-        use crate::server::{accounts, authz::RequestCtx};
+        use crate::server::{rules::accounts, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let user = ctx.signed_in().await?;
         let slug = accounts::create_workspace(&ctx.state.db, &user, &name).await?;

@@ -1,31 +1,15 @@
 //! Everything that runs only on the server. Compiled with the `ssr` feature.
+//!
+//! - `web`: HTTP plumbing: startup and routes, state, sessions, the edge
+//!   guards every request passes, who the caller is (`authz`), the REST API;
+//! - `rules`: what the product does: variables, workflows and the API block,
+//!   redaction, tokens, accounts, audit, reminders, key rotation;
+//! - `infra`: what the rules stand on: the database, crypto, the outbound
+//!   client and its address guard, passwords, config, parsers, the CLI
+//!   client, logging.
 
-pub mod accounts;
-pub mod api_block;
-pub mod audit;
-pub mod authz;
-pub mod client;
-pub mod config;
-pub mod crypto;
-pub mod db;
-pub mod dotenv;
-pub mod edge;
 #[cfg(any(test, fuzzing))]
 pub mod fuzz_checks;
-pub mod headers;
-pub mod hosts;
-pub mod nul;
-pub mod outbound;
-pub mod password;
-pub mod redaction;
-pub mod reminders;
-pub mod remote;
-pub mod rest;
-pub mod rotation;
-pub mod session;
-pub mod startup;
-pub mod state;
-pub mod telemetry;
-pub mod tokens;
-pub mod variables;
-pub mod workflows;
+pub mod infra;
+pub mod rules;
+pub mod web;

@@ -4,7 +4,7 @@ use crate::helpers::*;
 use std::time::Instant;
 use varvault::error::AppError;
 use varvault::model::Landing;
-use varvault::server::db::{meta, users};
+use varvault::server::infra::db::{meta, users};
 
 async fn user_count(app: &TestApp) -> i64 {
     users::count(app.db.pool()).await.unwrap()
@@ -296,7 +296,7 @@ async fn parallel_guesses_are_counted_as_they_start() {
     let mut refused = 0;
     for (status, err) in answers {
         assert_eq!(status, 400);
-        if err == AppError::rule(varvault::server::accounts::TOO_MANY_ATTEMPTS) {
+        if err == AppError::rule(varvault::server::rules::accounts::TOO_MANY_ATTEMPTS) {
             refused += 1;
         } else {
             assert_eq!(err, AppError::rule("Invalid email or password"));
@@ -321,11 +321,11 @@ async fn parallel_guesses_are_counted_as_they_start() {
 /// failures counted it is never refused, however late its turn.
 #[tokio::test]
 async fn a_sign_in_held_up_by_a_busy_database_is_not_refused() {
-    use varvault::server::accounts::throttle;
+    use varvault::server::rules::accounts::throttle;
     let app = spawn_app().await;
     app.setup_owner().await;
     let address = throttle::key("address", "127.0.0.1");
-    let started = varvault::server::db::now_ms();
+    let started = varvault::server::infra::db::now_ms();
     // Another attempt, begun 5.5 s after ours, took its turn first; the
     // database stays busy until then.
     let mut tx = app.db.begin_write().await.unwrap();
@@ -363,10 +363,10 @@ async fn a_sign_in_held_up_by_a_busy_database_is_not_refused() {
 /// as refused (found by CI: a correct sign-in refused under load).
 #[tokio::test]
 async fn a_turn_is_taken_even_when_the_row_was_just_cleared() {
-    use varvault::server::db::throttle;
+    use varvault::server::infra::db::throttle;
     let app = spawn_app().await;
-    let key = varvault::server::accounts::throttle::key("account", "gone@example.com");
-    let now = varvault::server::db::now_ms();
+    let key = varvault::server::rules::accounts::throttle::key("account", "gone@example.com");
+    let now = varvault::server::infra::db::now_ms();
     let turn = throttle::reserve(app.db.pool(), &key, now, now - 1000, &[0, 0, 0, 250], 5000)
         .await
         .unwrap();

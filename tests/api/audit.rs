@@ -335,20 +335,20 @@ async fn retention_deletes_only_entries_past_it() {
     app.setup_owner().await;
     seed(&app).await;
     let total = count(&app).await as u64;
-    let now = varvault::server::db::now_ms();
+    let now = varvault::server::infra::db::now_ms();
     sqlx::query("UPDATE audit_log SET at = $1 WHERE action = 'secret.created'")
         .bind(now - 40 * 86_400_000)
         .execute(app.db.pool())
         .await
         .unwrap();
     assert_eq!(
-        varvault::server::audit::apply_retention(&app.db, None)
+        varvault::server::rules::audit::apply_retention(&app.db, None)
             .await
             .unwrap(),
         0
     );
     assert_eq!(
-        varvault::server::audit::apply_retention(&app.db, Some(30))
+        varvault::server::rules::audit::apply_retention(&app.db, Some(30))
             .await
             .unwrap(),
         2

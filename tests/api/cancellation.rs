@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use varvault::server::crypto::{master, Keyring, MasterKeySource};
-use varvault::server::rotation;
+use varvault::server::infra::crypto::{master, Keyring, MasterKeySource};
+use varvault::server::rules::rotation;
 
 /// How a raw client behaves after sending its request.
 #[derive(Clone, Copy, Debug)]

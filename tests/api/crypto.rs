@@ -6,8 +6,8 @@ use crate::helpers::*;
 use crate::variables::{assert_no_canary, create_ok, seed, MASKED_CANARY, RESTRICTED_CANARY};
 use std::ops::ControlFlow;
 use varvault::model::WorkspaceId;
-use varvault::server::crypto::{master, Keyring, MasterKey, MasterKeySource};
-use varvault::server::rotation::{self, RotationError};
+use varvault::server::infra::crypto::{master, Keyring, MasterKey, MasterKeySource};
+use varvault::server::rules::rotation::{self, RotationError};
 
 async fn keyring_of(app: &TestApp) -> Keyring {
     let key = master::load(&MasterKeySource::File(key_path(app.dir()))).unwrap();
@@ -176,8 +176,8 @@ async fn two_instances_starting_with_different_keys_cannot_both_start() {
     };
     let (a, b) = (config("a.key"), config("b.key"));
     let (a, b) = tokio::join!(
-        varvault::server::startup::Application::build(a),
-        varvault::server::startup::Application::build(b)
+        varvault::server::web::startup::Application::build(a),
+        varvault::server::web::startup::Application::build(b)
     );
     let started = [a.is_ok(), b.is_ok()];
     assert_eq!(
@@ -618,7 +618,7 @@ async fn a_worn_out_data_key_refuses_writes_and_asks_for_a_rotation() {
     app.setup_owner().await;
     seed(&app).await;
     sqlx::query("UPDATE data_keys SET seal_count = $1")
-        .bind(varvault::server::crypto::keyring::SEAL_LIMIT)
+        .bind(varvault::server::infra::crypto::keyring::SEAL_LIMIT)
         .execute(app.db.pool())
         .await
         .unwrap();

@@ -6,13 +6,13 @@
 use crate::helpers::*;
 use std::time::{Duration, Instant};
 use varvault::error::AppError;
-use varvault::server::accounts::TOO_MANY_ATTEMPTS;
+use varvault::server::rules::accounts::TOO_MANY_ATTEMPTS;
 
 /// The app behind a "proxy" on 127.0.0.1, so each attacker can come from
 /// an address of its own (`X-Forwarded-For`).
 async fn app_behind_proxy() -> TestApp {
     let app = spawn_app_with(|c| {
-        c.trusted_proxies = vec![varvault::server::client::parse_net("127.0.0.1").unwrap()]
+        c.trusted_proxies = vec![varvault::server::web::client::parse_net("127.0.0.1").unwrap()]
     })
     .await;
     app.setup_owner().await;

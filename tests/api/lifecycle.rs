@@ -374,12 +374,12 @@ async fn history_survives_workspace_and_master_key_rotation() {
         text(&out)
     );
     // With the new master key, each earlier value opens, and restores.
-    let key = varvault::server::crypto::master::load(
-        &varvault::server::crypto::MasterKeySource::File(app.dir().join("next.key")),
+    let key = varvault::server::infra::crypto::master::load(
+        &varvault::server::infra::crypto::MasterKeySource::File(app.dir().join("next.key")),
     )
     .unwrap();
-    let keyring = varvault::server::crypto::Keyring::new(key);
-    let member = varvault::server::authz::member_of(
+    let keyring = varvault::server::infra::crypto::Keyring::new(key);
+    let member = varvault::server::web::authz::member_of(
         &app.db,
         owner_id(&app).await,
         WORKSPACE,
@@ -388,9 +388,9 @@ async fn history_survives_workspace_and_master_key_rotation() {
     )
     .await
     .unwrap();
-    let actor = varvault::server::authz::Actor::Member(member);
+    let actor = varvault::server::web::authz::Actor::Member(member);
     use varvault::model::ValueVersion;
-    use varvault::server::variables as rules;
+    use varvault::server::rules::variables as rules;
     for n in 1..=2 {
         let value = rules::reveal(&app.db, &keyring, &actor, secret.id, Some(ValueVersion(n)))
             .await
@@ -411,7 +411,7 @@ async fn expiry_dates_are_checked_listed_filtered_and_noted_by_runs() {
     let (up_addr, _up) = start_upstream().await;
     let app = private_app().await;
     app.setup_owner().await;
-    let today = Day::of_ms(varvault::server::db::now_ms());
+    let today = Day::of_ms(varvault::server::infra::db::now_ms());
     let yesterday = Day(today.0 - 1).to_iso();
     let in_ten_days = Day(today.0 + 10).to_iso();
     let in_a_year = Day(today.0 + 365).to_iso();

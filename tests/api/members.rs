@@ -276,10 +276,12 @@ async fn member_changes_are_audited() {
         .await,
     )
     .await;
-    let actions =
-        varvault::server::db::audit::actions_of(app.db.pool(), varvault::model::WorkspaceId(1))
-            .await
-            .unwrap();
+    let actions = varvault::server::infra::db::audit::actions_of(
+        app.db.pool(),
+        varvault::model::WorkspaceId(1),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         actions,
         [

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use varvault::error::AppError;
 use varvault::model::{Day, NotificationSettings, WebhookRefusal};
-use varvault::server::crypto::{master, Keyring, MasterKeySource};
-use varvault::server::reminders::{self, TickReport};
+use varvault::server::infra::crypto::{master, Keyring, MasterKeySource};
+use varvault::server::rules::reminders::{self, TickReport};
 
 const DAY_MS: i64 = 86_400_000;
 const HOOK_TOKEN: &str = "hook-token-canary-51ab";
@@ -23,7 +23,7 @@ fn keyring(app: &TestApp) -> Keyring {
 }
 
 async fn tick(app: &TestApp, allow_private: bool, now: i64) -> TickReport {
-    use varvault::server::outbound::{Outbound, OwnAddresses};
+    use varvault::server::infra::outbound::{Outbound, OwnAddresses};
     let outbound = Outbound::new(
         allow_private,
         std::time::Duration::from_secs(5),
@@ -99,7 +99,7 @@ async fn each_threshold_is_sent_once_even_when_passes_race_and_never_a_value() {
     let answer = res.text().await.unwrap();
     assert_eq!(answer, "\"127.0.0.1\"", "only the host comes back");
 
-    let now = varvault::server::db::now_ms();
+    let now = varvault::server::infra::db::now_ms();
     let today = Day::of_ms(now);
     let day = |n: i64| Day(today.0 + n);
     secret_expiring(&app, "IN_14", "value-canary-in-14", day(14)).await;
@@ -216,7 +216,7 @@ async fn a_failed_delivery_is_retried_later_and_given_up_after_five_tries() {
             .status(),
         200
     );
-    let now = varvault::server::db::now_ms();
+    let now = varvault::server::infra::db::now_ms();
     secret_expiring(
         &app,
         "TOKEN",
@@ -340,7 +340,7 @@ async fn a_webhook_that_became_private_is_refused_at_delivery() {
     app.setup_owner().await;
     let url = format!("http://{up_addr}/echo");
     assert_eq!(set_webhook(&app, &app.client, &url).await.status(), 200);
-    let now = varvault::server::db::now_ms();
+    let now = varvault::server::infra::db::now_ms();
     secret_expiring(&app, "TOKEN", "a-value-12345678", Day::of_ms(now)).await;
     // The same database served without private networks: nothing goes out.
     let report = tick(&app, false, now).await;

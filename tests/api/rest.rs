@@ -8,10 +8,10 @@ use crate::helpers::*;
 use crate::variables::{assert_no_canary, create_ok, MASKED_CANARY, RESTRICTED_CANARY};
 use std::collections::BTreeSet;
 use varvault::model::{Role, Scope};
-use varvault::server::authz::member_of;
-use varvault::server::tokens::{self, NewToken};
+use varvault::server::rules::tokens::{self, NewToken};
+use varvault::server::web::authz::member_of;
 
-async fn owner(app: &TestApp) -> varvault::server::authz::Member {
+async fn owner(app: &TestApp) -> varvault::server::web::authz::Member {
     let id = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(OWNER_EMAIL)
         .fetch_one(app.db.pool())
@@ -330,7 +330,7 @@ async fn tokens_are_refused_when_revoked_expired_foreign_or_off_network() {
     // Expired: refused from then on.
     let soon = token(&app, "short-lived", &[Scope::VariablesRead], "").await;
     sqlx::query("UPDATE access_tokens SET expires_at = $1 WHERE name = 'short-lived'")
-        .bind(varvault::server::db::now_ms() - 1)
+        .bind(varvault::server::infra::db::now_ms() - 1)
         .execute(app.db.pool())
         .await
         .unwrap();

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use varvault::model::{BlockInput, HttpMethod, KeyValue};
-use varvault::server::outbound::{self, Outbound, OwnAddresses, Refusal};
+use varvault::server::infra::outbound::{self, Outbound, OwnAddresses, Refusal};
 
 const SELF_CALL: &str = "A block cannot call varvault itself";
 

@@ -63,11 +63,13 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 async fn an_https_public_url_makes_the_cookie_secure() {
     let app = spawn_app_with(|c| c.public_url = Some("https://vault.example.com".into())).await;
     // A public URL that is not loopback: set-up asks for the logged token.
-    let token =
-        varvault::server::db::meta::get(app.db.pool(), varvault::server::db::meta::SETUP_TOKEN)
-            .await
-            .unwrap()
-            .expect("a setup token");
+    let token = varvault::server::infra::db::meta::get(
+        app.db.pool(),
+        varvault::server::infra::db::meta::SETUP_TOKEN,
+    )
+    .await
+    .unwrap()
+    .expect("a setup token");
     let res = app
         .client
         .post(app.url("/api/setup_owner"))
@@ -289,7 +291,7 @@ async fn cross_origin_state_changes_are_refused() {
         assert_eq!(res.status(), 403, "{header}: {value}");
     }
     assert_eq!(
-        varvault::server::db::users::count(app.db.pool())
+        varvault::server::infra::db::users::count(app.db.pool())
             .await
             .unwrap(),
         0

@@ -2,7 +2,7 @@
 
 use crate::helpers::{fresh_database_url, test_config};
 use std::process::Command;
-use varvault::server::startup::Application;
+use varvault::server::web::startup::Application;
 
 fn run_binary(args: &[&str], database_url: &str, dir: &std::path::Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_varvault"))

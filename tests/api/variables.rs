@@ -145,10 +145,12 @@ async fn a_masked_secret_reveals_with_no_store_and_an_audit_entry() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     assert_eq!(res.json::<String>().await.unwrap(), MASKED_CANARY);
-    let actions =
-        varvault::server::db::audit::actions_of(app.db.pool(), varvault::model::WorkspaceId(1))
-            .await
-            .unwrap();
+    let actions = varvault::server::infra::db::audit::actions_of(
+        app.db.pool(),
+        varvault::model::WorkspaceId(1),
+    )
+    .await
+    .unwrap();
     assert_eq!(actions.last().map(String::as_str), Some("secret.revealed"));
 
     // A restricted secret is shown to no one, owners included.
@@ -357,10 +359,12 @@ async fn editing_a_secret_keeps_its_value_unless_a_new_one_is_given() {
         .await;
     let view: VariableView = res.json().await.unwrap();
     assert_eq!(view.allowed_hosts, ["*.zendesk.com", "api.zendesk.com"]);
-    let actions =
-        varvault::server::db::audit::actions_of(app.db.pool(), varvault::model::WorkspaceId(1))
-            .await
-            .unwrap();
+    let actions = varvault::server::infra::db::audit::actions_of(
+        app.db.pool(),
+        varvault::model::WorkspaceId(1),
+    )
+    .await
+    .unwrap();
     assert!(
         actions.ends_with(&[
             "secret.description_updated".to_string(),

@@ -10,11 +10,11 @@ mod support;
 use support::domain::{domain, Domain, CLIENT};
 use varvault::error::AppError;
 use varvault::model::{Role, Scope, VariableKind, Visibility};
-use varvault::server::authz::Actor;
-use varvault::server::crypto::SecretValue;
-use varvault::server::db::audit::AuditFilter;
-use varvault::server::variables::{self, NewVariable};
-use varvault::server::{audit, tokens, workflows};
+use varvault::server::infra::crypto::SecretValue;
+use varvault::server::infra::db::audit::AuditFilter;
+use varvault::server::rules::variables::{self, NewVariable};
+use varvault::server::web::authz::Actor;
+use varvault::server::{rules::audit, rules::tokens, rules::workflows};
 
 fn plain(name: &str, value: &str) -> NewVariable {
     NewVariable {
@@ -157,17 +157,23 @@ async fn membership_is_checked_in_the_database() {
     let user = member.user.user_id;
     // The same user, proven again: the positive control.
     assert!(d.member_of(user).await.is_ok());
-    let above_role = varvault::server::authz::member_of(&d.db, user, &d.slug, Role::Admin, CLIENT)
-        .await
-        .unwrap_err();
-    assert_eq!(above_role, AppError::Forbidden);
-    let elsewhere =
-        varvault::server::authz::member_of(&d.db, user, "no-such-workspace", Role::Editor, CLIENT)
+    let above_role =
+        varvault::server::web::authz::member_of(&d.db, user, &d.slug, Role::Admin, CLIENT)
             .await
             .unwrap_err();
+    assert_eq!(above_role, AppError::Forbidden);
+    let elsewhere = varvault::server::web::authz::member_of(
+        &d.db,
+        user,
+        "no-such-workspace",
+        Role::Editor,
+        CLIENT,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(elsewhere, AppError::Forbidden);
     let removed_owner = d.owner().await;
-    varvault::server::accounts::remove_member(&d.db, &removed_owner, user)
+    varvault::server::rules::accounts::remove_member(&d.db, &removed_owner, user)
         .await
         .unwrap();
     assert_eq!(d.member_of(user).await.unwrap_err(), AppError::Forbidden);
@@ -290,7 +296,7 @@ async fn a_token_is_refused_when_revoked_expired_malformed_or_off_network() {
         tokens::NewToken {
             name: "soon".into(),
             scopes: vec![Scope::VariablesRead],
-            expires_at: Some(varvault::server::db::now_ms() + 300),
+            expires_at: Some(varvault::server::infra::db::now_ms() + 300),
             allowed_networks: String::new(),
         },
     )

@@ -8,12 +8,12 @@ use std::net::IpAddr;
 use tempfile::TempDir;
 use varvault::error::AppError;
 use varvault::model::{Email, Role, Scope, UserId};
-use varvault::server::accounts::{self, NewMember, SetupInput};
-use varvault::server::authz::{self, Actor, Member, TokenCaller};
-use varvault::server::crypto::{Keyring, SecretValue};
-use varvault::server::db::{users, Db};
-use varvault::server::startup::open_database;
-use varvault::server::tokens::{self, NewToken};
+use varvault::server::infra::crypto::{Keyring, SecretValue};
+use varvault::server::infra::db::{users, Db};
+use varvault::server::rules::accounts::{self, NewMember, SetupInput};
+use varvault::server::rules::tokens::{self, NewToken};
+use varvault::server::web::authz::{self, Actor, Member, TokenCaller};
+use varvault::server::web::startup::open_database;
 
 pub const CLIENT: &str = "192.0.2.10";
 

@@ -12,10 +12,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tempfile::TempDir;
 use varvault::error::AppError;
-use varvault::server::config::Config;
-use varvault::server::crypto::MasterKeySource;
-use varvault::server::db::Db;
-use varvault::server::startup::Application;
+use varvault::server::infra::config::Config;
+use varvault::server::infra::crypto::MasterKeySource;
+use varvault::server::infra::db::Db;
+use varvault::server::web::startup::Application;
 
 pub const OWNER_EMAIL: &str = "owner@example.com";
 pub const OWNER_PASSWORD: &str = "owner-password-1234";

@@ -1,5 +1,5 @@
 use super::parts;
-use crate::server::hosts::HostPattern;
+use crate::server::infra::hosts::HostPattern;
 use std::net::IpAddr;
 
 /// The host-pattern matcher: patterns print in a form that parses back to

@@ -1,5 +1,5 @@
 use super::parts;
-use crate::server::api_block::placement::{self, Destination, PlacementError};
+use crate::server::rules::api_block::placement::{self, Destination, PlacementError};
 use crate::template::{self, RefKind};
 use std::collections::BTreeMap;
 

@@ -1,8 +1,8 @@
 use super::parts;
 use crate::model::VariableId;
-use crate::server::crypto::SecretValue;
-use crate::server::redaction::windows::windows;
-use crate::server::redaction::{Fingerprints, HashKey, Screen, Source};
+use crate::server::infra::crypto::SecretValue;
+use crate::server::rules::redaction::windows::windows;
+use crate::server::rules::redaction::{Fingerprints, HashKey, Screen, Source};
 use std::sync::Arc;
 
 /// Spellings the fuzz input may choose for a text.
@@ -150,7 +150,7 @@ pub fn redactor(data: &[u8]) {
     // piece is also all or part of S's whole value, which the run sent:
     // then it may be replaced in place as S).
     let other_windows = windows(&other).windows;
-    let sent_chars = crate::server::redaction::escapes::canonical(&sent);
+    let sent_chars = crate::server::rules::redaction::escapes::canonical(&sent);
     if let Some(w) = other_windows.get(choices.len() % other_windows.len().max(1)) {
         let piece: String = w.iter().collect();
         // The canonical form reads spaces as `+`: spell the original.

@@ -1,0 +1,14 @@
+//! What the rules stand on: the database, crypto and the master key, the
+//! outbound HTTP client with its address guard, password hashing, config,
+//! the `.env` and host-pattern parsers, the `varvault remote` client, and
+//! logging.
+
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod dotenv;
+pub mod hosts;
+pub mod outbound;
+pub mod password;
+pub mod remote;
+pub mod telemetry;

@@ -1,0 +1,197 @@
+//! Running an API block (SPEC §5): resolve its placeholders on the server
+//! (`fill`), decrypt each secret for this request only, check where the
+//! request may go before any byte leaves (`placement`, `rules`,
+//! `outbound`), send it (`send`), and show the answer only once it is
+//! screened (`answer`): the secrets it sent replaced, and withheld if any
+//! other piece of a secret is left (`withhold`).
+
+pub mod answer;
+pub mod body;
+pub mod fill;
+pub mod in_flight;
+pub mod placement;
+pub mod rules;
+mod send;
+pub mod withhold;
+
+pub use answer::BODY_LIMIT;
+
+use crate::error::AppError;
+use crate::model::{BlockId, Permission, RunResult, VariableKind, Visibility, SECRET_MIN_BYTES};
+use crate::server::infra::crypto::keyring::ValueSlot;
+use crate::server::infra::crypto::{Keyring, SecretValue};
+use crate::server::infra::db::workflows as blocks;
+use crate::server::infra::db::{variables as rows, Db, DbError};
+use crate::server::infra::hosts::HostPatterns;
+use crate::server::infra::outbound::Outbound;
+use crate::server::rules::redaction::{FingerprintCache, Screen};
+use crate::server::web::authz::Actor;
+use crate::template::RefKind;
+use fill::{UsedSecret, Values};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a run needs of the server.
+#[derive(Clone, Copy)]
+pub struct Engine<'a> {
+    pub db: &'a Db,
+    pub keyring: &'a Keyring,
+    pub outbound: &'a Outbound,
+    pub fingerprints: &'a FingerprintCache,
+    pub in_flight: &'a Arc<in_flight::InFlight>,
+}
+
+impl<'a> Engine<'a> {
+    pub fn of(state: &'a crate::server::web::state::AppState) -> Engine<'a> {
+        Engine {
+            db: &state.db,
+            keyring: &state.keyring,
+            outbound: &state.outbound,
+            fingerprints: &state.fingerprints,
+            in_flight: &state.in_flight,
+        }
+    }
+}
+
+/// A run refused by a rule (nothing was sent).
+fn refuse(message: impl Into<String>) -> AppError {
+    AppError::rule(message)
+}
+
+/// The rules a secret must meet to be sent at all, whatever was stored
+/// before they existed: a value long enough to redact, and allowed hosts
+/// that still parse (at least one for a restricted secret).
+pub fn usable_secret(
+    name: &str,
+    visibility: Option<Visibility>,
+    value: &SecretValue,
+    stored_hosts: &str,
+) -> Result<HostPatterns, AppError> {
+    if value.expose().len() < SECRET_MIN_BYTES {
+        return Err(refuse(format!(
+            "{name} cannot be used: a secret's value must be at least {SECRET_MIN_BYTES} bytes \
+             (shorter ones cannot be redacted); an owner or admin must set a longer one. \
+             Nothing was sent."
+        )));
+    }
+    let allowed = HostPatterns::from_stored(stored_hosts).map_err(|_| {
+        refuse(format!(
+            "{name} cannot be used: its allowed hosts can no longer be read; an owner or admin \
+             must set them again. Nothing was sent."
+        ))
+    })?;
+    let restricted = visibility != Some(Visibility::Masked);
+    if restricted && allowed.is_empty() {
+        return Err(refuse(format!(
+            "{name} cannot be used: a restricted secret needs at least one allowed host; an \
+             owner or admin must set them. Nothing was sent."
+        )));
+    }
+    Ok(allowed)
+}
+
+/// Runs block `block_id` for `actor`.
+pub async fn run(
+    engine: Engine<'_>,
+    actor: &Actor,
+    block_id: BlockId,
+) -> Result<RunResult, AppError> {
+    actor.require(Permission::UseWorkflows)?;
+    // Held until the run ends, whichever way.
+    let _slot = engine.in_flight.take(&withhold::caller_key(actor))?;
+    withhold::ensure_running(engine.db, actor).await?;
+    let ws = actor.workspace().id;
+    let block = blocks::block(engine.db.pool(), ws, block_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    for (i, kv) in block.headers.iter().enumerate() {
+        if let Some(refusal) = rules::header_name_refusal(i + 1, kv.name.trim()) {
+            return Err(refuse(refusal));
+        }
+    }
+    let values = load_values(engine, actor, &block).await?;
+    let fingerprints = engine
+        .fingerprints
+        .get(engine.db, engine.keyring, ws)
+        .await?;
+    let sent: Vec<_> = values
+        .secrets
+        .values()
+        .map(|s| (s.id, s.name.as_str(), &s.value))
+        .collect();
+    let screen = Arc::new(Screen::new(fingerprints, &sent));
+    // Refusals are built without filled text; screened anyway.
+    send::send(engine, actor, &block, &values, screen.clone())
+        .await
+        .map_err(|err| match err {
+            AppError::Invalid { field, message } => AppError::Invalid {
+                field,
+                message: screen.redact(&message),
+            },
+            AppError::Upstream(message) => AppError::Upstream(screen.redact(&message)),
+            other => other,
+        })
+}
+
+/// Everything the block refers to, from every field, each name looked up
+/// once; secrets decrypted and checked.
+async fn load_values(
+    engine: Engine<'_>,
+    actor: &Actor,
+    block: &blocks::BlockRecord,
+) -> Result<Values, AppError> {
+    let ws = actor.workspace().id;
+    let mut fields: Vec<&str> = vec![&block.url, &block.body];
+    fields.extend(block.query.iter().map(|kv| kv.value.as_str()));
+    fields.extend(block.headers.iter().map(|kv| kv.value.as_str()));
+    let mut values = Values::default();
+    let mut conn = engine.db.pool().acquire().await.map_err(DbError::from)?;
+    for name in fill::names(&fields, RefKind::Var)? {
+        let found = rows::by_name(&mut *conn, ws, &name).await?;
+        match found.filter(|r| r.kind == VariableKind::Plain) {
+            Some(r) => {
+                let value = r.plain_value.unwrap_or_default();
+                values.vars.insert(name.to_ascii_lowercase(), value);
+            }
+            None => return Err(refuse(format!("Missing variable {name}"))),
+        }
+    }
+    for name in fill::names(&fields, RefKind::Secret)? {
+        let Some(r) = rows::by_name(&mut *conn, ws, &name)
+            .await?
+            .filter(|r| r.kind == VariableKind::Secret)
+        else {
+            return Err(refuse(format!("Missing secret {name}")));
+        };
+        let (Some(blob), Some(kv)) = (r.ciphertext.as_deref(), r.key_version) else {
+            return Err(AppError::Internal);
+        };
+        let slot = ValueSlot {
+            workspace: ws,
+            secret: r.id,
+            version: r.value_version,
+        };
+        let value = engine
+            .keyring
+            .open_value(&mut conn, kv, slot, blob)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "a secret does not decrypt");
+                AppError::Internal
+            })?;
+        let allowed = usable_secret(&r.name, r.visibility, &value, &r.allowed_hosts)?;
+        values.secrets.insert(
+            name.to_ascii_lowercase(),
+            UsedSecret {
+                id: r.id,
+                name: r.name.clone(),
+                allowed,
+                value,
+                expires_on: r.expires_on.clone(),
+            },
+        );
+    }
+    Ok(values)
+}
