@@ -250,6 +250,31 @@ impl From<crate::server::infra::db::DbError> for AppError {
     }
 }
 
+/// A sealed value that cannot be opened or made: a worn-out key is the
+/// operator's to fix (a rotation), a database fault keeps its outage
+/// answer, anything else is a bug, logged and not described.
+#[cfg(feature = "ssr")]
+impl From<crate::server::infra::crypto::CryptoError> for AppError {
+    fn from(err: crate::server::infra::crypto::CryptoError) -> Self {
+        use crate::server::infra::crypto::CryptoError;
+        match err {
+            CryptoError::KeyWornOut { .. } => AppError::rule(err.to_string()),
+            CryptoError::Db(db) => db.into(),
+            other => {
+                tracing::error!(error = %other, "secret store");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        crate::server::infra::db::DbError::from(err).into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,9 +12,9 @@ use crate::error::AppError;
 use crate::model::{
     due_threshold, Day, DeliveryView, NotificationSettings, Permission, WebhookRefusal,
 };
-use crate::server::infra::crypto::{CryptoError, Keyring, SecretValue};
+use crate::server::infra::crypto::{Keyring, SecretValue};
 use crate::server::infra::db::reminders::{self as rows, ReminderRecord, WebhookRecord};
-use crate::server::infra::db::{now_ms, workspaces, Db, DbError};
+use crate::server::infra::db::{now_ms, workspaces, Db};
 use crate::server::infra::outbound::{Outbound, Refusal, ResolveError};
 use crate::server::rules::audit::{self, Action, Target};
 use crate::server::web::authz::Actor;
@@ -32,11 +32,6 @@ const URL_MAX_LEN: usize = 2048;
 /// The wait after `attempts` failed attempts: 1, 4, 16, then 64 minutes.
 pub fn retry_delay_ms(attempts: i64) -> i64 {
     60_000 * 4i64.pow(attempts.clamp(1, 4) as u32 - 1)
-}
-
-fn crypto_error(err: CryptoError) -> AppError {
-    tracing::error!(error = %err, "notification webhook");
-    AppError::Internal
 }
 
 /// Checks a webhook URL's form; returns it parsed. Refusals name the rule,
@@ -95,15 +90,11 @@ pub async fn set_webhook(
     let ws = actor.workspace();
     let who = actor.who();
     let mut tx = db.begin_write().await?;
-    let version = keyring
-        .current_version(&mut tx, ws.id)
-        .await
-        .map_err(crypto_error)?;
+    let version = keyring.current_version(&mut tx, ws.id).await?;
     let sealed = SecretValue::new(parsed.to_string());
     let ciphertext = keyring
         .seal_webhook(&mut tx, ws.id, version, &sealed)
-        .await
-        .map_err(crypto_error)?;
+        .await?;
     let record = WebhookRecord {
         workspace_id: ws.id,
         host: host.clone(),
@@ -122,7 +113,7 @@ pub async fn set_webhook(
         Some(host.clone()),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(host)
 }
 
@@ -141,7 +132,7 @@ pub async fn remove_webhook(db: &Db, actor: &Actor) -> Result<(), AppError> {
         )
         .await?;
     }
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -200,14 +191,14 @@ pub async fn tick(
         };
         let mut tx = db.begin_write().await?;
         let claimed = rows::claim(&mut tx, &secret, threshold, now_ms).await?;
-        tx.commit().await.map_err(DbError::from)?;
+        tx.commit().await?;
         report.claimed += u32::from(claimed);
     }
     for reminder in rows::due(db.pool(), now_ms, MAX_ATTEMPTS).await? {
         let retry_at = now_ms + retry_delay_ms(reminder.attempts + 1);
         let mut tx = db.begin_write().await?;
         let mine = rows::take_attempt(&mut tx, &reminder, now_ms, retry_at).await?;
-        tx.commit().await.map_err(DbError::from)?;
+        tx.commit().await?;
         if !mine {
             continue; // another instance is on it
         }
@@ -217,7 +208,7 @@ pub async fn tick(
             Ok(()) => rows::finish_attempt(&mut tx, reminder.id, Some(now_ms), None).await?,
             Err(why) => rows::finish_attempt(&mut tx, reminder.id, None, Some(why)).await?,
         }
-        tx.commit().await.map_err(DbError::from)?;
+        tx.commit().await?;
         match outcome {
             Ok(()) => report.sent += 1,
             Err(why) => {

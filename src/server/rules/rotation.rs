@@ -302,7 +302,7 @@ pub struct CheckReport {
 pub async fn check(db: &Db, keyring: &Keyring) -> Result<Vec<CheckReport>, RotationError> {
     let workspaces = workspaces::all(db.pool()).await?;
     let mut reports = Vec::new();
-    let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
+    let mut conn = db.pool().acquire().await?;
     for (ws, slug) in workspaces {
         let mut report = CheckReport {
             slug,

@@ -5,7 +5,7 @@
 use crate::error::AppError;
 use crate::model::{Permission, Scope, TokenId};
 use crate::server::infra::crypto::SecretValue;
-use crate::server::infra::db::{now_ms, tokens, Db, DbError};
+use crate::server::infra::db::{now_ms, tokens, Db};
 use crate::server::rules::audit::{self, Action, Target};
 use crate::server::web::authz::{Actor, Member};
 use crate::server::web::client::{parse_net, IpNet};
@@ -135,7 +135,7 @@ pub async fn create(db: &Db, member: &Member, input: NewToken) -> Result<Created
         Some(codes.join(" ")),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(CreatedToken { id, token })
 }
 
@@ -157,7 +157,7 @@ pub async fn revoke(db: &Db, member: &Member, id: TokenId) -> Result<(), AppErro
         None,
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use crate::model::{
     SecretOption, VariableId, VariableKind, WorkflowId, WorkflowSummary, WorkflowView, WorkspaceId,
 };
 use crate::server::infra::db::workflows::{self as rows, BlockUpdate};
-use crate::server::infra::db::{now_ms, runs, variables, Db, DbError};
+use crate::server::infra::db::{now_ms, runs, variables, Db};
 use crate::server::rules::accounts::clean_name;
 use crate::server::rules::api_block::{placement, rules};
 use crate::server::web::authz::Actor;
@@ -55,7 +55,7 @@ pub async fn create(db: &Db, actor: &Actor, name: &str) -> Result<WorkflowId, Ap
     let name = clean_name(name, "name", "Workflow name")?;
     let mut tx = db.begin_write().await?;
     let id = rows::insert_workflow(&mut tx, builder_ws(actor)?, &name).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -64,7 +64,7 @@ pub async fn rename(db: &Db, actor: &Actor, id: WorkflowId, name: &str) -> Resul
     workflow_of(db, actor, id).await?;
     let mut tx = db.begin_write().await?;
     rows::rename_workflow(&mut tx, id, &name).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -72,7 +72,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: WorkflowId) -> Result<(), AppErr
     workflow_of(db, actor, id).await?;
     let mut tx = db.begin_write().await?;
     rows::delete_workflow(&mut tx, id).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -146,7 +146,7 @@ pub async fn add_block(
     let record = rows::block(&mut *tx, builder_ws(actor)?, id)
         .await?
         .ok_or(AppError::Internal)?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(block_view(record, Vec::new()))
 }
 
@@ -285,7 +285,7 @@ pub async fn save_block(db: &Db, actor: &Actor, input: BlockInput) -> Result<Blo
     let record = rows::block(&mut *tx, ws, input.id)
         .await?
         .ok_or(AppError::Internal)?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(block_view(record, Vec::new()))
 }
 
@@ -296,7 +296,7 @@ pub async fn delete_block(db: &Db, actor: &Actor, id: BlockId) -> Result<(), App
     let mut tx = db.begin_write().await?;
     rows::delete_block(&mut tx, id).await?;
     rows::touch_workflow(&mut tx, block.workflow_id).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -321,7 +321,7 @@ pub async fn move_block(db: &Db, actor: &Actor, id: BlockId, up: bool) -> Result
             rows::set_position(&mut tx, b.id, pos as i64 + 1).await?;
         }
     }
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 

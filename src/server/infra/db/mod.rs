@@ -154,10 +154,11 @@ pub struct WriteTx {
 impl WriteTx {
     /// Commits in a task of its own, so a caller dropped mid-commit leaves
     /// the write either whole or absent, never a connection in between.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        tokio::spawn(async move { self.tx.commit().await })
+    pub async fn commit(self) -> Result<(), DbError> {
+        let done = tokio::spawn(async move { self.tx.commit().await })
             .await
-            .map_err(|e| sqlx::Error::Protocol(format!("commit task: {e}")))?
+            .map_err(|e| sqlx::Error::Protocol(format!("commit task: {e}")))?;
+        Ok(done?)
     }
 }
 

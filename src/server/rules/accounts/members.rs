@@ -24,7 +24,7 @@ pub async fn create_workspace(db: &Db, user: &SignedIn, name: &str) -> Result<St
         None,
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(slug)
 }
 
@@ -98,7 +98,7 @@ pub async fn add_member(db: &Db, actor: &Member, input: NewMember) -> Result<(),
         Some(input.role.as_str().to_string()),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -182,7 +182,7 @@ pub async fn change_role(
         Some(detail),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -212,6 +212,6 @@ pub async fn remove_member(db: &Db, actor: &Member, user_id: UserId) -> Result<(
         Some(role.as_str().to_string()),
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }

@@ -41,7 +41,7 @@ pub async fn change_password(
     if !ok {
         let mut tx = db.begin_write().await?;
         super::throttle::settle(&mut tx, &keys, false).await?;
-        tx.commit().await.map_err(DbError::from)?;
+        tx.commit().await?;
         return Err(wrong());
     }
     let hash = password::hash(new).await.map_err(password_error)?;
@@ -63,7 +63,7 @@ pub async fn change_password(
         None,
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -79,7 +79,7 @@ pub async fn reset_password(db: &Db, email: &str, new: String) -> Result<(), App
     users::set_password_hash(&mut tx, user.id, &hash).await?;
     sessions::delete_for_user(&mut tx, user.id, None).await?;
     audit_each_workspace(&mut tx, &user, "cli", Action::PasswordReset, None).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -146,6 +146,6 @@ pub async fn create_user(
             }
         }
     };
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(slug)
 }

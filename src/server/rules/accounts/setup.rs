@@ -99,7 +99,7 @@ pub async fn setup_owner(
     )
     .await?;
     meta::delete(&mut *tx, meta::SETUP_TOKEN).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     tracing::info!(workspace = %slug, "set-up done: owner account created");
     Ok((user_id, slug))
 }

@@ -137,7 +137,7 @@ async fn sign_in_inner(
             Err(AppError::rule(INVALID_CREDENTIALS))
         }
     };
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     result
 }
 

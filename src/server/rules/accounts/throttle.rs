@@ -93,12 +93,12 @@ pub async fn wait_turn(db: &Db, keys: &[(String, Count)]) -> Result<bool, AppErr
             Some(turn) => latest = latest.max(turn),
             None => {
                 // Keep the turns already taken: they cost the caller.
-                tx.commit().await.map_err(DbError::from)?;
+                tx.commit().await?;
                 return Ok(false);
             }
         }
     }
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     let wait = (latest - now_ms()).max(0) as u64;
     tokio::time::sleep(Duration::from_millis(wait)).await;
     Ok(true)

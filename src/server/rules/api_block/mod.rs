@@ -21,7 +21,7 @@ use crate::model::{BlockId, Permission, RunResult, VariableKind, Visibility, SEC
 use crate::server::infra::crypto::keyring::ValueSlot;
 use crate::server::infra::crypto::{Keyring, SecretValue};
 use crate::server::infra::db::workflows as blocks;
-use crate::server::infra::db::{variables as rows, Db, DbError};
+use crate::server::infra::db::{variables as rows, Db};
 use crate::server::infra::hosts::HostPatterns;
 use crate::server::infra::outbound::Outbound;
 use crate::server::rules::redaction::{FingerprintCache, Screen};
@@ -147,7 +147,7 @@ async fn load_values(
     fields.extend(block.query.iter().map(|kv| kv.value.as_str()));
     fields.extend(block.headers.iter().map(|kv| kv.value.as_str()));
     let mut values = Values::default();
-    let mut conn = engine.db.pool().acquire().await.map_err(DbError::from)?;
+    let mut conn = engine.db.pool().acquire().await?;
     for name in fill::names(&fields, RefKind::Var)? {
         let found = rows::by_name(&mut *conn, ws, &name).await?;
         match found.filter(|r| r.kind == VariableKind::Plain) {

@@ -8,7 +8,7 @@ use super::{placement, refuse, rules, withhold, Engine};
 use crate::error::AppError;
 use crate::model::{Day, Expiry, RunResult, VariableId, VariableKind};
 use crate::server::infra::db::workflows as blocks;
-use crate::server::infra::db::{now_ms, runs, DbError};
+use crate::server::infra::db::{now_ms, runs};
 use crate::server::infra::outbound::{self, Refusal, ResolveError, SELF_CALL};
 use crate::server::rules::audit::{self, Action, Target};
 use crate::server::rules::redaction::Screen;
@@ -191,7 +191,7 @@ async fn record_use(
         )
         .await?;
     }
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -209,7 +209,7 @@ async fn record_outcome(
     tokio::spawn(async move {
         let mut tx = db.begin_write().await?;
         runs::record(&mut tx, &ids, block_id, &block_name, status, now_ms()).await?;
-        tx.commit().await.map_err(DbError::from)
+        tx.commit().await
     })
     .await
     .map_err(|e| {

@@ -5,7 +5,7 @@
 
 use crate::error::AppError;
 use crate::model::{Permission, UserId};
-use crate::server::infra::db::{now_ms, withheld, workspaces, Db, DbError};
+use crate::server::infra::db::{now_ms, withheld, workspaces, Db};
 use crate::server::rules::audit::{self, Action, By, Target};
 use crate::server::rules::redaction::Seen;
 use crate::server::web::authz::Actor;
@@ -62,7 +62,7 @@ pub async fn record(db: &Db, actor: &Actor, seen: &Seen, block: &str) -> Result<
     )
     .await?;
     withheld::record(&mut tx, ws, &caller_key(actor), now_ms()).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -97,6 +97,6 @@ pub async fn resume_member(db: &Db, actor: &Actor, user: UserId) -> Result<(), A
         )
         .await?;
     }
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::model::{VariableId, WorkspaceId};
 use crate::server::infra::crypto::keyring::ValueSlot;
 use crate::server::infra::crypto::{Keyring, SecretValue};
-use crate::server::infra::db::{variables, withheld, Db, DbError};
+use crate::server::infra::db::{variables, withheld, Db};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -101,7 +101,7 @@ async fn decrypt_all(
     keyring: &Keyring,
     ws: WorkspaceId,
 ) -> Result<Vec<(VariableId, String, SecretValue)>, AppError> {
-    let mut conn = db.pool().acquire().await.map_err(DbError::from)?;
+    let mut conn = db.pool().acquire().await?;
     let mut out = Vec::new();
     let mut after = VariableId(0);
     loop {

@@ -4,7 +4,7 @@
 
 use super::checks::no_such_version;
 use super::write::{write_value, Written};
-use super::{commit_view, crypto_error, locked, require_writer, slot, view};
+use super::{commit_view, locked, require_writer, slot, view};
 use crate::error::AppError;
 use crate::model::{
     HistoryPage, Permission, ValueVersion, VariableId, VariableKind, VariableView, VersionView,
@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::server::infra::crypto::{Keyring, SecretValue};
 use crate::server::infra::db::variables as rows;
-use crate::server::infra::db::{versions, Db, DbError};
+use crate::server::infra::db::{versions, Db};
 use crate::server::rules::audit::{self, Action, Target};
 use crate::server::web::authz::Actor;
 
@@ -66,8 +66,7 @@ pub async fn reveal(
     };
     let value = keyring
         .open_value(&mut tx, key_version, slot(ws, id, number), &blob)
-        .await
-        .map_err(crypto_error)?;
+        .await?;
     let target = Target::variable(record.kind, id, &record.name);
     audit::record(
         &mut tx,
@@ -78,7 +77,7 @@ pub async fn reveal(
         detail,
     )
     .await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(value)
 }
 
@@ -151,8 +150,7 @@ pub async fn restore(
             };
             keyring
                 .open_value(&mut tx, key_version, slot(ws, id, version), blob)
-                .await
-                .map_err(crypto_error)?
+                .await?
         }
     };
     let why = Written::Restored(version);

@@ -11,7 +11,7 @@ use crate::model::{
 };
 use crate::server::infra::crypto::{Keyring, SecretValue};
 use crate::server::infra::db::variables as rows;
-use crate::server::infra::db::{Db, DbError};
+use crate::server::infra::db::Db;
 use crate::server::infra::dotenv;
 use crate::server::web::authz::Actor;
 
@@ -203,6 +203,6 @@ pub async fn import(
             }
         }
     }
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(lines)
 }

@@ -26,9 +26,9 @@ use crate::model::{
     Permission, ValueVersion, VariableId, VariableKind, VariableView, Visibility, WorkspaceId,
 };
 use crate::server::infra::crypto::keyring::ValueSlot;
-use crate::server::infra::crypto::{CryptoError, SecretValue};
+use crate::server::infra::crypto::SecretValue;
 use crate::server::infra::db::variables::{self as rows, VariableRecord};
-use crate::server::infra::db::{Db, DbError, WriteTx};
+use crate::server::infra::db::{Db, WriteTx};
 use crate::server::web::authz::Actor;
 use sqlx::AnyConnection;
 
@@ -62,16 +62,6 @@ pub struct ListRequest {
     pub filter: ListFilter,
     pub after: Option<String>,
     pub before: Option<String>,
-}
-
-fn crypto_error(err: CryptoError) -> AppError {
-    match err {
-        CryptoError::KeyWornOut { .. } => AppError::rule(err.to_string()),
-        other => {
-            tracing::error!(error = %other, "secret store");
-            AppError::Internal
-        }
-    }
 }
 
 /// Where a secret's value is sealed: its ciphertext is bound to it.
@@ -147,6 +137,6 @@ async fn commit_view(
     let record = rows::get(&mut *tx, ws, id)
         .await?
         .ok_or(AppError::Internal)?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(view(record))
 }

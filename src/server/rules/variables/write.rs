@@ -7,10 +7,7 @@
 use super::checks::{
     allowed_hosts_for, check_description, check_expiry, check_new, check_value, Checked,
 };
-use super::{
-    commit_view, crypto_error, id_by_name, locked, require_writer, slot, NewVariable,
-    VariableChanges,
-};
+use super::{commit_view, id_by_name, locked, require_writer, slot, NewVariable, VariableChanges};
 use crate::error::AppError;
 use crate::model::{ValueVersion, VariableId, VariableKind, VariableView, WorkspaceId};
 use crate::server::infra::crypto::{Keyring, SecretValue};
@@ -74,8 +71,7 @@ async fn seal(
     workspaces::lock(conn, ws).await?;
     let (key_version, blob) = keyring
         .seal_value(conn, slot(ws, id, version), value)
-        .await
-        .map_err(crypto_error)?;
+        .await?;
     rows::set_ciphertext(conn, id, &blob, key_version, version, None).await?;
     if rows::secret_value_bytes(conn, ws).await? > WORKSPACE_SECRET_BYTES {
         return Err(AppError::invalid(
@@ -164,12 +160,7 @@ pub(super) async fn insert_checked(
 ) -> Result<VariableId, AppError> {
     let ws = actor.workspace().id;
     let key_version = match c.kind {
-        VariableKind::Secret => Some(
-            keyring
-                .current_version(conn, ws)
-                .await
-                .map_err(crypto_error)?,
-        ),
+        VariableKind::Secret => Some(keyring.current_version(conn, ws).await?),
         VariableKind::Plain => None,
     };
     let new_row = NewRow {
@@ -323,6 +314,6 @@ pub async fn delete(db: &Db, actor: &Actor, id: VariableId) -> Result<(), AppErr
     };
     let target = Target::variable(record.kind, id, &record.name);
     audit::record(&mut tx, ws, &actor.who(), action, Some(&target), None).await?;
-    tx.commit().await.map_err(DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }

@@ -63,8 +63,6 @@ async fn audit_read(state: &AppState, actor: &Actor, what: &str) -> Result<(), A
         Some(what.to_string()),
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(crate::server::infra::db::DbError::from)?;
+    tx.commit().await?;
     Ok(())
 }
