@@ -67,12 +67,12 @@ pub async fn create_variable(
         let actor = ctx.actor(&workspace).await?;
         let input = variables::NewVariable {
             kind,
-            name,
+            name: variables::parse_name(&name)?,
             value,
             visibility,
-            allowed_hosts,
+            allowed_hosts: variables::parse_hosts(&allowed_hosts)?,
             description,
-            expires_on,
+            expires_on: variables::parse_expiry(&expires_on)?,
         };
         variables::create(&ctx.state.db, &ctx.state.keyring, &actor, input).await
     })
@@ -97,9 +97,9 @@ pub async fn update_variable(
         let actor = ctx.actor(&workspace).await?;
         let changes = variables::VariableChanges {
             value: Some(value),
-            allowed_hosts,
+            allowed_hosts: variables::parse_hosts(&allowed_hosts)?,
             description,
-            expires_on,
+            expires_on: variables::parse_expiry(&expires_on)?,
         };
         let keep = ctx.state.settings.secret_history;
         variables::update(&ctx.state.db, &ctx.state.keyring, &actor, id, changes, keep).await
@@ -199,7 +199,7 @@ pub async fn import_env(
             env,
             kind,
             visibility,
-            allowed_hosts,
+            allowed_hosts: variables::parse_hosts(&allowed_hosts)?,
             apply,
         };
         let keep = ctx.state.settings.secret_history;

@@ -19,24 +19,24 @@ use varvault::server::{rules::audit, rules::tokens, rules::workflows};
 fn plain(name: &str, value: &str) -> NewVariable {
     NewVariable {
         kind: VariableKind::Plain,
-        name: name.into(),
+        name: variables::parse_name(name).expect("name"),
         value: SecretValue::new(value.into()),
         visibility: None,
-        allowed_hosts: String::new(),
+        allowed_hosts: Default::default(),
         description: String::new(),
-        expires_on: String::new(),
+        expires_on: None,
     }
 }
 
 fn secret(name: &str, visibility: Visibility) -> NewVariable {
     NewVariable {
         kind: VariableKind::Secret,
-        name: name.into(),
+        name: variables::parse_name(name).expect("name"),
         value: SecretValue::new("sk-live-rules-0123456789".into()),
         visibility: Some(visibility),
-        allowed_hosts: "api.example.com".into(),
+        allowed_hosts: variables::parse_hosts("api.example.com").expect("hosts"),
         description: String::new(),
-        expires_on: String::new(),
+        expires_on: None,
     }
 }
 

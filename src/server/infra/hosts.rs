@@ -116,9 +116,21 @@ pub struct HostPatterns(Vec<HostPattern>);
 impl HostPatterns {
     /// Parses the "Allowed hosts" text (commas or new lines).
     pub fn parse(text: &str) -> Result<HostPatterns, String> {
+        Self::parse_list(crate::model::split_host_patterns(text))
+    }
+
+    /// Parses a list with one pattern per item (a JSON array); blank items
+    /// are skipped, an item holding two patterns is refused.
+    pub fn parse_list<S: AsRef<str>>(
+        items: impl IntoIterator<Item = S>,
+    ) -> Result<HostPatterns, String> {
         let mut out: Vec<HostPattern> = Vec::new();
-        for raw in crate::model::split_host_patterns(text) {
-            let pattern = HostPattern::parse(&raw)?;
+        for raw in items {
+            let raw = raw.as_ref().trim();
+            if raw.is_empty() {
+                continue;
+            }
+            let pattern = HostPattern::parse(raw)?;
             if !out.contains(&pattern) {
                 out.push(pattern);
             }

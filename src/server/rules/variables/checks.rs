@@ -22,26 +22,46 @@ pub(super) fn check_description(text: &str) -> Result<String, AppError> {
     Ok(text.to_string())
 }
 
-/// A secret's expiry date: empty for none, else a real `YYYY-MM-DD` day.
-/// Plain variables have none.
-pub(super) fn check_expiry(kind: VariableKind, text: &str) -> Result<Option<String>, AppError> {
+/// The edges parse each field once, into the types the rules carry; each
+/// refusal names its field.
+pub fn parse_name(text: &str) -> Result<VariableName, AppError> {
+    VariableName::parse(text).map_err(|m| AppError::invalid("name", m))
+}
+
+/// An expiry date as a form or JSON body writes it: empty for none, else
+/// a real `YYYY-MM-DD` day.
+pub fn parse_expiry(text: &str) -> Result<Option<Day>, AppError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    if kind == VariableKind::Plain {
+    Day::parse(text).map(Some).ok_or_else(|| {
+        AppError::invalid(
+            "expires_on",
+            "Expiry date must be a date written YYYY-MM-DD, in the years 2000 to 9999",
+        )
+    })
+}
+
+/// The "Allowed hosts" text of the panel (commas or new lines).
+pub fn parse_hosts(text: &str) -> Result<HostPatterns, AppError> {
+    HostPatterns::parse(text).map_err(|m| AppError::invalid("allowed_hosts", m))
+}
+
+/// Allowed hosts as a JSON array: one pattern per item.
+pub fn parse_host_list(items: &[String]) -> Result<HostPatterns, AppError> {
+    HostPatterns::parse_list(items).map_err(|m| AppError::invalid("allowed_hosts", m))
+}
+
+/// Only a secret has an expiry date.
+pub(super) fn check_expiry(kind: VariableKind, day: Option<Day>) -> Result<Option<Day>, AppError> {
+    if day.is_some() && kind == VariableKind::Plain {
         return Err(AppError::invalid(
             "expires_on",
             "Only a secret has an expiry date",
         ));
     }
-    let day = Day::parse(text).ok_or_else(|| {
-        AppError::invalid(
-            "expires_on",
-            "Expiry date must be a date written YYYY-MM-DD, in the years 2000 to 9999",
-        )
-    })?;
-    Ok(Some(day.to_iso()))
+    Ok(day)
 }
 
 /// A value of `kind` as its rules allow it.
@@ -52,17 +72,16 @@ pub(super) fn check_value(kind: VariableKind, value: &str) -> Result<(), String>
     }
 }
 
-/// Parses allowed hosts for a secret of `visibility`: restricted secrets
-/// need at least one.
-pub(super) fn allowed_hosts_for(visibility: Visibility, text: &str) -> Result<String, AppError> {
-    let patterns = HostPatterns::parse(text).map_err(|m| AppError::invalid("allowed_hosts", m))?;
-    if visibility == Visibility::Restricted && patterns.is_empty() {
+/// A secret of `visibility`'s allowed hosts: restricted secrets need at
+/// least one.
+pub(super) fn check_hosts(visibility: Visibility, hosts: &HostPatterns) -> Result<(), AppError> {
+    if visibility == Visibility::Restricted && hosts.is_empty() {
         return Err(AppError::invalid(
             "allowed_hosts",
             "A restricted secret needs at least one allowed host",
         ));
     }
-    Ok(patterns.to_stored())
+    Ok(())
 }
 
 /// A secret's visibility, which every secret must have.
@@ -80,27 +99,27 @@ pub(super) struct Checked {
     pub name: VariableName,
     pub value: SecretValue,
     pub visibility: Option<Visibility>,
-    pub allowed_hosts: String,
+    pub allowed_hosts: HostPatterns,
     pub description: String,
-    pub expires_on: Option<String>,
+    pub expires_on: Option<Day>,
 }
 
 pub(super) fn check_new(actor: &Actor, input: NewVariable) -> Result<Checked, AppError> {
     require_writer(actor, input.kind)?;
-    let name = VariableName::parse(&input.name).map_err(|m| AppError::invalid("name", m))?;
     check_value(input.kind, input.value.expose()).map_err(|m| AppError::invalid("value", m))?;
     let description = check_description(&input.description)?;
-    let expires_on = check_expiry(input.kind, &input.expires_on)?;
+    let expires_on = check_expiry(input.kind, input.expires_on)?;
     let (visibility, allowed_hosts) = match input.kind {
-        VariableKind::Plain => (None, String::new()),
+        VariableKind::Plain => (None, HostPatterns::default()),
         VariableKind::Secret => {
             let v = require_visibility(input.visibility)?;
-            (Some(v), allowed_hosts_for(v, &input.allowed_hosts)?)
+            check_hosts(v, &input.allowed_hosts)?;
+            (Some(v), input.allowed_hosts)
         }
     };
     Ok(Checked {
         kind: input.kind,
-        name,
+        name: input.name,
         value: input.value,
         visibility,
         allowed_hosts,

@@ -2,7 +2,7 @@
 //! update or a refusal with its reason; applied in one transaction only
 //! when no line is refused. Never an export of values.
 
-use super::checks::{allowed_hosts_for, check_new, check_value, require_visibility};
+use super::checks::{check_hosts, check_new, check_value, require_visibility};
 use super::write::{insert_checked, write_value, Written};
 use super::{lock_in, require_writer, NewVariable};
 use crate::error::AppError;
@@ -13,6 +13,7 @@ use crate::server::infra::crypto::{Keyring, SecretValue};
 use crate::server::infra::db::variables as rows;
 use crate::server::infra::db::Db;
 use crate::server::infra::dotenv;
+use crate::server::infra::hosts::HostPatterns;
 use crate::server::web::authz::Actor;
 
 /// Lines one import takes at most.
@@ -24,7 +25,7 @@ pub struct ImportRequest {
     pub env: String,
     pub kind: VariableKind,
     pub visibility: Option<Visibility>,
-    pub allowed_hosts: String,
+    pub allowed_hosts: HostPatterns,
     /// False: only say what would happen.
     pub apply: bool,
 }
@@ -87,10 +88,9 @@ pub async fn import(
         VariableKind::Plain => None,
         VariableKind::Secret => Some(require_visibility(req.visibility)?),
     };
-    let allowed_hosts = match visibility {
-        Some(v) => allowed_hosts_for(v, &req.allowed_hosts)?,
-        None => String::new(),
-    };
+    if let Some(v) = visibility {
+        check_hosts(v, &req.allowed_hosts)?;
+    }
     let ws = actor.workspace().id;
     // Each name's lines, in any case: a name twice in the file is refused.
     let mut lines_of: std::collections::HashMap<String, Vec<usize>> = Default::default();
@@ -101,7 +101,7 @@ pub async fn import(
             .push(entry.line);
     }
     let mut lines = Vec::with_capacity(entries.len());
-    let mut plan: Vec<(usize, Option<VariableId>)> = Vec::new();
+    let mut plan: Vec<(usize, VariableName, Option<VariableId>)> = Vec::new();
     for entry in &entries {
         let refuse = |reason: String| ImportLine {
             line: entry.line as u32,
@@ -119,10 +119,13 @@ pub async fn import(
             )));
             continue;
         }
-        if let Err(rule) = VariableName::parse(&entry.key) {
-            lines.push(refuse(rule));
-            continue;
-        }
+        let name = match VariableName::parse(&entry.key) {
+            Ok(name) => name,
+            Err(rule) => {
+                lines.push(refuse(rule));
+                continue;
+            }
+        };
         if let Err(rule) = check_value(req.kind, &entry.value) {
             lines.push(refuse(rule));
             continue;
@@ -140,7 +143,7 @@ pub async fn import(
                 )));
             }
             Some(existing) => {
-                plan.push((lines.len(), Some(existing.id)));
+                plan.push((lines.len(), name, Some(existing.id)));
                 lines.push(ImportLine {
                     line: entry.line as u32,
                     name: existing.name,
@@ -149,7 +152,7 @@ pub async fn import(
                 });
             }
             None => {
-                plan.push((lines.len(), None));
+                plan.push((lines.len(), name, None));
                 lines.push(ImportLine {
                     line: entry.line as u32,
                     name: entry.key.clone(),
@@ -173,7 +176,7 @@ pub async fn import(
         )));
     }
     let mut tx = db.begin_write().await?;
-    for (at, existing) in plan {
+    for (at, name, existing) in plan {
         let entry = &entries[at];
         let value = SecretValue::new(entry.value.clone());
         match existing {
@@ -191,12 +194,12 @@ pub async fn import(
                     actor,
                     NewVariable {
                         kind: req.kind,
-                        name: entry.key.clone(),
+                        name,
                         value,
                         visibility,
-                        allowed_hosts: allowed_hosts.clone(),
+                        allowed_hosts: req.allowed_hosts.clone(),
                         description: String::new(),
-                        expires_on: String::new(),
+                        expires_on: None,
                     },
                 )?;
                 insert_checked(&mut tx, keyring, actor, &checked).await?;

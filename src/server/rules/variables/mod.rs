@@ -15,13 +15,14 @@ mod import;
 mod list;
 mod write;
 
+pub use checks::{parse_expiry, parse_host_list, parse_hosts, parse_name};
 pub use history::{history, restore, reveal};
 pub use import::{import, ImportRequest, IMPORT_MAX};
 pub use list::{get, get_by_name, id_by_name, list, PAGE_SIZE};
 pub use write::{create, delete, set_value, update, WORKSPACE_SECRET_BYTES};
 
 use crate::error::AppError;
-use crate::model::ListFilter;
+use crate::model::{Day, ListFilter, VariableName};
 use crate::model::{
     Permission, ValueVersion, VariableId, VariableKind, VariableView, Visibility, WorkspaceId,
 };
@@ -29,30 +30,34 @@ use crate::server::infra::crypto::keyring::ValueSlot;
 use crate::server::infra::crypto::SecretValue;
 use crate::server::infra::db::variables::{self as rows, VariableRecord};
 use crate::server::infra::db::{Db, WriteTx};
+use crate::server::infra::hosts::HostPatterns;
 use crate::server::web::authz::Actor;
 use sqlx::AnyConnection;
 
 pub const DESCRIPTION_MAX_CHARS: usize = 500;
 
+/// A new variable, its fields parsed at the edge (`parse_name`,
+/// `parse_hosts`, `parse_expiry`); the rules that join fields are checked
+/// by `create`.
 pub struct NewVariable {
     pub kind: VariableKind,
-    pub name: String,
+    pub name: VariableName,
     /// Plain text for a plain variable; sealed at once for a secret.
     pub value: SecretValue,
     pub visibility: Option<Visibility>,
-    pub allowed_hosts: String,
+    /// A secret's; a plain variable's are ignored.
+    pub allowed_hosts: HostPatterns,
     pub description: String,
-    /// A secret's expiry date, `YYYY-MM-DD`; empty for none.
-    pub expires_on: String,
+    pub expires_on: Option<Day>,
 }
 
+/// What the edit panel saves: it replaces what is stored.
 pub struct VariableChanges {
     /// For a secret, `None` (or empty) keeps the value as it is.
     pub value: Option<SecretValue>,
-    pub allowed_hosts: String,
+    pub allowed_hosts: HostPatterns,
     pub description: String,
-    /// A secret's expiry date, `YYYY-MM-DD`; empty for none.
-    pub expires_on: String,
+    pub expires_on: Option<Day>,
 }
 
 /// Which page of the Variables panel to list.

@@ -5,11 +5,11 @@
 //! caller's transaction.
 
 use super::checks::{
-    allowed_hosts_for, check_description, check_expiry, check_new, check_value, Checked,
+    check_description, check_expiry, check_hosts, check_new, check_value, Checked,
 };
 use super::{commit_view, id_by_name, locked, require_writer, slot, NewVariable, VariableChanges};
 use crate::error::AppError;
-use crate::model::{ValueVersion, VariableId, VariableKind, VariableView, WorkspaceId};
+use crate::model::{Day, ValueVersion, VariableId, VariableKind, VariableView, WorkspaceId};
 use crate::server::infra::crypto::{Keyring, SecretValue};
 use crate::server::infra::db::variables::{self as rows, NewRow, VariableRecord};
 use crate::server::infra::db::{runs, versions, workspaces, Db, DbError};
@@ -163,6 +163,8 @@ pub(super) async fn insert_checked(
         VariableKind::Secret => Some(keyring.current_version(conn, ws).await?),
         VariableKind::Plain => None,
     };
+    let allowed_hosts = c.allowed_hosts.to_stored();
+    let expires_on = c.expires_on.map(Day::to_iso);
     let new_row = NewRow {
         workspace_id: ws,
         name: &c.name,
@@ -174,10 +176,10 @@ pub(super) async fn insert_checked(
         },
         key_version,
         description: &c.description,
-        allowed_hosts: &c.allowed_hosts,
+        allowed_hosts: &allowed_hosts,
         actor_id: actor.user_id(),
         actor_label: &actor.who().label(),
-        expires_on: c.expires_on.as_deref(),
+        expires_on: expires_on.as_deref(),
     };
     let id = match rows::insert(conn, &new_row).await {
         Ok(id) => id,
@@ -251,7 +253,7 @@ pub async fn update(
     let kind = record.kind;
     require_writer(actor, kind)?;
     let description = check_description(&changes.description)?;
-    let expires_on = check_expiry(kind, &changes.expires_on)?;
+    let expires_on = check_expiry(kind, changes.expires_on)?.map(Day::to_iso);
     let target = Target::variable(record.kind, id, &record.name);
     let who = actor.who();
     let mut audits: Vec<(Action, Option<String>)> = Vec::new();
@@ -271,12 +273,13 @@ pub async fn update(
         }
         VariableKind::Secret => {
             let visibility = record.visibility.ok_or(AppError::Internal)?;
-            let allowed_hosts = allowed_hosts_for(visibility, &changes.allowed_hosts)?;
+            check_hosts(visibility, &changes.allowed_hosts)?;
+            let allowed_hosts = changes.allowed_hosts.to_stored();
             if let Some(value) = changes.value.filter(|v| !v.is_empty()) {
                 write_value(&mut tx, keyring, actor, &record, &value, keep, Written::Set).await?;
             }
             if allowed_hosts != record.allowed_hosts {
-                let listed = allowed_hosts.replace('\n', ", ");
+                let listed = changes.allowed_hosts.to_string();
                 audits.push((Action::SecretHostsUpdated, Some(listed)));
             }
             if description != record.description {

@@ -117,12 +117,12 @@ pub(super) async fn create_variable(
     let visibility = parse_visibility(input.visibility.as_deref())?;
     let new = variables::NewVariable {
         kind,
-        name: input.name,
+        name: variables::parse_name(&input.name)?,
         value: SecretValue::new(input.value),
         visibility,
-        allowed_hosts: input.allowed_hosts.join("\n"),
+        allowed_hosts: variables::parse_host_list(&input.allowed_hosts)?,
         description: input.description,
-        expires_on: input.expires_on.unwrap_or_default(),
+        expires_on: variables::parse_expiry(input.expires_on.as_deref().unwrap_or_default())?,
     };
     let view = variables::create(&state.db, &state.keyring, &actor, new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
@@ -189,7 +189,7 @@ pub(super) async fn import_variables(
         env: input.env,
         kind,
         visibility,
-        allowed_hosts: input.allowed_hosts.join("\n"),
+        allowed_hosts: variables::parse_host_list(&input.allowed_hosts)?,
         apply: !input.dry_run,
     };
     let keep = state.settings.secret_history;
