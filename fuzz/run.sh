@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes the guards of restricted secrets: each target for SECONDS (default
-# 600) on the nightly toolchain, then minimises its corpus into
-# fuzz/corpus/<target> (replayed by `cargo test`). A crash is saved under
-# fuzz/artifacts/<target>/; copy it to fuzz/regressions/<target>/ once fixed.
+# 600) on the nightly toolchain, starting from the seeds in git
+# (fuzz/seeds/<target>), then minimises what it grew into fuzz/corpus/<target>
+# (local, not in git; `cargo test` replays seeds, regressions and, when there,
+# this corpus). A crash is saved under fuzz/artifacts/<target>/; copy it to
+# fuzz/regressions/<target>/ once fixed.
 #   fuzz/run.sh [SECONDS] [TARGET...]
 # No sanitizer: the guarded code is safe Rust; coverage guidance stays on.
 set -euo pipefail
@@ -18,7 +20,7 @@ parallel=()
 for t in "${targets[@]}"; do
   echo "==> $t for ${secs}s"
   mkdir -p "corpus/$t" "artifacts/$t"
-  cargo +nightly fuzz run --sanitizer none "$t" "corpus/$t" -- \
+  cargo +nightly fuzz run --sanitizer none "$t" "corpus/$t" "seeds/$t" -- \
     -max_total_time="$secs" -max_len=4096 -timeout=10 "${parallel[@]}" \
     -print_final_stats=1 2>&1 | tee "artifacts/$t.log" | grep -E "^(#[0-9]+.*(DONE|pulse)|stat::|==|SUMMARY|Done)" || true
   echo "==> minimising the corpus of $t"

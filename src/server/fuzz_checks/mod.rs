@@ -29,12 +29,13 @@ pub(crate) fn parts(data: &[u8], n: usize) -> Vec<String> {
 mod tests {
     use std::path::Path;
 
-    /// Replays every saved input of a target: the corpus cargo-fuzz grew
-    /// (minimised) and the inputs that once failed.
+    /// Replays every saved input of a target: the seeds and the inputs
+    /// that once failed (both in git), and the corpus a local `fuzz/run.sh`
+    /// grew, when there is one (not in git: it is megabytes).
     fn replay(target: &str, check: fn(&[u8])) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
         let mut n = 0;
-        for dir in ["corpus", "regressions"] {
+        for dir in ["seeds", "regressions", "corpus"] {
             let Ok(entries) = std::fs::read_dir(root.join(dir).join(target)) else {
                 continue;
             };
