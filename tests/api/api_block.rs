@@ -3,289 +3,32 @@
 //! answer shows none of it, and every way to send a secret elsewhere is
 //! refused before any byte leaves.
 
-use crate::helpers::*;
-use crate::variables::{assert_no_canary, create_ok};
-use axum::extract::{Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect};
-use axum::routing::any;
-use axum::Router;
-use base64::Engine;
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use varvault::model::{
-    BlockId, BlockInput, BlockView, HttpMethod, KeyValue, RunResult, WorkflowId, WorkflowView,
-};
+use crate::support::*;
+use varvault::model::{KeyValue, RunResult, WorkflowView};
 
 const CANARY: &str = "canary-api/9f*e7Qx3 dK4m8Zp2Lw";
 
-/// What the upstream received, one entry per request.
-#[derive(Clone, Default)]
-pub struct Upstream {
-    hits: Arc<Mutex<Vec<(String, HeaderMap, String)>>>,
-}
-
-impl Upstream {
-    pub fn hits(&self) -> Vec<(String, HeaderMap, String)> {
-        self.hits.lock().unwrap().clone()
-    }
-}
-
-async fn record(State(up): State<Upstream>, req: Request) -> (HeaderMap, String, String) {
-    let (parts, body) = req.into_parts();
-    let body =
-        String::from_utf8_lossy(&axum::body::to_bytes(body, 1 << 20).await.unwrap()).into_owned();
-    let path = parts.uri.to_string();
-    up.hits
-        .lock()
-        .unwrap()
-        .push((path.clone(), parts.headers.clone(), body.clone()));
-    (parts.headers, path, body)
-}
-
-/// An echo server: `/echo` answers with what it got, in JSON and in a
-/// header; `/b64` with base64 and URL-encoded forms; `/encodings` with the
-/// bearer token in every encoding the redactor knows; `/big?n=N` with the
-/// token N times; `/static` with the same text whatever it got;
-/// `/redirect` sends to another host; `/slow` never answers in time;
-/// `/status?code=N` answers with status N.
-pub async fn start_upstream() -> (SocketAddr, Upstream) {
-    start_upstream_on([127, 0, 0, 1]).await
-}
-
-fn bearer(headers: &HeaderMap) -> String {
-    headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .trim_start_matches("Bearer ")
-        .to_string()
-}
-
-/// Every spelling of `token` an upstream might echo.
-pub fn encodings(token: &str) -> Vec<String> {
-    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-    let json_u: String = token
-        .chars()
-        .map(|c| format!("\\u{:04x}", c as u32))
-        .collect();
-    let html_dec: String = token.chars().map(|c| format!("&#{};", c as u32)).collect();
-    let html_hex: String = token
-        .chars()
-        .map(|c| format!("&#x{:X};", c as u32))
-        .collect();
-    let pct: String = token.bytes().map(|b| format!("%{b:02x}")).collect();
-    vec![
-        token.to_string(),
-        token.to_uppercase(),
-        token.to_lowercase(),
-        STANDARD.encode(format!("user:{token}")),
-        STANDARD.encode(format!("u:{token}")),
-        STANDARD.encode(format!("us:{token}")),
-        URL_SAFE_NO_PAD.encode(token),
-        hex::encode(token),
-        hex::encode_upper(token),
-        json_u,
-        html_dec,
-        html_hex,
-        pct,
-    ]
-}
-
-pub async fn start_upstream_on(ip: [u8; 4]) -> (SocketAddr, Upstream) {
-    let up = Upstream::default();
-    async fn echo(s: State<Upstream>, req: Request) -> impl IntoResponse {
-        let (headers, path, body) = record(s, req).await;
-        let auth = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let json = serde_json::json!({ "path": path, "authorization": auth, "body": body });
-        ([("x-echo-auth", auth)], axum::Json(json))
-    }
-    async fn b64(s: State<Upstream>, req: Request) -> String {
-        let (headers, _, _) = record(s, req).await;
-        let auth = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let token = auth.trim_start_matches("Bearer ");
-        let b64 = base64::engine::general_purpose::STANDARD.encode(token);
-        let url: String = token
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        format!("b64={b64} url={url}")
-    }
-    async fn redirect(
-        s: State<Upstream>,
-        Query(q): Query<HashMap<String, String>>,
-        req: Request,
-    ) -> Redirect {
-        record(s, req).await;
-        Redirect::temporary(
-            q.get("to")
-                .map(String::as_str)
-                .unwrap_or("http://localhost/"),
-        )
-    }
-    async fn slow(s: State<Upstream>, req: Request) -> StatusCode {
-        record(s, req).await;
-        tokio::time::sleep(std::time::Duration::from_secs(20)).await;
-        StatusCode::OK
-    }
-    async fn all_encodings(s: State<Upstream>, req: Request) -> String {
-        let (headers, _, _) = record(s, req).await;
-        encodings(&bearer(&headers)).join("\n")
-    }
-    async fn big(
-        s: State<Upstream>,
-        Query(q): Query<HashMap<String, String>>,
-        req: Request,
-    ) -> String {
-        let (headers, _, _) = record(s, req).await;
-        let n = q.get("n").and_then(|n| n.parse().ok()).unwrap_or(1);
-        bearer(&headers).repeat(n)
-    }
-    async fn fixed(s: State<Upstream>, req: Request) -> &'static str {
-        record(s, req).await;
-        "the same answer for everyone"
-    }
-    async fn status(
-        s: State<Upstream>,
-        Query(q): Query<HashMap<String, String>>,
-        req: Request,
-    ) -> StatusCode {
-        record(s, req).await;
-        q.get("code")
-            .and_then(|c| c.parse().ok())
-            .and_then(|c| StatusCode::from_u16(c).ok())
-            .unwrap_or(StatusCode::OK)
-    }
-    async fn not_found(s: State<Upstream>, req: Request) -> StatusCode {
-        record(s, req).await;
-        StatusCode::NOT_FOUND
-    }
-    let app = Router::new()
-        .fallback(not_found)
-        .route("/echo", any(echo))
-        .route("/encodings", any(all_encodings))
-        .route("/big", any(big))
-        .route("/static", any(fixed))
-        .route("/b64", any(b64))
-        .route("/redirect", any(redirect))
-        .route("/slow", any(slow))
-        .route("/status", any(status))
-        .with_state(up.clone());
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((ip, 0)))
-        .await
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (addr, up)
-}
-
-pub async fn private_app() -> TestApp {
-    spawn_app_with(|c| {
-        c.allow_private_networks = true;
-        c.outbound_timeout = std::time::Duration::from_secs(2);
-    })
-    .await
-}
-
-pub async fn workflow(app: &TestApp, client: &reqwest::Client) -> (WorkflowId, BlockId) {
-    let res = app
-        .call_with(
-            client,
-            "create_workflow",
-            &[("workspace", WORKSPACE), ("name", "Support sync")],
-        )
-        .await;
-    assert!(res.status().is_success() || res.status().is_redirection());
-    let id: WorkflowId = res.json().await.unwrap();
-    let res = app
-        .call_with(
-            client,
-            "add_block",
-            &[("workspace", WORKSPACE), ("workflow_id", &id.to_string())],
-        )
-        .await;
-    let block: BlockView = res.json().await.unwrap();
-    (id, block.block.id)
-}
-
-pub fn block(id: BlockId, url: &str, headers: &[(&str, &str)], body: &str) -> BlockInput {
-    BlockInput {
-        id,
-        name: "Fetch tickets".into(),
-        method: if body.is_empty() {
-            HttpMethod::Get
-        } else {
-            HttpMethod::Post
-        },
-        url: url.into(),
-        query: vec![],
-        headers: headers
-            .iter()
-            .map(|(n, v)| KeyValue {
-                name: n.to_string(),
-                value: v.to_string(),
-            })
-            .collect(),
-        body: body.into(),
-    }
-}
-
-pub async fn save(app: &TestApp, client: &reqwest::Client, b: &BlockInput) -> reqwest::Response {
-    client
-        .post(app.url("/api/save_block"))
-        .header("origin", app.origin())
-        .json(&serde_json::json!({ "workspace": WORKSPACE, "block": b }))
-        .send()
-        .await
-        .unwrap()
-}
-
-pub async fn run(app: &TestApp, client: &reqwest::Client, id: BlockId) -> reqwest::Response {
-    app.call_with(
-        client,
-        "run_block",
-        &[("workspace", WORKSPACE), ("id", &id.to_string())],
-    )
-    .await
-}
-
 async fn token(app: &TestApp, visibility: &str, hosts: &str) {
-    create_ok(
-        app,
-        &[
-            ("kind", "secret"),
-            ("name", "TOKEN"),
-            ("value", CANARY),
-            ("visibility", visibility),
-            ("allowed_hosts", hosts),
-        ],
-    )
+    app.create_ok(&[
+        ("kind", "secret"),
+        ("name", "TOKEN"),
+        ("value", CANARY),
+        ("visibility", visibility),
+        ("allowed_hosts", hosts),
+    ])
     .await;
 }
 
 #[tokio::test]
 async fn the_upstream_gets_the_value_and_the_answer_shows_none_of_it() {
     let (up_addr, up) = start_upstream().await;
-    let app = private_app().await;
+    let app = spawn_private_app().await;
     app.setup_owner().await;
     token(&app, "restricted", "127.0.0.1").await;
-    create_ok(&app, &[("kind", "plain"), ("name", "PAGE"), ("value", "2")]).await;
+    app.create_ok(&[("kind", "plain"), ("name", "PAGE"), ("value", "2")])
+        .await;
     let editor = app.member("ed@example.com", "editor").await;
-    let (wf, id) = workflow(&app, &editor).await;
+    let (wf, id) = app.workflow(&editor).await;
 
     for path in ["echo", "b64"] {
         let mut b = block(
@@ -298,8 +41,8 @@ async fn the_upstream_gets_the_value_and_the_answer_shows_none_of_it() {
             name: "t".into(),
             value: "{{secret:TOKEN}}".into(),
         }];
-        assert_eq!(save(&app, &editor, &b).await.status(), 200);
-        let res = run(&app, &editor, id).await;
+        assert_eq!(app.save_block(&editor, &b).await.status(), 200);
+        let res = app.run_block(&editor, id).await;
         assert_eq!(res.status(), 200);
         let text = res.text().await.unwrap();
         assert!(text.contains("[REDACTED:TOKEN]"), "{text}");
@@ -352,11 +95,7 @@ async fn the_upstream_gets_the_value_and_the_answer_shows_none_of_it() {
             .usage_count,
         1
     );
-    let used: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'secret.used'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+    let used: i64 = app.audited("secret.used").await;
     assert_eq!(used, 2, "one per secret per run");
 }
 
@@ -366,7 +105,7 @@ async fn private_and_odd_addresses_are_refused_without_the_flag() {
     let app = spawn_app().await;
     app.setup_owner().await;
     token(&app, "masked", "").await;
-    let (_, id) = workflow(&app, &app.client).await;
+    let (_, id) = app.workflow(&app.client).await;
     let port = up_addr.port();
     for url in [
         format!("http://127.0.0.1:{port}/echo"),
@@ -388,8 +127,8 @@ async fn private_and_odd_addresses_are_refused_without_the_flag() {
             &[("Authorization", "Bearer {{secret:TOKEN}}")],
             "",
         );
-        assert_eq!(save(&app, &app.client, &b).await.status(), 200, "{url}");
-        let res = run(&app, &app.client, id).await;
+        assert_eq!(app.save_block(&app.client, &b).await.status(), 200, "{url}");
+        let res = app.run_block(&app.client, id).await;
         let (status, err) = app_error(res).await;
         assert_eq!(status, 400, "{url}");
         let msg = err.to_string();
@@ -405,11 +144,11 @@ async fn private_and_odd_addresses_are_refused_without_the_flag() {
 #[tokio::test]
 async fn a_redirect_is_shown_not_followed_and_other_hosts_never_get_the_secret() {
     let (up_addr, up) = start_upstream().await;
-    let app = private_app().await;
+    let app = spawn_private_app().await;
     app.setup_owner().await;
     token(&app, "restricted", "127.0.0.1").await;
     let editor = app.member("ed@example.com", "editor").await;
-    let (_, id) = workflow(&app, &editor).await;
+    let (_, id) = app.workflow(&editor).await;
     let port = up_addr.port();
 
     let to = format!("http://localhost:{port}/echo");
@@ -419,8 +158,8 @@ async fn a_redirect_is_shown_not_followed_and_other_hosts_never_get_the_secret()
         &[("Authorization", "{{secret:TOKEN}}")],
         "",
     );
-    save(&app, &editor, &b).await;
-    let result: RunResult = run(&app, &editor, id).await.json().await.unwrap();
+    app.save_block(&editor, &b).await;
+    let result: RunResult = app.run_block(&editor, id).await.json().await.unwrap();
     assert_eq!(result.status, 307);
     assert_eq!(up.hits().len(), 1, "the redirect target was not called");
 
@@ -429,19 +168,16 @@ async fn a_redirect_is_shown_not_followed_and_other_hosts_never_get_the_secret()
         format!("http://localhost:{port}/echo?t={{{{secret:TOKEN}}}}"),
         "http://{{var:HOST}}/echo?t={{secret:TOKEN}}".to_string(),
     ];
-    create_ok(
-        &app,
-        &[
-            ("kind", "plain"),
-            ("name", "HOST"),
-            ("value", &format!("localhost:{port}")),
-        ],
-    )
+    app.create_ok(&[
+        ("kind", "plain"),
+        ("name", "HOST"),
+        ("value", &format!("localhost:{port}")),
+    ])
     .await;
     for url in attempts {
         let b = block(id, &url, &[], "");
-        assert_eq!(save(&app, &editor, &b).await.status(), 200, "{url}");
-        let (status, err) = app_error(run(&app, &editor, id).await).await;
+        assert_eq!(app.save_block(&editor, &b).await.status(), 200, "{url}");
+        let (status, err) = app_error(app.run_block(&editor, id).await).await;
         assert_eq!(status, 400);
         assert!(
             err.to_string()
@@ -455,7 +191,8 @@ async fn a_redirect_is_shown_not_followed_and_other_hosts_never_get_the_secret()
         format!("http://{{{{secret:TOKEN}}}}@127.0.0.1:{port}/"),
         "http://127.0.0.1:{{secret:TOKEN}}/".to_string(),
     ] {
-        let (status, err) = app_error(save(&app, &editor, &block(id, &url, &[], "")).await).await;
+        let (status, err) =
+            app_error(app.save_block(&editor, &block(id, &url, &[], "")).await).await;
         assert_eq!(status, 400, "{url}");
         assert!(
             err.to_string()
@@ -469,17 +206,16 @@ async fn a_redirect_is_shown_not_followed_and_other_hosts_never_get_the_secret()
 #[tokio::test]
 async fn a_slow_upstream_times_out() {
     let (up_addr, _up) = start_upstream().await;
-    let app = private_app().await; // total timeout 2 s here, 30 s by default
+    let app = spawn_private_app().await; // total timeout 2 s here, 30 s by default
     app.setup_owner().await;
-    let (_, id) = workflow(&app, &app.client).await;
-    save(
-        &app,
+    let (_, id) = app.workflow(&app.client).await;
+    app.save_block(
         &app.client,
         &block(id, &format!("http://{up_addr}/slow"), &[], ""),
     )
     .await;
     let started = std::time::Instant::now();
-    let (status, err) = app_error(run(&app, &app.client, id).await).await;
+    let (status, err) = app_error(app.run_block(&app.client, id).await).await;
     // The upstream's trouble, not the block's: 502, an Upstream error.
     assert_eq!(status, 502);
     assert!(
@@ -492,20 +228,17 @@ async fn a_slow_upstream_times_out() {
 
 #[tokio::test]
 async fn fields_hold_one_secret_and_only_names_that_exist() {
-    let app = private_app().await;
+    let app = spawn_private_app().await;
     app.setup_owner().await;
     token(&app, "masked", "").await;
-    create_ok(
-        &app,
-        &[
-            ("kind", "secret"),
-            ("name", "OTHER"),
-            ("value", "other-value"),
-            ("visibility", "masked"),
-        ],
-    )
+    app.create_ok(&[
+        ("kind", "secret"),
+        ("name", "OTHER"),
+        ("value", "other-value"),
+        ("visibility", "masked"),
+    ])
     .await;
-    let (_, id) = workflow(&app, &app.client).await;
+    let (_, id) = app.workflow(&app.client).await;
     let cases = [
         (
             block(
@@ -534,7 +267,7 @@ async fn fields_hold_one_secret_and_only_names_that_exist() {
         ),
     ];
     for (b, message) in cases {
-        let (status, err) = app_error(save(&app, &app.client, &b).await).await;
+        let (status, err) = app_error(app.save_block(&app.client, &b).await).await;
         assert_eq!(status, 400);
         assert!(
             err.to_string().contains(message),
@@ -548,18 +281,17 @@ async fn fields_hold_one_secret_and_only_names_that_exist() {
         &[("Authorization", "Bearer {{secret:token}}")],
         "{{secret:OTHER}}",
     );
-    assert_eq!(save(&app, &app.client, &b).await.status(), 200);
+    assert_eq!(app.save_block(&app.client, &b).await.status(), 200);
 }
 
 #[tokio::test]
 async fn a_deleted_secret_leaves_the_block_missing_it_and_unable_to_run() {
     let (up_addr, up) = start_upstream().await;
-    let app = private_app().await;
+    let app = spawn_private_app().await;
     app.setup_owner().await;
     token(&app, "masked", "").await;
-    let (wf, id) = workflow(&app, &app.client).await;
-    save(
-        &app,
+    let (wf, id) = app.workflow(&app.client).await;
+    app.save_block(
         &app.client,
         &block(
             id,
@@ -598,7 +330,7 @@ async fn a_deleted_secret_leaves_the_block_missing_it_and_unable_to_run() {
         .await
         .unwrap();
     assert_eq!(view.blocks[0].missing, ["Missing secret TOKEN"]);
-    let (status, err) = app_error(run(&app, &app.client, id).await).await;
+    let (status, err) = app_error(app.run_block(&app.client, id).await).await;
     assert_eq!(status, 400);
     assert_eq!(err.to_string(), "Missing secret TOKEN");
     assert!(up.hits().is_empty(), "nothing was sent");
@@ -609,22 +341,16 @@ async fn the_picker_searches_secrets_only_with_a_limit() {
     let app = spawn_app().await;
     app.setup_owner().await;
     for i in 0..60 {
-        create_ok(
-            &app,
-            &[
-                ("kind", "secret"),
-                ("name", &format!("KEY_{i:02}")),
-                ("value", "key-value"),
-                ("visibility", "masked"),
-            ],
-        )
+        app.create_ok(&[
+            ("kind", "secret"),
+            ("name", &format!("KEY_{i:02}")),
+            ("value", "key-value"),
+            ("visibility", "masked"),
+        ])
         .await;
     }
-    create_ok(
-        &app,
-        &[("kind", "plain"), ("name", "KEY_PLAIN"), ("value", "v")],
-    )
-    .await;
+    app.create_ok(&[("kind", "plain"), ("name", "KEY_PLAIN"), ("value", "v")])
+        .await;
     let options: Vec<varvault::model::SecretOption> = app
         .call(
             "search_secrets",

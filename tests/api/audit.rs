@@ -2,10 +2,7 @@
 //! none for a failed or rolled-back action, keyset pages, filters, and no
 //! value anywhere in it.
 
-use crate::helpers::*;
-use crate::variables::{
-    assert_no_canary, create, create_ok, seed, MASKED_CANARY, RESTRICTED_CANARY,
-};
+use crate::support::*;
 use varvault::model::{AuditEntryView, AuditPage};
 
 async fn audit(app: &TestApp, form: &[(&str, &str)]) -> AuditPage {
@@ -26,17 +23,14 @@ async fn newest(app: &TestApp) -> AuditEntryView {
 }
 
 async fn count(app: &TestApp) -> usize {
-    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap() as usize
+    app.count("SELECT COUNT(*) FROM audit_log").await as usize
 }
 
 #[tokio::test]
 async fn each_action_writes_one_entry_with_who_what_and_where() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (masked, restricted, plain) = seed(&app).await;
+    let (masked, restricted, plain) = app.seed().await;
     let m = masked.id.to_string();
     let p = plain.id.to_string();
     let r = restricted.id.to_string();
@@ -133,14 +127,14 @@ async fn each_action_writes_one_entry_with_who_what_and_where() {
 async fn a_refused_action_writes_nothing() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (_, restricted, _) = seed(&app).await;
+    let (_, restricted, _) = app.seed().await;
     let before = count(&app).await;
-    let dup = create(
-        &app,
-        &app.client,
-        &[("kind", "plain"), ("name", "region"), ("value", "x")],
-    )
-    .await;
+    let dup = app
+        .create_variable(
+            &app.client,
+            &[("kind", "plain"), ("name", "region"), ("value", "x")],
+        )
+        .await;
     assert_eq!(dup.status(), 409, "a name taken is a conflict");
     let id = restricted.id.to_string();
     let res = app
@@ -165,7 +159,7 @@ async fn a_refused_action_writes_nothing() {
 async fn when_the_action_rolls_back_its_entry_is_gone() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (masked, _, _) = seed(&app).await;
+    let (masked, _, _) = app.seed().await;
     // Make the last statement of an update fail, after its audit entry.
     let trigger = if app.db_url().starts_with("sqlite") {
         vec![
@@ -216,14 +210,11 @@ async fn pages_go_older_and_newer_by_keyset_and_filters_narrow() {
     let app = spawn_app().await;
     app.setup_owner().await;
     for i in 0..110 {
-        create_ok(
-            &app,
-            &[
-                ("kind", "plain"),
-                ("name", &format!("V{i:03}")),
-                ("value", "x"),
-            ],
-        )
+        app.create_ok(&[
+            ("kind", "plain"),
+            ("name", &format!("V{i:03}")),
+            ("value", "x"),
+        ])
         .await;
     }
     // 111 entries: workspace.created + 110 variable.created.
@@ -293,7 +284,7 @@ async fn editors_get_no_entries_and_the_page_says_so() {
 async fn no_value_in_the_audit_table_or_page() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (masked, restricted, _) = seed(&app).await;
+    let (masked, restricted, _) = app.seed().await;
     for id in [masked.id, restricted.id] {
         let id = id.to_string();
         app.call("reveal_secret", &[("workspace", WORKSPACE), ("id", &id)])
@@ -333,7 +324,7 @@ async fn no_value_in_the_audit_table_or_page() {
 async fn retention_deletes_only_entries_past_it() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    seed(&app).await;
+    app.seed().await;
     let total = count(&app).await as u64;
     let now = varvault::server::infra::db::now_ms();
     sqlx::query("UPDATE audit_log SET at = $1 WHERE action = 'secret.created'")

@@ -2,8 +2,7 @@
 //! must never wedge the database: each write is whole or absent, every
 //! acknowledged one is there, and the next write succeeds at once.
 
-use crate::helpers::*;
-use crate::variables::create_ok;
+use crate::support::*;
 use rand::Rng;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -99,32 +98,21 @@ async fn keyring_of(app: &TestApp) -> Keyring {
     Keyring::new(key)
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn clients_that_leave_mid_write_never_wedge_the_database() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let secret = create_ok(
-        &app,
-        &[
+    let secret = app
+        .create_ok(&[
             ("kind", "secret"),
             ("name", "SHARED"),
             ("value", "shared-value-0"),
             ("visibility", "masked"),
-        ],
-    )
-    .await;
-    let plain = create_ok(
-        &app,
-        &[("kind", "plain"), ("name", "PLAIN"), ("value", "0")],
-    )
-    .await;
+        ])
+        .await;
+    let plain = app
+        .create_ok(&[("kind", "plain"), ("name", "PLAIN"), ("value", "0")])
+        .await;
     let addr = app.addr;
     let cookie = raw_sign_in(addr, OWNER_EMAIL, OWNER_PASSWORD)
         .await
@@ -306,18 +294,18 @@ async fn clients_that_leave_mid_write_never_wedge_the_database() {
     }
     // Nothing half-written: each variable has exactly one creation entry,
     // and each creation entry a variable.
-    let created = count(
-        &app,
-        "SELECT COUNT(*) FROM audit_log WHERE action IN ('variable.created', 'secret.created')",
-    )
-    .await;
+    let created = app
+        .count(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('variable.created', 'secret.created')",
+        )
+        .await;
     assert_eq!(created, names.len() as i64, "creations audited once each");
-    let orphans = count(
-        &app,
-        "SELECT COUNT(*) FROM variables v WHERE NOT EXISTS (SELECT 1 FROM audit_log a \
+    let orphans = app
+        .count(
+            "SELECT COUNT(*) FROM variables v WHERE NOT EXISTS (SELECT 1 FROM audit_log a \
          WHERE a.target_id = v.id AND a.action IN ('variable.created', 'secret.created'))",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(orphans, 0);
     // Each value change of the shared secret is one version and one entry.
     let version: i64 = sqlx::query_scalar("SELECT value_version FROM variables WHERE id = $1")
@@ -392,10 +380,11 @@ fn sha256_hex(text: &str) -> String {
 async fn sigterm_ends_the_process_within_the_grace_even_with_a_write_stuck() {
     let mut app = spawn_app().await;
     let log = app.dir().join("server.log");
-    let mut server =
-        serve_in_a_process_with(&mut app, &log, &[("VARVAULT_SHUTDOWN_GRACE_SECONDS", "2")]).await;
+    let mut server = app
+        .serve_in_a_process_with(&log, &[("VARVAULT_SHUTDOWN_GRACE_SECONDS", "2")])
+        .await;
     app.setup_owner().await;
-    let before = count(&app, "SELECT COUNT(*) FROM variables").await;
+    let before = app.count("SELECT COUNT(*) FROM variables").await;
 
     // Another client of the database takes the write lock and keeps it.
     let mut holder = app.db.pool().acquire().await.unwrap();
@@ -456,13 +445,10 @@ async fn sigterm_ends_the_process_within_the_grace_even_with_a_write_stuck() {
     sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
     drop(holder);
     let _ = stuck.await;
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM variables").await, before);
+    assert_eq!(app.count("SELECT COUNT(*) FROM variables").await, before);
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM audit_log WHERE target_name = 'STUCK'"
-        )
-        .await,
+        app.count("SELECT COUNT(*) FROM audit_log WHERE target_name = 'STUCK'")
+            .await,
         0
     );
 }

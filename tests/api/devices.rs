@@ -3,7 +3,7 @@
 //! the owner signed in with before signs in at once, and a new browser is
 //! told to wait or use one it signed in with before.
 
-use crate::helpers::*;
+use crate::support::*;
 use std::time::{Duration, Instant};
 use varvault::error::AppError;
 use varvault::server::rules::accounts::TOO_MANY_ATTEMPTS;

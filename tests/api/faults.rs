@@ -2,8 +2,7 @@
 //! proxy in front of the shared PostgreSQL server, cut and restored by
 //! the test; the server itself is never stopped), and a full SQLite file.
 
-use crate::helpers::*;
-use crate::variables::{create, create_ok};
+use crate::support::*;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -86,11 +85,8 @@ async fn a_database_outage_is_a_clear_503_and_the_app_recovers_without_restart()
     })
     .await;
     app.setup_owner().await;
-    create_ok(
-        &app,
-        &[("kind", "plain"), ("name", "BEFORE"), ("value", "1")],
-    )
-    .await;
+    app.create_ok(&[("kind", "plain"), ("name", "BEFORE"), ("value", "1")])
+        .await;
 
     proxy.cut();
     let started = Instant::now();
@@ -101,12 +97,12 @@ async fn a_database_outage_is_a_clear_503_and_the_app_recovers_without_restart()
     for detail in ["sqlx", "postgres", "127.0.0.1", &proxied, "SELECT"] {
         assert!(!body.contains(detail), "{detail} leaked: {body}");
     }
-    let res = create(
-        &app,
-        &app.client,
-        &[("kind", "plain"), ("name", "DURING"), ("value", "2")],
-    )
-    .await;
+    let res = app
+        .create_variable(
+            &app.client,
+            &[("kind", "plain"), ("name", "DURING"), ("value", "2")],
+        )
+        .await;
     assert_eq!(res.status(), 503);
     assert_eq!(app.get("/healthz").await.status(), 503);
     assert!(
@@ -127,11 +123,8 @@ async fn a_database_outage_is_a_clear_503_and_the_app_recovers_without_restart()
         body.contains("BEFORE") && !body.contains("DURING"),
         "{body}"
     );
-    create_ok(
-        &app,
-        &[("kind", "plain"), ("name", "AFTER"), ("value", "3")],
-    )
-    .await;
+    app.create_ok(&[("kind", "plain"), ("name", "AFTER"), ("value", "3")])
+        .await;
 }
 
 /// Sets SQLite's page limit on every connection of the app's pool (a
@@ -164,7 +157,8 @@ async fn a_full_sqlite_file_fails_writes_clearly_and_keeps_reads() {
         return;
     }
     app.setup_owner().await;
-    create_ok(&app, &[("kind", "plain"), ("name", "KEPT"), ("value", "1")]).await;
+    app.create_ok(&[("kind", "plain"), ("name", "KEPT"), ("value", "1")])
+        .await;
     limit_pages(&app, 2).await;
 
     let big = "v".repeat(60_000);
@@ -172,12 +166,12 @@ async fn a_full_sqlite_file_fails_writes_clearly_and_keeps_reads() {
     let mut refused = None;
     for i in 0..20 {
         let name = format!("FILL_{i}");
-        let res = create(
-            &app,
-            &app.client,
-            &[("kind", "plain"), ("name", &name), ("value", &big)],
-        )
-        .await;
+        let res = app
+            .create_variable(
+                &app.client,
+                &[("kind", "plain"), ("name", &name), ("value", &big)],
+            )
+            .await;
         if res.status() == 200 {
             created.push(name);
             continue;
@@ -198,11 +192,7 @@ async fn a_full_sqlite_file_fails_writes_clearly_and_keeps_reads() {
         assert!(body.contains(kept.as_str()), "{kept} lost");
     }
     assert!(!body.contains(&name), "the refused write is there");
-    let audited: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'variable.created'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+    let audited: i64 = app.audited("variable.created").await;
     assert_eq!(audited as usize, created.len());
     assert_eq!(
         app.get(&format!("/w/{WORKSPACE}/variables")).await.status(),
@@ -248,7 +238,7 @@ async fn sigkill_during_a_burst_of_writes_loses_no_acknowledged_write() {
     let mut app = spawn_app().await;
     app.setup_owner().await;
     let log = app.dir().join("serve.log");
-    let mut server = serve_in_a_process(&mut app, &log).await;
+    let mut server = app.serve_in_a_process(&log).await;
     let workers: Vec<_> = (0..8)
         .map(|w| {
             tokio::spawn(write_until_gone(
@@ -268,9 +258,9 @@ async fn sigkill_during_a_burst_of_writes_loses_no_acknowledged_write() {
     }
     assert!(acknowledged.len() > 8, "the burst wrote too little to tell");
 
-    let out = cli(&app, &["check"], &[]);
+    let out = app.cli(&["check"], &[]);
     assert!(out.status.success(), "{}", text(&out));
-    let mut server = serve_in_a_process(&mut app, &log).await;
+    let mut server = app.serve_in_a_process(&log).await;
     let (status, _) = list_status(&app).await;
     assert_eq!(status, 200, "the restarted server lists");
     // The list shows a page; the database holds them all.
@@ -286,11 +276,7 @@ async fn sigkill_during_a_burst_of_writes_loses_no_acknowledged_write() {
     }
     // Each write and its audit entry commit together: at most the writes
     // in flight at the kill (one per worker) are there unacknowledged.
-    let audited: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'variable.created'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+    let audited: i64 = app.audited("variable.created").await;
     assert_eq!(audited as usize, stored.len());
     assert!(stored.len() <= acknowledged.len() + 8);
     server.kill().unwrap();
@@ -302,15 +288,12 @@ async fn sigkill_during_a_workspace_key_rotation_leaves_it_readable_and_resumabl
     let app = spawn_app().await;
     app.setup_owner().await;
     for i in 0..300 {
-        create_ok(
-            &app,
-            &[
-                ("kind", "secret"),
-                ("name", &format!("S{i}")),
-                ("value", &format!("value-{i:04}")),
-                ("visibility", "masked"),
-            ],
-        )
+        app.create_ok(&[
+            ("kind", "secret"),
+            ("name", &format!("S{i}")),
+            ("value", &format!("value-{i:04}")),
+            ("visibility", "masked"),
+        ])
         .await;
     }
     let mut rotation = std::process::Command::new(env!("CARGO_BIN_EXE_varvault"))
@@ -325,12 +308,9 @@ async fn sigkill_during_a_workspace_key_rotation_leaves_it_readable_and_resumabl
     // Kill it as soon as some secrets are under the new key: mid-way.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let moved: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM variables WHERE kind = 'secret' AND key_version > 1",
-        )
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+        let moved: i64 = app
+            .count("SELECT COUNT(*) FROM variables WHERE kind = 'secret' AND key_version > 1")
+            .await;
         if moved > 0 || Instant::now() > deadline {
             break;
         }
@@ -338,19 +318,16 @@ async fn sigkill_during_a_workspace_key_rotation_leaves_it_readable_and_resumabl
     }
     rotation.kill().unwrap();
     rotation.wait().unwrap();
-    let left: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM variables WHERE kind = 'secret' AND key_version = 1",
-    )
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
+    let left: i64 = app
+        .count("SELECT COUNT(*) FROM variables WHERE kind = 'secret' AND key_version = 1")
+        .await;
     assert!((1..300).contains(&left), "not killed mid-way: {left} left");
 
-    let out = cli(&app, &["check"], &[]);
+    let out = app.cli(&["check"], &[]);
     assert!(out.status.success(), "after the kill: {}", text(&out));
-    let out = cli(&app, &["rotate-workspace-key", WORKSPACE], &[]);
+    let out = app.cli(&["rotate-workspace-key", WORKSPACE], &[]);
     assert!(out.status.success(), "{}", text(&out));
-    let out = cli(&app, &["check"], &[]);
+    let out = app.cli(&["check"], &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("workspace acme-support: 1 data keys, 300 secrets, 0 failed"),

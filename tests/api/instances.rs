@@ -3,8 +3,7 @@
 //! next request (sessions, memberships, keys and the sign-in throttle all
 //! live in the database).
 
-use crate::helpers::*;
-use crate::variables::create_ok;
+use crate::support::*;
 use std::net::SocketAddr;
 use std::time::Instant;
 use varvault::model::{MembersPage, SessionInfo};
@@ -93,8 +92,9 @@ async fn a_key_rotated_meanwhile_is_used_by_the_other_instances_next_seal() {
         ]
     };
     assert_ok(call_on(b, &a.client, "create_variable", &secret("FIRST")).await).await;
-    create_ok(&a, &[("kind", "plain"), ("name", "P"), ("value", "1")]).await;
-    let out = cli(&a, &["rotate-workspace-key", WORKSPACE], &[]);
+    a.create_ok(&[("kind", "plain"), ("name", "P"), ("value", "1")])
+        .await;
+    let out = a.cli(&["rotate-workspace-key", WORKSPACE], &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert_ok(call_on(b, &a.client, "create_variable", &secret("SECOND")).await).await;
     let version: i64 =
@@ -103,7 +103,7 @@ async fn a_key_rotated_meanwhile_is_used_by_the_other_instances_next_seal() {
             .await
             .unwrap();
     assert_eq!(version, 2, "B sealed with the rotated-out key");
-    let out = cli(&a, &["check"], &[]);
+    let out = a.cli(&["check"], &[]);
     assert!(out.status.success(), "{}", text(&out));
 }
 

@@ -2,25 +2,25 @@
 //! stop at their caps, each name is looked up once, and runs in flight are
 //! capped per member and per instance.
 
-use crate::api_block::{block, run, save, start_upstream, workflow};
-use crate::helpers::*;
+use crate::support::*;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn a_template_cannot_amplify_into_gigabytes() {
     let (up, hits) = start_upstream().await;
-    let app = crate::api_block::private_app().await;
+    let app = spawn_private_app().await;
     app.setup_owner().await;
     let big = "x".repeat(64 * 1024);
-    crate::variables::create_ok(&app, &[("kind", "plain"), ("name", "BIG"), ("value", &big)]).await;
-    let (_, id) = workflow(&app, &app.client).await;
+    app.create_ok(&[("kind", "plain"), ("name", "BIG"), ("value", &big)])
+        .await;
+    let (_, id) = app.workflow(&app.client).await;
     // A 1 MiB body of references to a 64 KiB variable: 7.6 GB filled.
     let body = "{{var:BIG}}".repeat(1024 * 1024 / 11);
     let b = block(id, &format!("http://{up}/echo"), &[], &body);
     let started = Instant::now();
-    let res = save(&app, &app.client, &b).await;
+    let res = app.save_block(&app.client, &b).await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
-    let (status, err) = app_error(run(&app, &app.client, id).await).await;
+    let (status, err) = app_error(app.run_block(&app.client, id).await).await;
     assert_eq!(status, 400);
     assert_eq!(
         err.to_string(),
@@ -33,9 +33,9 @@ async fn a_template_cannot_amplify_into_gigabytes() {
         &[("X-Big", "{{var:BIG}}")],
         "",
     );
-    let res = save(&app, &app.client, &b).await;
+    let res = app.save_block(&app.client, &b).await;
     assert_eq!(res.status(), 200);
-    let (_, err) = app_error(run(&app, &app.client, id).await).await;
+    let (_, err) = app_error(app.run_block(&app.client, id).await).await;
     assert_eq!(
         err.to_string(),
         "Header value 1: once filled in, it is larger than 8 KiB"
@@ -45,8 +45,8 @@ async fn a_template_cannot_amplify_into_gigabytes() {
         name: "q".into(),
         value: "{{var:BIG}}".into(),
     }];
-    save(&app, &app.client, &b).await;
-    let (_, err) = app_error(run(&app, &app.client, id).await).await;
+    app.save_block(&app.client, &b).await;
+    let (_, err) = app_error(app.run_block(&app.client, id).await).await;
     assert!(err.to_string().contains("larger than 8 KiB"), "{err}");
     assert!(hits.hits().is_empty(), "nothing was sent");
     // No gigabytes were built: well within the time one copy takes.
@@ -70,25 +70,25 @@ async fn runs_in_flight_are_capped_per_member_and_per_instance() {
     app.setup_owner().await;
     let editor = app.member("ed@example.com", "editor").await;
     let other = app.member("ann@example.com", "editor").await;
-    let (_, id) = workflow(&app, &editor).await;
+    let (_, id) = app.workflow(&editor).await;
     // The upstream answers after 20 s: each run holds its slot for 3 s.
     let b = block(id, &format!("http://{up}/slow"), &[], "");
-    assert_eq!(save(&app, &editor, &b).await.status(), 200);
+    assert_eq!(app.save_block(&editor, &b).await.status(), 200);
 
     let runs = futures::future::join_all((0..3).map(|i| {
         let (app, editor) = (&app, &editor);
         async move {
             tokio::time::sleep(Duration::from_millis(200 * i)).await;
-            run(app, editor, id).await
+            app.run_block(editor, id).await
         }
     }));
     let others = async {
         tokio::time::sleep(Duration::from_millis(1000)).await;
         let second = async {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            run(&app, &other, id).await
+            app.run_block(&other, id).await
         };
-        tokio::join!(run(&app, &other, id), second)
+        tokio::join!(app.run_block(&other, id), second)
     };
     let (mine, (first, second)) = tokio::join!(runs, others);
     // Two of the editor's run (and time out); the third is turned away.
@@ -109,6 +109,6 @@ async fn runs_in_flight_are_capped_per_member_and_per_instance() {
     assert_eq!(first.status(), 502, "timed out upstream");
     assert_eq!(second.status(), 503, "the instance's bound");
     // Once they end, runs go again.
-    let res = run(&app, &editor, id).await;
+    let res = app.run_block(&editor, id).await;
     assert_eq!(res.status(), 502);
 }

@@ -5,7 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod helpers;
+mod scene;
 
 mod accounts;
 mod api_block;

@@ -1,6 +1,6 @@
 //! Members and roles (SPEC §2, §7).
 
-use crate::helpers::*;
+use crate::support::*;
 use varvault::error::AppError;
 use varvault::model::{MembersPage, Role};
 

@@ -6,9 +6,7 @@
 //! blocks). Deterministic: sizes, not timings. Needs the release bundles that README's test command
 //! builds first (`.ci/build.sh --site-only`).
 
-use crate::api_block::{block, save, workflow};
-use crate::helpers::*;
-use crate::variables::create_ok;
+use crate::support::*;
 use std::path::PathBuf;
 
 const PAGE_BUDGET: usize = 150 * 1024;
@@ -101,9 +99,9 @@ async fn first_loads_stay_within_their_budgets() {
         let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         form.push(("name", &name));
         form.push(("description", "A variable of the size check"));
-        create_ok(&app, &form).await;
+        app.create_ok(&form).await;
     }
-    let (workflow_id, first) = workflow(&app, &app.client).await;
+    let (workflow_id, first) = app.workflow(&app.client).await;
     let mut blocks = vec![first];
     for _ in 0..2 {
         let res = app
@@ -128,7 +126,7 @@ async fn first_loads_stay_within_their_budgets() {
             ],
             "{\"query\": \"open\"}",
         );
-        assert_eq!(save(&app, &app.client, &b).await.status(), 200);
+        assert_eq!(app.save_block(&app.client, &b).await.status(), 200);
     }
 
     let anonymous = new_client();
@@ -145,7 +143,8 @@ async fn first_loads_stay_within_their_budgets() {
     let (members, members_report) =
         first_load(&app, &client, &format!("/w/{WORKSPACE}/members")).await;
     // A masked secret's history with 20 earlier values, each revealable.
-    let masked = crate::variables::list(&app, &client)
+    let masked = app
+        .list_variables(&client)
         .await
         .variables
         .into_iter()

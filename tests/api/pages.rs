@@ -1,4 +1,4 @@
-use crate::helpers::{spawn_app, WORKSPACE};
+use crate::support::*;
 
 fn location(res: &reqwest::Response) -> &str {
     res.headers()
@@ -62,7 +62,7 @@ async fn root_leads_to_setup_then_to_login_then_to_the_workspace() {
     assert_eq!(location(&res), "/setup");
 
     app.setup_owner().await;
-    let stranger = crate::helpers::new_client();
+    let stranger = crate::support::new_client();
     for path in ["/", "/setup", "/w/acme-support/variables", "/account"] {
         let res = app.page(&stranger, path).await;
         assert_eq!(res.status(), 302, "{path}");
@@ -105,10 +105,9 @@ async fn an_unknown_path_gets_the_404_page() {
 /// right after a reveal and with blocks that use both.
 #[tokio::test]
 async fn no_secret_value_is_in_a_page_or_its_island_props() {
-    use crate::variables::{assert_no_canary, seed, MASKED_CANARY, RESTRICTED_CANARY};
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (masked, _, _) = seed(&app).await;
+    let (masked, _, _) = app.seed().await;
     let res = app
         .call(
             "reveal_secret",
@@ -116,17 +115,14 @@ async fn no_secret_value_is_in_a_page_or_its_island_props() {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let (workflow_id, block_id) = crate::api_block::workflow(&app, &app.client).await;
-    let b = crate::api_block::block(
+    let (workflow_id, block_id) = app.workflow(&app.client).await;
+    let b = block(
         block_id,
         "https://api.zendesk.com/v2?k={{secret:MASKED_TOKEN}}",
         &[("Authorization", "Bearer {{secret:ZENDESK_TOKEN}}")],
         "",
     );
-    assert_eq!(
-        crate::api_block::save(&app, &app.client, &b).await.status(),
-        200
-    );
+    assert_eq!(app.save_block(&app.client, &b).await.status(), 200);
     for path in [
         format!("/w/{WORKSPACE}/variables"),
         format!("/w/{WORKSPACE}/workflows"),
@@ -205,7 +201,7 @@ async fn pages_carry_a_fresh_csp_nonce_that_their_scripts_use() {
     assert!(first_hsts(&app).await.is_none(), "no HSTS over plain http");
 }
 
-async fn first_hsts(app: &crate::helpers::TestApp) -> Option<String> {
+async fn first_hsts(app: &crate::support::TestApp) -> Option<String> {
     app.get("/login")
         .await
         .headers()
@@ -216,7 +212,7 @@ async fn first_hsts(app: &crate::helpers::TestApp) -> Option<String> {
 #[tokio::test]
 async fn hsts_is_sent_when_the_public_url_is_https() {
     let app =
-        crate::helpers::spawn_app_with(|c| c.public_url = Some("https://vault.example.com".into()))
+        crate::support::spawn_app_with(|c| c.public_url = Some("https://vault.example.com".into()))
             .await;
     assert_eq!(first_hsts(&app).await.as_deref(), Some("max-age=31536000"));
 }
@@ -228,7 +224,7 @@ async fn hsts_is_sent_when_the_public_url_is_https() {
 async fn the_workflow_list_renames_by_plain_form_and_deletes_by_island() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (id, _) = crate::api_block::workflow(&app, &app.client).await;
+    let (id, _) = app.workflow(&app.client).await;
     let list = format!("/w/{WORKSPACE}/workflows");
     let html = app.get(&list).await.text().await.unwrap();
     assert!(html.contains("Support sync"), "{html}");

@@ -3,7 +3,7 @@
 //! server functions comes from the app's own registry, so a new one
 //! without a row here fails this test.
 
-use crate::helpers::*;
+use crate::support::*;
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,65 +243,6 @@ fn args(
     }
 }
 
-/// Everything a refused call must leave as it was.
-async fn snapshot(app: &TestApp) -> Vec<String> {
-    let rows: Vec<(i64, i64, String)> =
-        sqlx::query_as("SELECT workspace_id, user_id, role FROM memberships ORDER BY 1, 2")
-            .fetch_all(app.db.pool())
-            .await
-            .unwrap();
-    let users: Vec<(String, String)> =
-        sqlx::query_as("SELECT email, password_hash FROM users ORDER BY email")
-            .fetch_all(app.db.pool())
-            .await
-            .unwrap();
-    let workspaces: Vec<String> = sqlx::query_scalar("SELECT slug FROM workspaces ORDER BY slug")
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap();
-    let variables: Vec<(String, i64, Option<Vec<u8>>, String)> = sqlx::query_as(
-        "SELECT name, value_version, ciphertext, allowed_hosts FROM variables ORDER BY id",
-    )
-    .fetch_all(app.db.pool())
-    .await
-    .unwrap();
-    let blocks: Vec<(i64, String, String, i64)> =
-        sqlx::query_as("SELECT id, name, url, position FROM api_blocks ORDER BY id")
-            .fetch_all(app.db.pool())
-            .await
-            .unwrap();
-    let versions: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT variable_id, value_version FROM variable_versions ORDER BY 1, 2")
-            .fetch_all(app.db.pool())
-            .await
-            .unwrap();
-    let tokens: Vec<(String, Option<i64>)> =
-        sqlx::query_as("SELECT name, revoked_at FROM access_tokens ORDER BY id")
-            .fetch_all(app.db.pool())
-            .await
-            .unwrap();
-    let hooks: Vec<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT workspace_id, ciphertext FROM notification_webhooks ORDER BY 1")
-            .fetch_all(app.db.pool())
-            .await
-            .unwrap();
-    let flows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM workflows ORDER BY id")
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| format!("{r:?}"))
-        .chain(users.iter().map(|u| format!("{u:?}")))
-        .chain(workspaces)
-        .chain(variables.iter().map(|v| format!("{v:?}")))
-        .chain(blocks.iter().map(|b| format!("{b:?}")))
-        .chain(flows.iter().map(|f| format!("{f:?}")))
-        .chain(versions.iter().map(|v| format!("{v:?}")))
-        .chain(hooks.iter().map(|h| format!("{h:?}")))
-        .chain(tokens.iter().map(|t| format!("{t:?}")))
-        .collect()
-}
-
 async fn add_editor(app: &TestApp, email: &str) -> String {
     let res = app
         .call(
@@ -453,7 +394,7 @@ async fn every_server_function_checks_the_callers_role() {
                 ];
             }
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let before = snapshot(&app).await;
+            let before = app.snapshot().await;
             let res = if name == "save_block" {
                 // The one JSON endpoint (a block holds lists of rows).
                 let body = serde_json::json!({ "workspace": WORKSPACE, "block": {
@@ -480,7 +421,7 @@ async fn every_server_function_checks_the_callers_role() {
                 Unauthenticated => assert_eq!(status, 401, "{what}"),
             }
             if expect != Ok {
-                assert_eq!(snapshot(&app).await, before, "{what} changed something");
+                assert_eq!(app.snapshot().await, before, "{what} changed something");
             }
         }
     }
@@ -504,13 +445,13 @@ async fn every_text_field_of_every_server_function_refuses_a_nul() {
             with_nul[k].1.push_str("\0x");
             let field = with_nul[k].0;
             let form: Vec<(&str, &str)> = with_nul.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let before = snapshot(&app).await;
+            let before = app.snapshot().await;
             let res = app.call(name, &form).await;
             let (status, err) = app_error(res).await;
             assert_eq!(status, 400, "{name}.{field}: {err}");
             assert_eq!(err.field(), Some(field), "{name}.{field}: {err}");
             assert_eq!(
-                snapshot(&app).await,
+                app.snapshot().await,
                 before,
                 "{name}.{field} changed something"
             );

@@ -3,9 +3,7 @@
 //! when two passes race, never a value, retried with backoff, refused for
 //! private addresses like any API block. Time is passed in, not slept.
 
-use crate::api_block::{private_app, start_upstream};
-use crate::helpers::*;
-use crate::variables::{assert_no_canary, create_ok};
+use crate::support::*;
 use axum::routing::post;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,16 +50,13 @@ async fn settings(app: &TestApp) -> NotificationSettings {
 }
 
 async fn secret_expiring(app: &TestApp, name: &str, value: &str, expires: Day) {
-    create_ok(
-        app,
-        &[
-            ("kind", "secret"),
-            ("name", name),
-            ("value", value),
-            ("visibility", "masked"),
-            ("expires_on", &expires.to_iso()),
-        ],
-    )
+    app.create_ok(&[
+        ("kind", "secret"),
+        ("name", name),
+        ("value", value),
+        ("visibility", "masked"),
+        ("expires_on", &expires.to_iso()),
+    ])
     .await;
 }
 
@@ -91,7 +86,7 @@ async fn flaky_webhook(failures: usize) -> (SocketAddr, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn each_threshold_is_sent_once_even_when_passes_race_and_never_a_value() {
     let (up_addr, up) = start_upstream().await;
-    let app = private_app().await;
+    let app = spawn_private_app().await;
     app.setup_owner().await;
     let url = format!("http://{up_addr}/echo?t={HOOK_TOKEN}");
     let res = set_webhook(&app, &app.client, &url).await;
@@ -159,7 +154,7 @@ async fn each_threshold_is_sent_once_even_when_passes_race_and_never_a_value() {
     }
 
     // A rotated workspace key: the webhook still opens.
-    let out = cli(&app, &["rotate-workspace-key", WORKSPACE], &[]);
+    let out = app.cli(&["rotate-workspace-key", WORKSPACE], &[]);
     assert!(out.status.success(), "{}", text(&out));
 
     // Eleven days on, IN_14 reaches its 3-day reminder, IN_3 its last and
@@ -189,7 +184,7 @@ async fn each_threshold_is_sent_once_even_when_passes_race_and_never_a_value() {
         "{html}"
     );
     assert!(!html.contains(HOOK_TOKEN));
-    let stored = crate::crypto::stored_bytes(&app).await;
+    let stored = app.stored_bytes().await;
     assert!(stored.contains("IN_14"), "the scan sees the data");
     assert!(
         !stored.contains(HOOK_TOKEN),
@@ -208,7 +203,7 @@ async fn each_threshold_is_sent_once_even_when_passes_race_and_never_a_value() {
 async fn a_failed_delivery_is_retried_later_and_given_up_after_five_tries() {
     let (flaky, flaky_hits) = flaky_webhook(1).await;
     let (down, down_hits) = flaky_webhook(usize::MAX).await;
-    let app = private_app().await;
+    let app = spawn_private_app().await;
     app.setup_owner().await;
     assert_eq!(
         set_webhook(&app, &app.client, &format!("http://{flaky}/hook"))
@@ -336,7 +331,7 @@ async fn webhooks_follow_the_api_block_rules_and_only_admins_set_them() {
 #[tokio::test]
 async fn a_webhook_that_became_private_is_refused_at_delivery() {
     let (up_addr, up) = start_upstream().await;
-    let app = private_app().await;
+    let app = spawn_private_app().await;
     app.setup_owner().await;
     let url = format!("http://{up_addr}/echo");
     assert_eq!(set_webhook(&app, &app.client, &url).await.status(), 200);

@@ -3,8 +3,7 @@
 //! value, and nothing the server says printed with control or
 //! bidirectional characters.
 
-use crate::api_block::start_upstream;
-use crate::helpers::*;
+use crate::support::*;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::any;

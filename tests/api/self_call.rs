@@ -8,9 +8,8 @@
 //! process logging at trace level; no 6-byte piece of the canary may
 //! appear in an answer, a row the editor reads, the audit log or the log.
 
-use crate::api_block::start_upstream_on;
-use crate::exfiltration::{refused, Scene};
-use crate::helpers::*;
+use crate::scene::{refused, Scene};
+use crate::support::*;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -81,10 +80,10 @@ async fn allow(s: &Scene, hosts: &str) {
 
 /// Whether any variable named LEAKED exists (an inner request that ran).
 async fn leaked(s: &Scene) -> bool {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variables WHERE name = 'LEAKED'")
-        .fetch_one(s.app.db.pool())
-        .await
-        .unwrap();
+    let n: i64 = s
+        .app
+        .count("SELECT COUNT(*) FROM variables WHERE name = 'LEAKED'")
+        .await;
     n > 0
 }
 
@@ -419,10 +418,10 @@ async fn errors_and_logs_never_quote_what_a_request_sent() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variables WHERE name = 'NO_ORIGIN'")
-        .fetch_one(s.app.db.pool())
-        .await
-        .unwrap();
+    let n: i64 = s
+        .app
+        .count("SELECT COUNT(*) FROM variables WHERE name = 'NO_ORIGIN'")
+        .await;
     assert_eq!(n, 0);
     let log = std::fs::read_to_string(&s.log).unwrap();
     assert!(log.contains("refused a cross-origin request"), "logged");
@@ -432,7 +431,7 @@ async fn errors_and_logs_never_quote_what_a_request_sent() {
 
 #[tokio::test]
 async fn a_webhook_cannot_lead_to_varvault_either() {
-    let app = crate::api_block::private_app().await;
+    let app = spawn_private_app().await;
     app.setup_owner().await;
     for url in [app.url("/api/create_variable"), app.url("/healthz")] {
         let res = app

@@ -1,7 +1,7 @@
 //! Sessions (SPEC §7): cookie flags, fixation, sign-out, revocation on
 //! every instance, cross-origin refusal.
 
-use crate::helpers::*;
+use crate::support::*;
 use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
 
 /// The session cookie a response set, as `name=value`.

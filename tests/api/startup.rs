@@ -1,6 +1,6 @@
 //! Start-up: a bad database stops the binary with one clear line.
 
-use crate::helpers::{fresh_database_url, test_config};
+use crate::support::{fresh_database_url, test_config};
 use std::process::Command;
 use varvault::server::web::startup::Application;
 

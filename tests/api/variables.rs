@@ -2,90 +2,25 @@
 //! input (clear error, nothing stored), and restricted values never in
 //! any answer.
 
-use crate::helpers::*;
+use crate::support::*;
 use varvault::error::AppError;
 use varvault::model::{VariableKind, VariableView, VariablesPage, Visibility};
 
-pub const RESTRICTED_CANARY: &str = "canary-restricted-7f3a9c";
-pub const MASKED_CANARY: &str = "canary-masked-41d2e8";
-
-pub async fn create(
-    app: &TestApp,
-    client: &reqwest::Client,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut form = vec![("workspace", WORKSPACE)];
-    form.extend_from_slice(fields);
-    app.call_with(client, "create_variable", &form).await
-}
-
-pub async fn create_ok(app: &TestApp, fields: &[(&str, &str)]) -> VariableView {
-    let res = create(app, &app.client, fields).await;
-    assert_eq!(res.status(), 200, "{:?}", res.text().await);
-    res.json().await.unwrap()
-}
-
-pub async fn list(app: &TestApp, client: &reqwest::Client) -> VariablesPage {
-    let res = app
-        .call_with(client, "list_variables", &[("workspace", WORKSPACE)])
-        .await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
-}
-
-/// A masked and a restricted secret with canary values, and a plain one.
-pub async fn seed(app: &TestApp) -> (VariableView, VariableView, VariableView) {
-    let masked = create_ok(
-        app,
-        &[
-            ("kind", "secret"),
-            ("name", "MASKED_TOKEN"),
-            ("value", MASKED_CANARY),
-            ("visibility", "masked"),
-        ],
-    )
-    .await;
-    let restricted = create_ok(
-        app,
-        &[
-            ("kind", "secret"),
-            ("name", "ZENDESK_TOKEN"),
-            ("value", RESTRICTED_CANARY),
-            ("visibility", "restricted"),
-            ("allowed_hosts", "*.zendesk.com"),
-        ],
-    )
-    .await;
-    let plain = create_ok(
-        app,
-        &[
-            ("kind", "plain"),
-            ("name", "REGION"),
-            ("value", "eu-west-1"),
-        ],
-    )
-    .await;
-    (masked, restricted, plain)
-}
-
 async fn variable_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM variables")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
+    app.count("SELECT COUNT(*) FROM variables").await
 }
 
 #[tokio::test]
 async fn the_list_shows_plain_values_and_never_a_secret_value() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (masked, restricted, plain) = seed(&app).await;
+    let (masked, restricted, plain) = app.seed().await;
     assert_eq!(masked.value, None);
     assert_eq!(restricted.value, None);
     assert_eq!(restricted.allowed_hosts, ["*.zendesk.com"]);
     assert_eq!(plain.value.as_deref(), Some("eu-west-1"));
 
-    let page = list(&app, &app.client).await;
+    let page = app.list_variables(&app.client).await;
     assert!(page.can_write_secrets, "an owner writes secrets");
     let names: Vec<_> = page.variables.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(names, ["MASKED_TOKEN", "REGION", "ZENDESK_TOKEN"]);
@@ -132,7 +67,7 @@ async fn the_list_shows_plain_values_and_never_a_secret_value() {
 async fn a_masked_secret_reveals_with_no_store_and_an_audit_entry() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (masked, restricted, _) = seed(&app).await;
+    let (masked, restricted, _) = app.seed().await;
     let editor = app.member("ed@example.com", "editor").await;
     let id = masked.id.to_string();
     let res = app
@@ -166,15 +101,12 @@ async fn a_masked_secret_reveals_with_no_store_and_an_audit_entry() {
 async fn bad_input_gets_a_clear_error_and_nothing_is_stored() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    create_ok(
-        &app,
-        &[
-            ("kind", "secret"),
-            ("name", "ZENDESK_TOKEN"),
-            ("value", "zendesk-value"),
-            ("visibility", "masked"),
-        ],
-    )
+    app.create_ok(&[
+        ("kind", "secret"),
+        ("name", "ZENDESK_TOKEN"),
+        ("value", "zendesk-value"),
+        ("visibility", "masked"),
+    ])
     .await;
     let big = "x".repeat(64 * 1024 + 1);
     let long_name = "N".repeat(65);
@@ -192,7 +124,7 @@ async fn bad_input_gets_a_clear_error_and_nothing_is_stored() {
         (vec![("kind", "secret"), ("name", "SHORT"), ("value", "1234567"), ("visibility", "masked")], "A secret's value must be at least 8 bytes"),
     ];
     for (fields, message) in cases {
-        let res = create(&app, &app.client, &fields).await;
+        let res = app.create_variable(&app.client, &fields).await;
         let (status, err) = app_error(res).await;
         // A name taken is a conflict; the rest break a rule of a field.
         let conflict = message.contains("already exists");
@@ -210,21 +142,21 @@ async fn bad_input_gets_a_clear_error_and_nothing_is_stored() {
 async fn editors_write_plain_variables_only() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (masked, _, plain) = seed(&app).await;
+    let (masked, _, plain) = app.seed().await;
     let editor = app.member("ed@example.com", "editor").await;
     let before = variable_count(&app).await;
 
-    let res = create(
-        &app,
-        &editor,
-        &[
-            ("kind", "secret"),
-            ("name", "MINE"),
-            ("value", "mine-value"),
-            ("visibility", "masked"),
-        ],
-    )
-    .await;
+    let res = app
+        .create_variable(
+            &editor,
+            &[
+                ("kind", "secret"),
+                ("name", "MINE"),
+                ("value", "mine-value"),
+                ("visibility", "masked"),
+            ],
+        )
+        .await;
     assert_eq!(app_error(res).await.1, AppError::Forbidden);
     let id = masked.id.to_string();
     let res = app
@@ -245,12 +177,12 @@ async fn editors_write_plain_variables_only() {
     assert_eq!(app_error(res).await.1, AppError::Forbidden);
     assert_eq!(variable_count(&app).await, before);
 
-    let res = create(
-        &app,
-        &editor,
-        &[("kind", "plain"), ("name", "EDITOR_VAR"), ("value", "v")],
-    )
-    .await;
+    let res = app
+        .create_variable(
+            &editor,
+            &[("kind", "plain"), ("name", "EDITOR_VAR"), ("value", "v")],
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let id = plain.id.to_string();
     let res = app
@@ -281,7 +213,7 @@ async fn editors_write_plain_variables_only() {
 async fn editing_a_secret_keeps_its_value_unless_a_new_one_is_given() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (masked, restricted, _) = seed(&app).await;
+    let (masked, restricted, _) = app.seed().await;
     let id = masked.id.to_string();
     let reveal_form = [("workspace", WORKSPACE), ("id", id.as_str())];
     let reveal = || app.call("reveal_secret", &reveal_form);
@@ -382,7 +314,7 @@ async fn editing_a_secret_keeps_its_value_unless_a_new_one_is_given() {
 async fn ids_of_another_workspace_are_not_found() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (masked, _, _) = seed(&app).await;
+    let (masked, _, _) = app.seed().await;
     assert_ok(app.call("create_workspace", &[("name", "Other")]).await).await;
     let id = masked.id.to_string();
     for name in ["reveal_secret", "delete_variable", "update_variable"] {
@@ -399,7 +331,7 @@ async fn ids_of_another_workspace_are_not_found() {
 async fn no_answer_ever_holds_a_restricted_value() {
     let app = spawn_app().await;
     app.setup_owner().await;
-    let (_, restricted, _) = seed(&app).await;
+    let (_, restricted, _) = app.seed().await;
     let id = restricted.id.to_string();
     let editor = app.member("ed@example.com", "editor").await;
     let mut bodies = Vec::new();
@@ -432,26 +364,6 @@ async fn no_answer_ever_holds_a_restricted_value() {
     }
     for body in bodies {
         assert_no_canary(&body, RESTRICTED_CANARY);
-    }
-}
-
-/// Fails if `haystack` holds `canary` raw, in base64 (both alphabets, with
-/// or without padding) or URL-encoded.
-pub fn assert_no_canary(haystack: &str, canary: &str) {
-    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-    use base64::Engine;
-    let forms = [
-        canary.to_string(),
-        STANDARD.encode(canary),
-        STANDARD_NO_PAD.encode(canary),
-        URL_SAFE.encode(canary),
-        URL_SAFE_NO_PAD.encode(canary),
-    ];
-    for form in forms {
-        assert!(
-            !haystack.contains(&form),
-            "found {form:?} (a form of the canary)"
-        );
     }
 }
 

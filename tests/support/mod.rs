@@ -248,4 +248,19 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+pub mod calls;
+pub mod canary;
 pub mod domain;
+pub mod inspect;
+pub mod process;
+pub mod upstream;
+
+// Each includer uses its own part of these.
+#[allow(unused_imports)]
+pub use calls::{block, spawn_private_app};
+#[allow(unused_imports)]
+pub use canary::{assert_no_canary, MASKED_CANARY, RESTRICTED_CANARY};
+#[allow(unused_imports)]
+pub use process::{key_path, text};
+#[allow(unused_imports)]
+pub use upstream::{encodings, start_upstream, start_upstream_on, Upstream};

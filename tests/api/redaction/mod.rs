@@ -9,9 +9,8 @@
 //! refuse it. No answer, audit entry or log line may hold a 6-character
 //! piece of one, in any case or the decodings a reader would try.
 
-use crate::api_block::block;
-use crate::exfiltration::Scene;
-use crate::helpers::*;
+use crate::scene::Scene;
+use crate::support::*;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -22,6 +21,9 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use varvault::model::{KeyValue, RunResult};
+
+mod echoes;
+mod guessing;
 
 /// What every piece of the echoed text is made of.
 #[derive(Clone, Default)]
@@ -306,17 +308,15 @@ impl Suite {
         let mut named = Vec::new();
         for (i, value) in canaries.into_iter().enumerate() {
             let name = format!("CANARY_{i}");
-            crate::variables::create_ok(
-                &s.app,
-                &[
+            s.app
+                .create_ok(&[
                     ("kind", "secret"),
                     ("name", &name),
                     ("value", &value),
                     ("visibility", "restricted"),
                     ("allowed_hosts", "127.0.0.1"),
-                ],
-            )
-            .await;
+                ])
+                .await;
             named.push((name, value));
         }
         Suite {
@@ -337,7 +337,7 @@ impl Suite {
     /// Saves and runs a block as the editor: the run's result or its
     /// error, each checked for pieces of every canary.
     async fn run(&self, b: &varvault::model::BlockInput) -> Result<RunResult, String> {
-        let res = crate::api_block::save(&self.s.app, &self.s.editor, b).await;
+        let res = self.s.app.save_block(&self.s.editor, b).await;
         let status = res.status();
         let text = res.text().await.unwrap();
         // The saved block comes back as the editor typed it.
@@ -345,7 +345,7 @@ impl Suite {
         if status != 200 {
             return Err(text);
         }
-        let res = crate::api_block::run(&self.s.app, &self.s.editor, self.s.block_id).await;
+        let res = self.s.app.run_block(&self.s.editor, self.s.block_id).await;
         let status = res.status();
         let text = res.text().await.unwrap();
         self.check(&text, "run");
@@ -415,77 +415,6 @@ fn outcome(r: &RunResult) -> &'static str {
     }
 }
 
-#[tokio::test]
-async fn every_placement_and_every_echo_keeps_the_secret_in() {
-    let full = [
-        "&", "=", "+", "%", "\\", "\"", "<", ">", "#", "/", " ", "\n",
-    ];
-    let header_safe = ["&", "=", "+", "%", "\\", "\"", "<", ">", "#", "/", " "];
-    let url_safe = ["=", "\"", "<", ">", "/", " ", "*"];
-    let suite = Suite::new(vec![canary(&full), canary(&header_safe), canary(&url_safe)]).await;
-    let modes = [
-        "raw", "xml", "json", "json-u", "truncate", "split", "gzip", "br", "range", "utf16",
-    ];
-    let mut seen = std::collections::BTreeSet::new();
-    for (name, value) in suite.canaries.clone() {
-        for p in PLACEMENTS {
-            for mode in modes {
-                let b = placed(&suite.s, suite.up, mode, &name, p);
-                let result = suite.run(&b).await;
-                if !accepts(p, &value) {
-                    let err = result.expect_err(&format!("{p:?} should refuse {name}"));
-                    assert!(err.contains(&name) || err.contains("Header value"), "{err}");
-                    break;
-                }
-                let r = result.unwrap_or_else(|e| panic!("{name} {p:?} {mode}: {e}"));
-                let what = outcome(&r);
-                if what == "withheld" {
-                    suite.resume().await;
-                }
-                seen.insert((mode, what));
-            }
-        }
-    }
-    // Every kind of echo was seen doing what it should.
-    for (mode, what) in [
-        ("raw", "replaced"),
-        ("xml", "replaced"),
-        ("json", "replaced"),
-        ("json-u", "replaced"),
-        ("gzip", "replaced"),
-        ("br", "replaced"),
-        ("truncate", "withheld"),
-        ("split", "withheld"),
-        ("range", "withheld"),
-        ("utf16", "not text"),
-    ] {
-        assert!(
-            seen.contains(&(mode, what)),
-            "{mode} never {what}: {seen:?}"
-        );
-    }
-    // Stored by one run, read back by another that sends no secret.
-    let (name, _) = suite.canaries[1].clone();
-    let b = placed(&suite.s, suite.up, "store", &name, Placement::Header);
-    suite.run(&b).await.unwrap();
-    assert!(suite.echoer.stored.lock().unwrap().contains("Bearer"));
-    let read = block(
-        suite.s.block_id,
-        &format!("http://{}/read", suite.up),
-        &[],
-        "",
-    );
-    let r = suite.run(&read).await.unwrap();
-    assert_eq!(outcome(&r), "withheld", "{r:?}");
-    assert_eq!(
-        r.notes,
-        [format!(
-            "The response was withheld: it contained part of {name}"
-        )]
-    );
-    suite.finish().await;
-}
-
 /// An upstream of the attacker's own: `/oracle?piece=P` answers the 62
 /// one-character extensions of `P`, raw and in base64; `/answer/NAME` one
 /// of the ordinary answers of `tests/fixtures/answers`.
@@ -517,203 +446,4 @@ async fn start_oracle() -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
-}
-
-#[tokio::test]
-async fn guessing_one_character_at_a_time_is_one_loud_rate_limited_bit() {
-    // A segment mixing in a symbol: its windows are 8 characters.
-    let value = format!(
-        "Xk9{}Qz7Lm2Pw4Ty8",
-        ['!', '$', '*'][rand::thread_rng().gen_range(0..3)]
-    );
-    let suite = Suite::new(vec![value.clone()]).await;
-    let oracle = start_oracle().await;
-    let url = |piece: &str| format!("http://{oracle}/oracle?piece={piece}");
-    // A wrong piece: the answer is shown (that is the one bit).
-    let r = suite.run_at(&url("Zz9Zz9Z")).await.unwrap();
-    assert_eq!(outcome(&r), "shown");
-    assert!(r.body.contains("Zz9Zz9ZA"));
-    // Right pieces whose next character is among the 62: withheld, and
-    // each answer the same note whichever extension was right.
-    let pieces: Vec<String> = (4..value.len() - 7)
-        .map(|i| value[i..i + 7].to_string())
-        .filter(|p| !p.contains(['!', '$', '*']))
-        .take(3)
-        .collect();
-    assert_eq!(pieces.len(), 3, "{value}");
-    let mut answers = Vec::new();
-    for piece in &pieces {
-        let r = suite.run_at(&url(piece)).await.unwrap();
-        assert_eq!(outcome(&r), "withheld", "{piece}");
-        answers.push((r.status, r.headers, r.body, r.notes));
-    }
-    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
-    assert_eq!(
-        answers[0].3,
-        ["The response was withheld: it contained part of CANARY_0"]
-    );
-    // The fourth run in a day is refused, before anything is sent.
-    let err = suite.run_at(&url("Zz9Zz9Z")).await.unwrap_err();
-    assert!(
-        err.contains("Runs are paused after 3 withheld responses"),
-        "{err}"
-    );
-    let entries: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'response.withheld' \
-         AND actor_email = 'eve@example.com' AND target_name = 'CANARY_0'",
-    )
-    .fetch_one(suite.s.app.db.pool())
-    .await
-    .unwrap();
-    assert_eq!(entries, 3);
-    // The members page says so, and an owner resumes the runs there.
-    let page = suite
-        .s
-        .app
-        .get(&format!("/w/{WORKSPACE}/members"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        page.contains("Runs paused") && page.contains("Resume runs of Test editor"),
-        "members page"
-    );
-    suite.resume().await;
-    assert_eq!(
-        outcome(&suite.run_at(&url("Zz9Zz9Z")).await.unwrap()),
-        "shown"
-    );
-    let resumed: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'runs.resumed'")
-            .fetch_one(suite.s.app.db.pool())
-            .await
-            .unwrap();
-    assert_eq!(resumed, 1);
-    // An editor cannot resume anyone's runs.
-    let res = suite
-        .s
-        .app
-        .call_with(
-            &suite.s.editor,
-            "resume_runs",
-            &[("workspace", WORKSPACE), ("user_id", "1")],
-        )
-        .await;
-    assert_eq!(res.status(), 403);
-    suite.finish().await;
-}
-
-#[tokio::test]
-async fn ordinary_answers_pass_unchanged_beside_every_kind_of_secret() {
-    let s = Scene::new().await;
-    let dir = format!("{}/tests/fixtures/secrets", env!("CARGO_MANIFEST_DIR"));
-    let mut created = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let stem = path
-            .file_stem()
-            .unwrap()
-            .to_string_lossy()
-            .replace('-', "_")
-            .to_uppercase();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let values: Vec<(String, String)> = if stem.ends_with("_KEYS") {
-            text.lines()
-                .enumerate()
-                .map(|(i, l)| (format!("{stem}_{i}"), l.to_string()))
-                .collect()
-        } else {
-            vec![(stem, text)]
-        };
-        for (name, value) in values {
-            crate::variables::create_ok(
-                &s.app,
-                &[
-                    ("kind", "secret"),
-                    ("name", &name),
-                    ("value", &value),
-                    ("visibility", "masked"),
-                ],
-            )
-            .await;
-            created += 1;
-        }
-    }
-    assert!(created > 100);
-    let up = start_oracle().await;
-    for name in [
-        "tickets.json",
-        "token.json",
-        "certificate.pem",
-        "status.html",
-    ] {
-        let want = std::fs::read_to_string(format!(
-            "{}/tests/fixtures/answers/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
-        let url = format!("http://{up}/answer/{name}");
-        let b = block(
-            s.block_id,
-            &url,
-            &[("Authorization", "Bearer {{secret:TOKEN}}")],
-            "",
-        );
-        let res = crate::api_block::save(&s.app, &s.editor, &b).await;
-        assert_eq!(res.status(), 200);
-        let r: RunResult = crate::api_block::run(&s.app, &s.editor, s.block_id)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(r.notes, Vec::<String>::new(), "{name}");
-        assert_eq!(r.body, want, "{name}");
-    }
-    s.finish().await;
-}
-
-#[tokio::test]
-async fn a_workspaces_secrets_hold_at_most_two_mib_of_values() {
-    let app = spawn_app().await;
-    app.setup_owner().await;
-    let big = "v".repeat(64 * 1024);
-    for i in 0..32 {
-        crate::variables::create_ok(
-            &app,
-            &[
-                ("kind", "secret"),
-                ("name", &format!("BIG_{i}")),
-                ("value", &big),
-                ("visibility", "masked"),
-            ],
-        )
-        .await;
-    }
-    let res = crate::variables::create(
-        &app,
-        &app.client,
-        &[
-            ("kind", "secret"),
-            ("name", "ONE_MORE"),
-            ("value", "12345678"),
-            ("visibility", "masked"),
-        ],
-    )
-    .await;
-    let (status, err) = app_error(res).await;
-    assert_eq!(status, 400);
-    assert_eq!(err.field(), Some("value"));
-    assert!(err.to_string().contains("at most 2 MiB"), "{err}");
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variables WHERE name = 'ONE_MORE'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(n, 0, "nothing stored");
-    // Plain variables do not count.
-    crate::variables::create_ok(
-        &app,
-        &[("kind", "plain"), ("name", "PLAIN"), ("value", &big)],
-    )
-    .await;
 }
