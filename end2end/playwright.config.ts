@@ -7,8 +7,11 @@ import { defineConfig } from "@playwright/test";
 export default defineConfig({
   testDir: "./tests",
   globalSetup: "./server.ts",
+  // Files run side by side on two workers (each spec is serial inside and
+  // works in its own workspace); accounts.spec runs first and alone, as
+  // it sets the shared server up from its first page.
   fullyParallel: false,
-  workers: 1,
+  workers: 2,
   forbidOnly: !!process.env.CI,
   retries: 0,
   timeout: 30_000,
@@ -30,5 +33,13 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  projects: [
+    { name: "setup", testMatch: /accounts\.spec\.ts/, use: { browserName: "chromium" } },
+    {
+      name: "chromium",
+      testIgnore: /accounts\.spec\.ts/,
+      dependencies: ["setup"],
+      use: { browserName: "chromium" },
+    },
+  ],
 });

@@ -1,4 +1,7 @@
 import { expect, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 
 export const owner = { email: "owner@example.com", name: "Olive Owner", password: "owner-password-1234" };
 export const WORKSPACE = "acme-support";
@@ -51,4 +54,73 @@ export async function gotoPage(page: Page, url: string) {
     await page.waitForLoadState("load");
     await page.goto(url);
   }
+}
+
+/** Opens a workspace's Variables page and waits for it to hydrate. */
+export async function openVariables(page: Page, workspace: string) {
+  await gotoPage(page, `/w/${workspace}/variables`);
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { name: "Variables", level: 1 })).toBeVisible();
+}
+
+export type NewVariable = {
+  type?: "Variable" | "Secret";
+  name: string;
+  value: string;
+  visibility?: "Masked" | "Restricted";
+  hosts?: string;
+  expires?: string;
+};
+
+/** Creates a variable from the Variables page the browser is on. */
+export async function createVariable(page: Page, v: NewVariable) {
+  await page.getByRole("button", { name: "Create New" }).first().click();
+  const panel = page.getByRole("dialog", { name: "Create variable" });
+  await expect(panel).toBeVisible();
+  await panel.getByRole("radio", { name: v.type ?? "Secret" }).check();
+  await panel.getByLabel("Name").fill(v.name);
+  await panel.getByLabel("Value", { exact: true }).fill(v.value);
+  if (v.visibility) await panel.getByRole("radio", { name: v.visibility }).check();
+  if (v.hosts) await panel.getByLabel("Allowed hosts").fill(v.hosts);
+  if (v.expires) await panel.getByLabel("Expires on").fill(v.expires);
+  await panel.getByRole("button", { name: "Create" }).click();
+  await expect(panel).toBeHidden();
+}
+
+/** The serious and critical axe findings of the page (or of `within`). */
+export async function seriousA11yIssues(page: Page, within?: string): Promise<string[]> {
+  const axe = new AxeBuilder({ page });
+  const results = await (within ? axe.include(within) : axe).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`);
+}
+
+export async function expectNoSeriousA11yIssues(page: Page, within?: string) {
+  expect(await seriousA11yIssues(page, within)).toEqual([]);
+}
+
+/**
+ * A real HTTP server on 127.0.0.1 for API blocks and webhooks: `/deny…`
+ * answers 401 (echoing nothing, like a real refusal), anything else 200
+ * with the path and the Authorization header echoed (in the JSON body and in `x-echo-auth`). `received` holds
+ * each request's Authorization header.
+ */
+export async function startUpstream() {
+  const received: string[] = [];
+  const server = http.createServer((req, res) => {
+    const auth = String(req.headers.authorization ?? "");
+    received.push(auth);
+    res.setHeader("content-type", "application/json");
+    if (req.url?.startsWith("/deny")) {
+      res.statusCode = 401;
+      res.end(JSON.stringify({ error: "unauthorized" }));
+      return;
+    }
+    res.setHeader("x-echo-auth", auth);
+    res.end(JSON.stringify({ path: req.url, authorization: req.headers.authorization ?? null }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { port, received, close: () => server.close() };
 }

@@ -1,48 +1,34 @@
 import { test, expect, type Page } from "./fixtures";
-import AxeBuilder from "@axe-core/playwright";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { ensureOwner, owner, signedIn, waitForHydration, gotoPage } from "./helpers";
+import {
+  createVariable,
+  ensureOwner,
+  expectNoSeriousA11yIssues,
+  gotoPage,
+  openVariables,
+  owner,
+  seriousA11yIssues,
+  signedIn,
+  startUpstream,
+  waitForHydration,
+} from "./helpers";
 
 // A secret's life: an earlier value restored and sent by a block, an
 // expired secret's badges, a secret the upstream keeps refusing.
 test.describe.configure({ mode: "serial" });
 
 const WS = "life-team";
-let upstream: http.Server;
-let port = 0;
-const received: string[] = [];
+// A real HTTP server on 127.0.0.1: /deny answers 401, the rest 200.
+let upstream: Awaited<ReturnType<typeof startUpstream>>;
 
 test.beforeAll(async () => {
-  // A real HTTP server on 127.0.0.1: /deny answers 401, the rest 200.
-  upstream = http.createServer((req, res) => {
-    received.push(String(req.headers.authorization ?? ""));
-    res.statusCode = req.url?.startsWith("/deny") ? 401 : 200;
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ path: req.url }));
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-  port = (upstream.address() as AddressInfo).port;
+  upstream = await startUpstream();
 });
 
 test.afterAll(() => upstream.close());
 
-async function openVariables(page: Page) {
-  await gotoPage(page, `/w/${WS}/variables`);
-  await waitForHydration(page);
-}
-
 async function createSecret(page: Page, name: string, value: string, expires = "") {
-  await openVariables(page);
-  await page.getByRole("button", { name: "Create New" }).first().click();
-  const panel = page.getByRole("dialog", { name: "Create variable" });
-  await panel.getByRole("radio", { name: "Secret" }).check();
-  await panel.getByLabel("Name").fill(name);
-  await panel.getByLabel("Value", { exact: true }).fill(value);
-  await panel.getByRole("radio", { name: "Masked" }).check();
-  if (expires) await panel.getByLabel("Expires on").fill(expires);
-  await panel.getByRole("button", { name: "Create" }).click();
-  await expect(panel).toBeHidden();
+  await openVariables(page, WS);
+  await createVariable(page, { name, value, visibility: "Masked", expires });
 }
 
 /** A workflow with one block sending `secret` as a bearer token to `path`. */
@@ -56,18 +42,12 @@ async function blockSending(page: Page, workflow: string, secret: string, path: 
   await expect(page.getByRole("heading", { name: workflow, level: 1 })).toBeVisible();
   await waitForHydration(page);
   await page.getByRole("button", { name: "Add API block" }).click();
-  await page.getByLabel("URL", { exact: true }).fill(`http://127.0.0.1:${port}${path}`);
+  await page.getByLabel("URL", { exact: true }).fill(`http://127.0.0.1:${upstream.port}${path}`);
   await page.getByRole("button", { name: "Add header" }).click();
   await page.getByLabel("Header name 1").fill("Authorization");
   await page.getByLabel("Header value 1", { exact: true }).fill(`Bearer {{secret:${secret}}}`);
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
-}
-
-async function expectNoSeriousA11yIssues(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`)).toEqual([]);
 }
 
 function isoDay(offsetDays: number): string {
@@ -97,11 +77,7 @@ test("restoring an earlier value from the history makes the block send it", asyn
   await expect(versions.getByRole("row", { name: /Version 2 \(current\)/ })).toContainText(owner.email);
   const v1 = versions.getByRole("row", { name: /^Version 1/ });
   await expect(v1).toContainText("••••••••");
-  await expect(
-    (await new AxeBuilder({ page }).include("dialog").analyze()).violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => v.id),
-  ).toEqual([]);
+  expect(await seriousA11yIssues(page, "dialog")).toEqual([]);
   await v1.getByRole("button", { name: "Reveal version 1" }).click();
   await expect(v1).toContainText("life-first-value");
   await v1.getByRole("button", { name: "Hide version 1" }).click();
@@ -118,7 +94,7 @@ test("restoring an earlier value from the history makes the block send it", asyn
   await blockSending(page, "Restored", "LIFE_TOKEN", "/echo");
   await page.getByRole("button", { name: "Send request" }).click();
   await expect(page.getByRole("region", { name: "Response" })).toContainText("200 OK");
-  expect(received.at(-1)).toBe("Bearer life-first-value");
+  expect(upstream.received.at(-1)).toBe("Bearer life-first-value");
 });
 
 test("an expired secret shows its badge in the panel and on the chip", async ({ page }) => {
@@ -160,14 +136,14 @@ test("a secret refused three times in a row shows Failing", async ({ page }) => 
   for (let i = 0; i < 3; i++) {
     await page.getByRole("button", { name: "Send request" }).click();
     await expect(response).toContainText("401 Unauthorized");
-    await expect.poll(() => received.filter((r) => r === "Bearer a-denied-token-value").length).toBe(i + 1);
+    await expect.poll(() => upstream.received.filter((r) => r === "Bearer a-denied-token-value").length).toBe(i + 1);
   }
   await page.reload();
   await waitForHydration(page);
   await expect(page.locator(".chip").filter({ hasText: "DENIED_TOKEN" })).toContainText(
     "Failing: the last 3 requests were refused (401)",
   );
-  await openVariables(page);
+  await openVariables(page, WS);
   const denied = page.getByRole("row").filter({ hasText: "DENIED_TOKEN" });
   await expect(denied).toContainText("Failing");
   await expect(denied).toContainText("The last 3 requests were refused (401), from API block 1");
@@ -181,7 +157,7 @@ test("the settings page keeps the reminder webhook and shows only its host", asy
   await expect(page.getByText("No webhook is set")).toBeVisible();
   await expectNoSeriousA11yIssues(page);
   await expect(page.getByRole("table", { name: "Deliveries" })).toBeVisible();
-  await page.getByLabel("Notification webhook URL").fill(`http://127.0.0.1:${port}/hooks/T0KEN-e2e-9f2`);
+  await page.getByLabel("Notification webhook URL").fill(`http://127.0.0.1:${upstream.port}/hooks/T0KEN-e2e-9f2`);
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status")).toHaveText("Webhook saved. Reminders go to it from now on.");
   await expect(page.getByText("Reminders go to a webhook on 127.0.0.1")).toBeVisible();

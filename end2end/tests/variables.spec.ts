@@ -1,6 +1,16 @@
 import { test, expect, type Page } from "./fixtures";
-import AxeBuilder from "@axe-core/playwright";
-import { ensureOwner, owner, signedIn, signIn, waitForHydration, WORKSPACE } from "./helpers";
+import {
+  createVariable as create,
+  ensureOwner,
+  expectNoSeriousA11yIssues,
+  type NewVariable,
+  openVariables as open,
+  owner,
+  signedIn,
+  signIn,
+  waitForHydration,
+  WORKSPACE,
+} from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -11,33 +21,12 @@ const editor = { email: "vars-editor@example.com", name: "Vera Editor", password
 const panel = (page: Page) => page.getByRole("dialog", { name: "Create variable" });
 const row = (page: Page, name: string) => page.getByRole("row").filter({ hasText: name });
 
-async function openVariables(page: Page) {
-  await page.goto(`/w/${WORKSPACE}/variables`);
-  await waitForHydration(page);
-  await expect(page.getByRole("heading", { name: "Variables", level: 1 })).toBeVisible();
-}
+const openVariables = (page: Page) => open(page, WORKSPACE);
 
-async function createVariable(
-  page: Page,
-  v: { type: "Variable" | "Secret"; name: string; value: string; visibility?: string; hosts?: string },
-) {
-  await page.getByRole("button", { name: "Create New" }).first().click();
-  const dialog = panel(page);
-  await expect(dialog).toBeVisible();
-  await dialog.getByRole("radio", { name: v.type }).check();
-  await dialog.getByLabel("Name").fill(v.name);
-  await dialog.getByLabel("Value", { exact: true }).fill(v.value);
-  if (v.visibility) await dialog.getByRole("radio", { name: v.visibility }).check();
-  if (v.hosts) await dialog.getByLabel("Allowed hosts").fill(v.hosts);
-  await dialog.getByRole("button", { name: "Create" }).click();
-  await expect(dialog).toBeHidden();
+/** Creates a variable and waits for its row in the list. */
+async function createVariable(page: Page, v: NewVariable & { type: "Variable" | "Secret" }) {
+  await create(page, v);
   await expect(row(page, v.name)).toBeVisible();
-}
-
-async function expectNoSeriousA11yIssues(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(", ")})`)).toEqual([]);
 }
 
 test("an owner starts from the empty state and creates each kind", async ({ page }) => {

@@ -1,44 +1,39 @@
 import { test, expect, type Page } from "./fixtures";
-import AxeBuilder from "@axe-core/playwright";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { ensureOwner, owner, signedIn, waitForHydration, gotoPage } from "./helpers";
+import {
+  createVariable,
+  ensureOwner,
+  gotoPage,
+  openVariables,
+  owner,
+  seriousA11yIssues,
+  signedIn,
+  startUpstream,
+  waitForHydration,
+} from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
 const WS = "api-team";
 // High-entropy like a real token: a value under 48 bits is withheld, not replaced.
 const CANARY = "canary-e2e-Q7xK2mP9vL4t";
-let echo: http.Server;
-let port = 0;
-const received: string[] = [];
+// A real HTTP server on 127.0.0.1 that echoes what it gets.
+let echo: Awaited<ReturnType<typeof startUpstream>>;
 
 test.beforeAll(async () => {
-  // A real HTTP server on 127.0.0.1 that echoes what it gets.
-  echo = http.createServer((req, res) => {
-    received.push(String(req.headers.authorization ?? ""));
-    res.setHeader("content-type", "application/json");
-    res.setHeader("x-echo-auth", String(req.headers.authorization ?? ""));
-    res.end(JSON.stringify({ path: req.url, authorization: req.headers.authorization ?? null }));
-  });
-  await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
-  port = (echo.address() as AddressInfo).port;
+  echo = await startUpstream();
 });
 
 test.afterAll(() => echo.close());
 
-async function createSecret(page: Page, name: string, value: string, visibility: string, hosts = "") {
-  await gotoPage(page, `/w/${WS}/variables`);
-  await waitForHydration(page);
-  await page.getByRole("button", { name: "Create New" }).first().click();
-  const panel = page.getByRole("dialog", { name: "Create variable" });
-  await panel.getByRole("radio", { name: "Secret" }).check();
-  await panel.getByLabel("Name").fill(name);
-  await panel.getByLabel("Value", { exact: true }).fill(value);
-  await panel.getByRole("radio", { name: visibility }).check();
-  if (hosts) await panel.getByLabel("Allowed hosts").fill(hosts);
-  await panel.getByRole("button", { name: "Create" }).click();
-  await expect(panel).toBeHidden();
+async function createSecret(
+  page: Page,
+  name: string,
+  value: string,
+  visibility: "Masked" | "Restricted",
+  hosts = "",
+) {
+  await openVariables(page, WS);
+  await createVariable(page, { name, value, visibility, hosts });
 }
 
 test("a header uses a restricted secret through the picker; the response is redacted", async ({ page }) => {
@@ -65,7 +60,7 @@ test("a header uses a restricted secret through the picker; the response is reda
   await expect(page.getByRole("heading", { name: "Tickets", level: 1 })).toBeVisible();
   await page.getByRole("button", { name: "Add API block" }).click();
 
-  await page.getByLabel("URL", { exact: true }).fill(`http://127.0.0.1:${port}/echo`);
+  await page.getByLabel("URL", { exact: true }).fill(`http://127.0.0.1:${echo.port}/echo`);
   await page.getByRole("button", { name: "Add header" }).click();
   await page.getByLabel("Header name 1").fill("Authorization");
   await page.getByLabel("Header value 1", { exact: true }).pressSequentially("Bearer ");
@@ -77,8 +72,7 @@ test("a header uses a restricted secret through the picker; the response is reda
   await expect(search).toBeFocused();
   await search.fill("zd");
   await expect(page.getByRole("option", { name: /ZD_TOKEN/ })).toBeVisible();
-  const axe = await new AxeBuilder({ page }).include(".picker").analyze();
-  expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+  expect(await seriousA11yIssues(page, ".picker")).toEqual([]);
   await page.getByRole("option", { name: /ZD_TOKEN/ }).click();
   await expect(page.getByLabel("Header value 1", { exact: true })).toHaveValue("Bearer {{secret:ZD_TOKEN}}");
   await expect(page.locator(".chip").filter({ hasText: "ZD_TOKEN" })).toContainText("Restricted");
@@ -88,7 +82,7 @@ test("a header uses a restricted secret through the picker; the response is reda
   await expect(response).toContainText("200 OK");
   await expect(response).toContainText("Bearer [REDACTED:ZD_TOKEN]");
   expect(await page.content()).not.toContain(CANARY);
-  expect(received).toEqual([`Bearer ${CANARY}`]);
+  expect(echo.received).toEqual([`Bearer ${CANARY}`]);
 });
 
 test("by keyboard, choosing again replaces the secret in the same field", async ({ page }) => {
@@ -172,10 +166,10 @@ test("after its secret is deleted, the block says so and sends nothing", async (
   await page.getByRole("link", { name: "Tickets" }).click();
   await waitForHydration(page);
   await expect(page.getByText("Missing secret OTHER_TOKEN")).toBeVisible();
-  const before = received.length;
+  const before = echo.received.length;
   await page.getByRole("button", { name: "Send request" }).click();
   await expect(page.getByRole("region", { name: "Response" })).toContainText("Missing secret OTHER_TOKEN");
-  expect(received.length).toBe(before);
+  expect(echo.received.length).toBe(before);
 });
 
 test("the workflow list renames by Enter and deletes after asking", async ({ page }) => {
@@ -193,11 +187,7 @@ test("the workflow list renames by Enter and deletes after asking", async ({ pag
   await page.getByRole("textbox", { name: "Rename Short lived" }).press("Enter");
   await expect(page.getByRole("status")).toHaveText("Workflow renamed.");
   await waitForHydration(page);
-  await expect(
-    (await new AxeBuilder({ page }).analyze()).violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => v.id),
-  ).toEqual([]);
+  expect(await seriousA11yIssues(page)).toEqual([]);
   await page.getByRole("button", { name: "Delete Very short lived" }).click();
   const confirm = page.getByRole("alertdialog", { name: "Delete Very short lived?" });
   await confirm.getByRole("button", { name: "Cancel" }).click();
