@@ -4,7 +4,7 @@
 //! reminders and key rotation.
 
 pub mod accounts;
-pub mod api_block;
+pub(crate) mod api_block;
 pub mod audit;
 pub mod redaction;
 pub mod reminders;

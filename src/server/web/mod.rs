@@ -3,10 +3,10 @@
 
 pub mod authz;
 pub mod client;
-pub mod edge;
-pub mod headers;
-pub mod nul;
-pub mod rest;
-pub mod session;
+pub(crate) mod edge;
+pub(crate) mod headers;
+pub(crate) mod nul;
+pub(crate) mod rest;
+pub(crate) mod session;
 pub mod startup;
-pub mod state;
+pub(crate) mod state;

@@ -14,8 +14,6 @@ pub mod rules;
 mod send;
 pub mod withhold;
 
-pub use answer::BODY_LIMIT;
-
 use crate::error::AppError;
 use crate::model::{BlockId, Permission, RunResult, VariableKind, Visibility, SECRET_MIN_BYTES};
 use crate::server::infra::crypto::keyring::ValueSlot;
@@ -29,9 +27,6 @@ use crate::server::web::authz::Actor;
 use crate::template::RefKind;
 use fill::{UsedSecret, Values};
 use std::sync::Arc;
-use std::time::Duration;
-
-pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What a run needs of the server.
 #[derive(Clone, Copy)]

@@ -21,7 +21,7 @@ mod handlers;
 mod openapi;
 mod problem;
 
-pub use problem::{ApiError, Problem};
+pub use problem::ApiError;
 
 use crate::error::AppError;
 use crate::server::rules::audit;
