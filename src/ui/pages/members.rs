@@ -53,8 +53,10 @@ fn paused_cell(workspace: &str, m: &MemberView, can_resume: bool) -> impl IntoVi
         }
     });
     view! {
-        <span class="badge badge-failing" title="Runs are paused after 3 withheld responses">"Runs paused"</span>
-        {form}
+        <span class="paused">
+            <span class="badge badge-failing" title="Runs are paused after 3 withheld responses">"Runs paused"</span>
+            {form}
+        </span>
     }
 }
 
