@@ -221,7 +221,10 @@ def main():
         print("a new browser's sign-ins meanwhile:", strangers)
         print("runs answered:", dict(sorted((str(k), v) for k, v in runs.items())))
         print("guesses answered:", dict(sorted((str(k), v) for k, v in guesses.items())))
-        print(f"RSS after: {server.rss_mib():.1f} MiB")
+        print(f"RSS right after: {server.rss_mib():.1f} MiB")
+        for later in (10, 30):
+            time.sleep(later - (10 if later > 10 else 0))
+            print(f"RSS {later} s later, idle: {server.rss_mib():.1f} MiB")
     finally:
         server.stop()
         upstream.shutdown()

@@ -189,6 +189,7 @@ impl Application {
             self.audit_retention_days,
         ));
         let reminders = tokio::spawn(self.reminders.clone().run_periodically());
+        let trimmer = tokio::spawn(crate::server::infra::memory::trim_periodically());
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signalled = stopping.clone();
         let server = axum::serve(
@@ -220,6 +221,7 @@ impl Application {
             }
         }
         sweeper.abort();
+        trimmer.abort();
         reminders.abort();
         // Bounded: a wedged connection must not hold the exit.
         let _ = tokio::time::timeout(Duration::from_secs(2), self.db.close()).await;
