@@ -8,7 +8,7 @@ pub mod crypto;
 pub mod db;
 pub mod dotenv;
 pub(crate) mod hosts;
-pub(crate) mod memory;
+pub mod memory;
 pub mod outbound;
 pub(crate) mod password;
 pub mod remote;
