@@ -26,13 +26,15 @@ site="$LEPTOS_SITE_ROOT"
 pkg="$site/$LEPTOS_SITE_PKG_DIR"
 mkdir -p "$pkg"
 
-# One WASM bundle per kind of page (cargo features bundle-*, see
-# app::bundle_for). They share one profile, so each build replaces the
-# last one's artifact: a bundle is rebuilt only when the sources changed
-# since it was made (the stamp holds a hash of them).
+# One WASM bundle per kind of page: the bundle-* features of Cargo.toml,
+# which a test holds equal to app::Bundle::ALL. They share one profile,
+# so each build replaces the last one's artifact: a bundle is rebuilt
+# only when the sources changed since it was made (the stamp holds a hash
+# of them).
 sources=$( { find src -type f; echo Cargo.toml Cargo.lock .cargo/config.toml; } | sort |
   xargs sha256sum | sha256sum | cut -c1-16)
-for bundle in forms vars flow members workflows automation; do
+bundles=$(sed -n 's/^bundle-\([a-z]*\) = .*/\1/p' Cargo.toml)
+for bundle in $bundles; do
   out="$pkg/varvault_$bundle.wasm"
   stamp="$pkg/.built-$bundle"
   want_stamp="$wasm_profile $sources"

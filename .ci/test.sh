@@ -15,7 +15,7 @@ cargo fmt --all --check
 echo "==> clippy (server, browser)"
 cargo clippy --features ssr --all-targets -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features \
-  --features bundle-forms,bundle-vars,bundle-flow,bundle-members,bundle-workflows,bundle-automation -- -D warnings
+  --features "$(sed -n 's/^\(bundle-[a-z]*\) = .*/\1/p' Cargo.toml | paste -sd, -)" -- -D warnings
 
 bash .ci/build.sh --site-only
 

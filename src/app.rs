@@ -14,19 +14,62 @@ use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
 };
 
-/// The browser bundle a page needs, by path: each holds only the islands
-/// of its kind of page (cargo features `bundle-*`). `None`: the page has
-/// no island and loads no WASM at all.
-pub fn bundle_for(path: &str) -> Option<&'static str> {
-    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match parts.as_slice() {
-        ["login"] | ["setup"] | ["account"] | ["new-workspace"] => Some("forms"),
-        ["w", _, "variables"] | ["w", _, "variables", _, "history"] => Some("vars"),
-        ["w", _, "workflows", _] => Some("flow"),
-        ["w", _, "workflows"] => Some("workflows"),
-        ["w", _, "members"] => Some("members"),
-        ["w", _, "tokens"] => Some("automation"),
-        _ => None,
+/// The browser bundles, one per kind of page: each is the cargo feature
+/// `bundle-<name>` and holds only its pages' islands. `.ci/build.sh` and
+/// the browser clippy in `.ci/test.sh` build the `bundle-*` features of
+/// Cargo.toml, which a test holds equal to [`Bundle::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bundle {
+    /// Sign-in, set-up, the password and a new workspace.
+    Forms,
+    /// The Variables page and a secret's history.
+    Vars,
+    /// A workflow's block editor.
+    Flow,
+    /// The workflow list's "New workflow" and "Delete".
+    Workflows,
+    /// The Members page's controls.
+    Members,
+    /// "Create token", and the Variables page's "Import .env" on its
+    /// first click.
+    Automation,
+}
+
+impl Bundle {
+    pub const ALL: [Bundle; 6] = [
+        Bundle::Forms,
+        Bundle::Vars,
+        Bundle::Flow,
+        Bundle::Workflows,
+        Bundle::Members,
+        Bundle::Automation,
+    ];
+
+    /// The name in its feature and files: `bundle-vars`, `varvault_vars.wasm`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bundle::Forms => "forms",
+            Bundle::Vars => "vars",
+            Bundle::Flow => "flow",
+            Bundle::Workflows => "workflows",
+            Bundle::Members => "members",
+            Bundle::Automation => "automation",
+        }
+    }
+
+    /// The bundle a page needs, by path. `None`: the page has no island
+    /// and loads no WASM at all.
+    pub fn for_path(path: &str) -> Option<Bundle> {
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match parts.as_slice() {
+            ["login"] | ["setup"] | ["account"] | ["new-workspace"] => Some(Bundle::Forms),
+            ["w", _, "variables"] | ["w", _, "variables", _, "history"] => Some(Bundle::Vars),
+            ["w", _, "workflows", _] => Some(Bundle::Flow),
+            ["w", _, "workflows"] => Some(Bundle::Workflows),
+            ["w", _, "members"] => Some(Bundle::Members),
+            ["w", _, "tokens"] => Some(Bundle::Automation),
+            _ => None,
+        }
     }
 }
 
@@ -35,10 +78,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let path = use_context::<axum::http::request::Parts>()
         .map(|parts| parts.uri.path().to_string())
         .unwrap_or_default();
-    let bundle = bundle_for(&path);
-    let scripts = bundle.map(|name| {
+    let bundle = Bundle::for_path(&path);
+    let scripts = bundle.map(|bundle| {
         let mut options = options.clone();
-        options.output_name = format!("varvault_{name}").into();
+        options.output_name = format!("varvault_{}", bundle.name()).into();
         view! { <HydrationScripts options islands=true /> }
     });
     view! {
@@ -108,20 +151,39 @@ pub fn App() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::bundle_for;
+    use super::Bundle;
+
+    fn bundle(path: &str) -> Option<&'static str> {
+        Bundle::for_path(path).map(Bundle::name)
+    }
 
     #[test]
     fn each_page_loads_its_own_bundle_or_none() {
-        assert_eq!(bundle_for("/login"), Some("forms"));
-        assert_eq!(bundle_for("/w/acme/variables"), Some("vars"));
-        assert_eq!(bundle_for("/w/acme/variables/7/history"), Some("vars"));
-        assert_eq!(bundle_for("/w/acme/workflows/3"), Some("flow"));
-        assert_eq!(bundle_for("/w/acme/workflows"), Some("workflows"));
-        assert_eq!(bundle_for("/w/acme/members"), Some("members"));
-        assert_eq!(bundle_for("/w/acme/tokens"), Some("automation"));
-        assert_eq!(bundle_for("/w/acme/audit"), None);
-        assert_eq!(bundle_for("/w/acme/settings"), None);
-        assert_eq!(bundle_for("/"), None);
-        assert_eq!(bundle_for("/no/such/page"), None);
+        assert_eq!(bundle("/login"), Some("forms"));
+        assert_eq!(bundle("/w/acme/variables"), Some("vars"));
+        assert_eq!(bundle("/w/acme/variables/7/history"), Some("vars"));
+        assert_eq!(bundle("/w/acme/workflows/3"), Some("flow"));
+        assert_eq!(bundle("/w/acme/workflows"), Some("workflows"));
+        assert_eq!(bundle("/w/acme/members"), Some("members"));
+        assert_eq!(bundle("/w/acme/tokens"), Some("automation"));
+        assert_eq!(bundle("/w/acme/audit"), None);
+        assert_eq!(bundle("/w/acme/settings"), None);
+        assert_eq!(bundle("/"), None);
+        assert_eq!(bundle("/no/such/page"), None);
+    }
+
+    /// The build script and the browser clippy build Cargo.toml's
+    /// `bundle-*` features: they must be exactly the bundles pages load.
+    #[test]
+    fn cargo_features_are_the_bundles() {
+        let manifest = include_str!("../Cargo.toml");
+        let mut features: Vec<&str> = manifest
+            .lines()
+            .filter_map(|l| l.strip_prefix("bundle-")?.split_once(" = ").map(|(n, _)| n))
+            .collect();
+        let mut names: Vec<&str> = Bundle::ALL.iter().map(|b| b.name()).collect();
+        features.sort_unstable();
+        names.sort_unstable();
+        assert_eq!(features, names);
     }
 }

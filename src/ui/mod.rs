@@ -3,7 +3,7 @@
 //!
 //! Pages and their frames render on the server only (islands mode); the
 //! browser bundles hold just `islands/` and the components they use, one
-//! bundle per kind of page (see `app::bundle_for`).
+//! bundle per kind of page (see `app::Bundle`).
 
 pub mod components;
 pub mod format;
