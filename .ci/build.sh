@@ -72,7 +72,7 @@ cp -R public/. "$site/"
 # them: brotli and gzip made by a crate, not whichever tools are installed.
 echo "==> compressed copies"
 cargo build -q -p precompress --release
-target/release/precompress "$pkg"/*.js "$pkg"/*.wasm "$pkg"/*.css
+target/release/precompress "$pkg"/*.js "$pkg"/*.wasm "$pkg"/*.css "$site"/*.js
 
 if [ "$build_server" = 1 ]; then
   echo "==> server ($server_profile)"

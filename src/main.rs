@@ -69,6 +69,9 @@ enum Command {
         #[arg(long, default_value_t = 500)]
         batch_size: i64,
     },
+    /// Print the web app's pages, one route per line (`/w/{ws}/variables`):
+    /// what a reverse proxy passes on; the browser tests visit each.
+    Routes,
     /// Decrypt every data key and secret under the current master key and
     /// print counts per workspace (never values); exit 1 on any failure.
     Check,
@@ -320,6 +323,12 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
         }
         Command::Remote { workspace, action } => {
             varvault::server::infra::remote::run(workspace.as_deref(), action).await
+        }
+        Command::Routes => {
+            for route in leptos_axum::generate_route_list(varvault::app::App) {
+                println!("{}", route.path());
+            }
+            Ok(())
         }
         Command::Check => {
             let (db, keyring) = open_database(&config).await.map_err(|e| e.to_string())?;

@@ -62,19 +62,47 @@ test("an owner starts from the empty state and creates each kind", async ({ page
   expect(await page.content()).not.toContain(RESTRICTED_CANARY);
   expect(await page.content()).not.toContain(MASKED_VALUE);
 
-  // Search filters as you type (on the server; the URL keeps it), and the
-  // box keeps the focus and what was typed while the page loaded.
+  // Search filters as you type, in place: no page load (a mark set on the
+  // window survives), the box keeps its focus and caret, the URL follows.
+  await page.evaluate(() => ((window as any).samePage = true));
   const search = page.getByRole("searchbox", { name: "Search variables" });
   await search.pressSequentially("tok");
-  await expect(page).toHaveURL(/\?q=tok/);
+  await expect(page).toHaveURL(/\?q=tok$/);
   await search.pressSequentially("en");
-  await expect(page).toHaveURL(/\?q=token/);
+  await expect(page).toHaveURL(/\?q=token$/);
   await expect(row(page, "MASKED_TOKEN")).toBeVisible();
   await expect(row(page, "REGION")).toHaveCount(0);
   await expect(search).toHaveValue("token");
   await expect(search).toBeFocused();
+  expect(await search.evaluate((el: HTMLInputElement) => el.selectionStart)).toBe(5);
+  expect(await page.evaluate(() => (window as any).samePage)).toBe(true);
+  await expect(page.locator("#variables-status")).toHaveText("2 variables shown");
+  // The new rows' islands are live.
+  await page.getByRole("button", { name: "Edit MASKED_TOKEN" }).click();
+  await expect(page.getByRole("dialog", { name: "Edit MASKED_TOKEN" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  // Reload keeps the query.
+  await page.reload();
+  await expect(search).toHaveValue("token");
+  await expect(row(page, "REGION")).toHaveCount(0);
+  // Only the latest query's rows are shown: a slow answer to an earlier
+  // query ("r", which REGION matches) does not replace them.
+  await page.route(/[?]q=r$/, async (route) => {
+    await new Promise((done) => setTimeout(done, 1500));
+    await route.continue().catch(() => {});
+  });
+  await search.fill("r");
+  await page.waitForTimeout(400);
+  await search.fill("token");
+  await expect(page).toHaveURL(/\?q=token$/);
+  await page.waitForTimeout(1600);
+  await expect(row(page, "MASKED_TOKEN")).toBeVisible();
+  await expect(row(page, "REGION")).toHaveCount(0);
+  await expect(page).toHaveURL(/\?q=token$/);
+  await page.unrouteAll({ behavior: "ignoreErrors" });
   await search.fill("");
   await expect(row(page, "REGION")).toBeVisible();
+  await expect(page).not.toHaveURL(/q=/);
 });
 
 test("bad input shows inline errors and creates nothing", async ({ page }) => {

@@ -2,6 +2,20 @@
 //! the same text (no hydration mismatch).
 
 use crate::model::Day;
+use leptos::prelude::*;
+
+/// A past instant as "3 minutes ago" in a `<time>` whose title and
+/// accessible text give the exact time (a phone has no hover).
+pub fn time_ago(ms: i64, now: i64) -> impl IntoView {
+    let title = utc_minutes(ms);
+    let text = title.clone();
+    view! {
+        <time datetime=iso_utc(ms) title=title>
+            <span aria-hidden="true">{relative(ms, now)}</span>
+            <span class="visually-hidden">{text}</span>
+        </time>
+    }
+}
 
 /// `2026-11-26 22:41 UTC` from milliseconds since the epoch.
 pub fn utc_minutes(ms: i64) -> String {
@@ -12,6 +26,38 @@ pub fn utc_minutes(ms: i64) -> String {
         rem / 3600,
         rem % 3600 / 60
     )
+}
+
+/// `2026-11-26T22:41:17Z`: a `<time datetime>` value.
+pub fn iso_utc(ms: i64) -> String {
+    let rem = ms.div_euclid(1000).rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        Day::of_ms(ms).to_iso(),
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// How long before `now` an instant was, as a person says it: "just now",
+/// "5 minutes ago", "3 hours ago", "yesterday", "12 days ago", then the
+/// date. A time ahead of `now` (clocks differ) is "just now".
+pub fn relative(ms: i64, now: i64) -> String {
+    let minutes = (now - ms).max(0) / 60_000;
+    let days = Day::of_ms(now).0 - Day::of_ms(ms).0;
+    let plural = |n: i64, unit: &str| match n {
+        1 => format!("1 {unit} ago"),
+        n => format!("{n} {unit}s ago"),
+    };
+    match minutes {
+        0 => "just now".into(),
+        1..=59 => plural(minutes, "minute"),
+        _ if minutes < 24 * 60 => plural(minutes / 60, "hour"),
+        _ if days <= 1 => "yesterday".into(),
+        _ if days < 30 => plural(days, "day"),
+        _ => Day::of_ms(ms).to_iso(),
+    }
 }
 
 /// Percent-encodes a query value (letters, digits and `-_.~` stay).
@@ -29,6 +75,23 @@ pub fn urlencode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn says_how_long_ago_as_a_person_would() {
+        let now = 1_795_732_877_701; // 2026-11-26 22:41 UTC
+        let minute = 60_000;
+        assert_eq!(relative(now, now), "just now");
+        assert_eq!(relative(now + 5 * minute, now), "just now");
+        assert_eq!(relative(now - 59_000, now), "just now");
+        assert_eq!(relative(now - minute, now), "1 minute ago");
+        assert_eq!(relative(now - 59 * minute, now), "59 minutes ago");
+        assert_eq!(relative(now - 60 * minute, now), "1 hour ago");
+        assert_eq!(relative(now - 23 * 60 * minute, now), "23 hours ago");
+        assert_eq!(relative(now - 24 * 60 * minute, now), "yesterday");
+        assert_eq!(relative(now - 3 * 24 * 60 * minute, now), "3 days ago");
+        assert_eq!(relative(now - 40 * 24 * 60 * minute, now), "2026-10-17");
+        assert_eq!(iso_utc(now), "2026-11-26T22:41:17Z");
+    }
 
     #[test]
     fn formats_known_instants() {

@@ -187,20 +187,28 @@ fn AppHeader(info: SessionInfo, current: Option<String>, path: String) -> impl I
                         })}
                 </div>
             </details>
-            <nav aria-label="Main" class="main-nav">
-                <ul class="nav-list">
-                    {nav}
-                    {nav_link("/account".to_string(), "Account", &path)}
-                </ul>
-            </nav>
-            <div class="header-user">
-                <span class="muted" title=info.email.clone()>{info.display_name.clone()}</span>
-                // A plain form: the server function ends the session and
-                // answers with a redirect to /login.
-                <form method="post" action="/api/logout">
-                    <button class="btn btn-quiet" type="submit">"Sign out"</button>
-                </form>
-            </div>
+            // On a phone the navigation and the user collapse into "Menu"
+            // (a `<details>`: no script); on a wide screen the stylesheet
+            // shows them whatever its state.
+            <details class="nav-menu">
+                <summary class="btn btn-quiet nav-toggle">"Menu"</summary>
+                <div class="nav-body">
+                    <nav aria-label="Main" class="main-nav">
+                        <ul class="nav-list">
+                            {nav}
+                            {nav_link("/account".to_string(), "Account", &path)}
+                        </ul>
+                    </nav>
+                    <div class="header-user">
+                        <span class="muted" title=info.email.clone()>{info.display_name.clone()}</span>
+                        // A plain form: the server function ends the session and
+                        // answers with a redirect to /login.
+                        <form method="post" action="/api/logout">
+                            <button class="btn btn-quiet" type="submit">"Sign out"</button>
+                        </form>
+                    </div>
+                </div>
+            </details>
         </header>
     }
 }

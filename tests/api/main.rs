@@ -10,6 +10,7 @@ mod scene;
 mod accounts;
 mod api_block;
 mod audit;
+mod bundles;
 mod cancellation;
 mod crypto;
 mod devices;

@@ -218,7 +218,7 @@ fn PanelBody(
             </dl>
             // Earlier values and "Restore": the history page (server HTML),
             // whose "Versions" region the Variables page's script puts after
-            // this form in place of the link (`pages::history::VERSIONS_LOADER`).
+            // this form in place of the link (`public/variables.js`).
             <a href=format!("/w/{}/variables/{}/history", workspace.get_untracked(), v.id)>
                 "Version history"
             </a>

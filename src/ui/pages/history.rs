@@ -88,7 +88,7 @@ fn HistoryView(
         move |ver: &VersionView| -> AnyView {
             match kind {
                 VariableKind::Plain => {
-                    view! { <span class="plain-value mono">{ver.value.clone().unwrap_or_default()}</span> }
+                    view! { <span class="plain-value mono" title=ver.value.clone()>{ver.value.clone().unwrap_or_default()}</span> }
                         .into_any()
                 }
                 _ if page.can_reveal => view! {
@@ -128,7 +128,7 @@ fn HistoryView(
             <td class="small">{set_by(current)}</td>
             <td>
                 {if kind == VariableKind::Plain {
-                    view! { <span class="plain-value mono">{v.value.clone().unwrap_or_default()}</span> }.into_any()
+                    view! { <span class="plain-value mono" title=v.value.clone()>{v.value.clone().unwrap_or_default()}</span> }.into_any()
                 } else {
                     view! { <span class="muted small">"See the Variables page"</span> }.into_any()
                 }}
@@ -202,25 +202,3 @@ fn HistoryView(
         </section>
     }
 }
-
-/// Puts this page's "Versions" region in the Edit panel (SPEC §9): when a
-/// panel's "Version history" link appears, the region is fetched and put
-/// after the panel's form (its "Restore" buttons are forms of their own),
-/// in place of the link, and its reveal cells are hydrated with the page's
-/// own bundle. If that fails the link stays. Nothing in the region is a
-/// value this page would not show.
-pub const VERSIONS_LOADER: &str = r#"const fill = async (link) => {
-  link.dataset.versions = "";
-  try {
-    const res = await fetch(link.href, { headers: { accept: "text/html" } });
-    const part = res.ok && new DOMParser().parseFromString(await res.text(), "text/html").getElementById("versions");
-    if (!part || !link.isConnected) return;
-    part.removeAttribute("id");
-    const node = document.importNode(part, true);
-    link.closest("form").after(node);
-    link.remove();
-    for (const i of node.querySelectorAll("leptos-island")) window.__hydrateIsland?.(i, i.dataset.component);
-  } catch (_) {}
-};
-new MutationObserver(() => document.querySelectorAll('form.panel-form a[href$="/history"]:not([data-versions])').forEach(fill))
-  .observe(document.body, { childList: true, subtree: true });"#;

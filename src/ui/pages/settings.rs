@@ -194,7 +194,8 @@ fn SettingsView(
         </section>
         <section class="card">
             <h2 id="deliveries-title">"Deliveries"</h2>
-            <div class="table-wrap">
+            // Focusable: on a phone the table scrolls sideways.
+            <div class="table-wrap" tabindex="0" role="group" aria-labelledby="deliveries-title">
                 <table class="table" aria-labelledby="deliveries-title">
                     <thead>
                         <tr>

@@ -9,10 +9,9 @@ use crate::model::{
     VariablesPage as Page, Visibility,
 };
 use crate::ui::components::reveal::{lock_icon, DOTS};
-use crate::ui::format::{urlencode, utc_minutes};
+use crate::ui::format::{time_ago, urlencode, utc_minutes};
 use crate::ui::islands::variables::{RevealCell, VariableActions};
 use crate::ui::layout::workspace_slug;
-use crate::ui::pages::history::VERSIONS_LOADER;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -101,6 +100,8 @@ fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
             {can_write_secrets.then(|| view! { <ImportLauncher workspace=workspace.clone() /> })}
             {create("Create New")}
         </div>
+        // Search in place, "Import .env" and the Versions region.
+        <script type="module" src="/variables.js" nonce=leptos::nonce::use_nonce()></script>
     };
     let first_page = query.after.is_none() && query.before.is_none();
     if page.variables.is_empty() && first_page && !query.is_narrowed() {
@@ -169,8 +170,9 @@ fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
             {filter_box(ListFilter::Failing, "Failing")}
             <button class="btn" type="submit">"Search"</button>
         </form>
-        <script type="module" nonce=leptos::nonce::use_nonce()>{SEARCH_AS_YOU_TYPE}</script>
-        <script type="module" nonce=leptos::nonce::use_nonce()>{VERSIONS_LOADER}</script>
+        <p id="variables-status" class="visually-hidden" role="status"></p>
+        // What a search replaces in place (`public/variables.js`).
+        <div class="variables-results">
         <div class="table-wrap card">
             <table class="table variables-table">
                 <thead>
@@ -198,6 +200,7 @@ fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
             {prev.map(|href| view! { <a href=href class="btn">"Previous"</a> })}
             {next.map(|href| view! { <a href=href class="btn">"Next"</a> })}
         </nav>
+        </div>
     }
     .into_any()
 }
@@ -215,12 +218,13 @@ fn life_badges(v: &VariableView, health: Option<&SecretHealth>, today: Day) -> i
         .expires_on
         .as_deref()
         .and_then(Day::parse)
-        .map(|day| Expiry::on(day, today));
+        .map(|day| Expiry::on(day, today))
+        // SPEC §9: a badge within 14 days of the date, and once past it.
+        .filter(|e| e.is_soon());
     let expiry = expiry.map(|e| {
         let class = match e {
             Expiry::Expired => "badge badge-expired",
-            _ if e.is_soon() => "badge badge-expiring",
-            _ => "badge",
+            _ => "badge badge-expiring",
         };
         view! { <span class=class title=format!("Expires on {}", v.expires_on.clone().unwrap_or_default())>{e.label()}</span> }
     });
@@ -270,7 +274,8 @@ fn row(
     };
     let value_cell = match (v.kind, v.visibility) {
         (VariableKind::Plain, _) => view! {
-            <span class="plain-value mono">{v.value.clone().unwrap_or_default()}</span>
+            // A plain value is not secret: the whole of it is its title.
+            <span class="plain-value mono" title=v.value.clone()>{v.value.clone().unwrap_or_default()}</span>
         }
         .into_any(),
         (VariableKind::Secret, Some(Visibility::Masked)) => view! {
@@ -293,14 +298,10 @@ fn row(
     let badge = v.visibility.map(|vis| {
         view! { <span class=format!("badge badge-{}", vis.as_str())>{vis.label()}</span> }
     });
-    let updated = format!(
-        "{}{}",
-        utc_minutes(v.updated_at),
-        v.updated_by
-            .as_ref()
-            .map(|n| format!(" by {n}"))
-            .unwrap_or_default()
-    );
+    let updated = view! {
+        {time_ago(v.updated_at, now_ms())}
+        {v.updated_by.as_ref().map(|n| view! { <div class="muted">"by " {n.clone()}</div> })}
+    };
     let usage = match v.usage_count {
         1 => "Used in 1 block".to_string(),
         n => format!("Used in {n} blocks"),
@@ -308,6 +309,7 @@ fn row(
     let badges = life_badges(&v, health.as_ref(), today);
     let health_line = health_line(health.as_ref());
     let history = history_link(workspace, v.id, &v.name);
+    let id = v.id.to_string();
     let name = v.name.clone();
     let description = v.description.clone();
     let kind = v.kind.label();
@@ -322,16 +324,16 @@ fn row(
         }
     });
     view! {
-        <tr>
-            <td>
+        <tr data-variable=id>
+            <td data-label="Name">
                 <span class="mono var-name">{name}</span>
                 {(!description.is_empty()).then(|| view! { <div class="muted small">{description}</div> })}
             </td>
-            <td>{kind}</td>
-            <td>{badge} {badges}</td>
-            <td>{value_cell}</td>
-            <td class="small">{updated}</td>
-            <td class="small">
+            <td data-label="Kind">{kind}</td>
+            <td data-label="Visibility">{badge} {badges}</td>
+            <td data-label="Value">{value_cell}</td>
+            <td data-label="Last updated" class="small">{updated}</td>
+            <td data-label="Usage" class="small">
                 {usage}
                 {health_line.map(|l| view! { <div class="muted">{l}</div> })}
             </td>
@@ -353,57 +355,17 @@ fn history_link(workspace: &str, id: VariableId, name: &str) -> impl IntoView {
 }
 
 /// "Import .env" (owners and admins). Its dialog is rendered in the browser
-/// by the automation bundle (`islands::import`), loaded on the first click
-/// rather than with the page: the Variables page's first load has no room
-/// for it.
+/// by the automation bundle (`islands::import`), which `public/variables.js`
+/// loads on the first click rather than with the page: the Variables page's
+/// first load has no room for it.
 #[component]
 fn ImportLauncher(workspace: String) -> impl IntoView {
     let pkg = use_context::<LeptosOptions>()
         .map(|o| o.site_pkg_dir.to_string())
         .unwrap_or_else(|| "pkg".into());
-    let loader = format!(
-        r#"const b = document.getElementById("import-env-open");
-const open = async () => {{
-  b.disabled = true;
-  try {{
-    const mod = await import("/{pkg}/varvault_automation.js");
-    await mod.default({{ module_or_path: "/{pkg}/varvault_automation.wasm" }});
-    mod.mount_import_env(b.parentElement, b.parentElement.dataset.workspace);
-  }} catch (_) {{
-    // Offline, say: the button works again for another try.
-    b.disabled = false;
-    b.addEventListener("click", open, {{ once: true }});
-  }}
-}};
-b.addEventListener("click", open, {{ once: true }});"#
-    );
     view! {
-        <span class="import-env" data-workspace=workspace>
+        <span class="import-env" data-workspace=workspace data-pkg=format!("/{pkg}")>
             <button id="import-env-open" class="btn" type="button">"Import .env"</button>
         </span>
-        <script type="module" nonce=leptos::nonce::use_nonce()>{loader}</script>
     }
 }
-
-/// The search filters as you type and the filters apply when ticked
-/// (SPEC §4, §9), without WASM: the form is sent again (a page load, the
-/// rows come from the server). What is typed while the next page loads is
-/// kept in the tab's session storage and carried over, with the focus.
-const SEARCH_AS_YOU_TYPE: &str = r#"const form = document.getElementById("variables-search"), box = form.elements.q, key = "varvault.search";
-const keep = () => sessionStorage.setItem(key, JSON.stringify({ v: box.value, t: Date.now() }));
-const send = () => { keep(); form.requestSubmit(); };
-const kept = JSON.parse(sessionStorage.getItem(key) || "null");
-sessionStorage.removeItem(key);
-// Only just now, from this page: not a search left behind by a click away.
-if (kept && Date.now() - kept.t < 5000) {
-  box.focus();
-  if (kept.v !== box.value) { box.value = kept.v; setTimeout(send, 300); }
-  box.setSelectionRange(box.value.length, box.value.length);
-}
-let timer;
-box.addEventListener("input", () => { keep(); clearTimeout(timer); timer = setTimeout(send, 300); });
-const boxes = form.querySelectorAll('input[name="filter"]');
-for (const f of boxes) f.addEventListener("change", () => {
-  for (const o of boxes) if (o !== f && f.checked) o.checked = false;
-  form.requestSubmit();
-});"#;
