@@ -183,7 +183,8 @@ async function layoutProblems(page: Page, within: string | null): Promise<string
 
 async function checkState(page: Page, label: string, within: string | null) {
   for (const scheme of SCHEMES) {
-    await page.emulateMedia({ colorScheme: scheme });
+    // Reduced motion: no colour transition half-way in the screenshot.
+    await page.emulateMedia({ colorScheme: scheme, reducedMotion: "reduce" });
     const name = `${label}-${scheme}`;
     await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: !within });
     const problems = await layoutProblems(page, within);

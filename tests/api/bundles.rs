@@ -43,13 +43,17 @@ async fn every_page_with_islands_loads_a_bundle_that_holds_them() {
     assert!(routes.len() >= 10, "the router's pages: {routes:?}");
 
     // Each page is looked at by whoever can open it: before set-up, and
-    // after it as the owner and as a visitor.
+    // after it as the owner and as a visitor. A page that only redirects
+    // (`/`) has nothing to hydrate.
     let before = new_client();
     let mut seen: Vec<(String, String)> = Vec::new();
+    let mut redirects: Vec<String> = Vec::new();
     for route in &routes {
         if !route.contains(['{', ':']) {
             let res = app.page(&before, route).await;
-            if res.status() == 200 {
+            if res.status().is_redirection() {
+                redirects.push(route.clone());
+            } else if res.status() == 200 {
                 seen.push((route.clone(), res.text().await.unwrap()));
             }
         }
@@ -69,7 +73,9 @@ async fn every_page_with_islands_loads_a_bundle_that_holds_them() {
         let path = fill_params(route, secret.id.to_string(), workflow.to_string());
         for client in [&owner, &new_client()] {
             let res = app.page(client, &path).await;
-            if res.status() == 200 {
+            if res.status().is_redirection() {
+                redirects.push(route.clone());
+            } else if res.status() == 200 {
                 seen.push((route.clone(), res.text().await.unwrap()));
             }
         }
@@ -77,8 +83,8 @@ async fn every_page_with_islands_loads_a_bundle_that_holds_them() {
 
     for route in &routes {
         assert!(
-            seen.iter().any(|(r, _)| r == route),
-            "{route} answered 200 to nobody: teach this test how to open it"
+            seen.iter().any(|(r, _)| r == route) || redirects.contains(route),
+            "{route} answered neither a page nor a redirect: teach this test how to open it"
         );
     }
     let mut with_islands = 0;

@@ -330,12 +330,14 @@ fn row(
                 {(!description.is_empty()).then(|| view! { <div class="muted small">{description}</div> })}
             </td>
             <td data-label="Kind">{kind}</td>
-            <td data-label="Visibility">{badge} {badges}</td>
+            <td data-label="Visibility"><div class="badges">{badge} {badges}</div></td>
             <td data-label="Value">{value_cell}</td>
-            <td data-label="Last updated" class="small">{updated}</td>
+            <td data-label="Last updated" class="small"><div>{updated}</div></td>
             <td data-label="Usage" class="small">
-                {usage}
-                {health_line.map(|l| view! { <div class="muted">{l}</div> })}
+                <div>
+                    {usage}
+                    {health_line.map(|l| view! { <div class="muted">{l}</div> })}
+                </div>
             </td>
             <td class="actions">{history} {actions}</td>
         </tr>
