@@ -23,12 +23,13 @@ if [ "$have" != "$want" ]; then
 fi
 
 # Debian's chromium for Playwright (Playwright's own browser download cannot
-# reach its host from here), and wrk for the disconnect check.
-if [ "${SKIP_BROWSER:-}" != 1 ] && { ! command -v chromium || ! command -v wrk; } >/dev/null; then
-  step "apt-get install chromium wrk"
+# reach its host from here), wrk for the disconnect check, and sqlite3 for
+# the one browser test that lets time pass behind the app's back.
+if [ "${SKIP_BROWSER:-}" != 1 ] && { ! command -v chromium || ! command -v wrk || ! command -v sqlite3; } >/dev/null; then
+  step "apt-get install chromium wrk sqlite3"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium wrk >/dev/null
+  apt-get install -y -qq chromium wrk sqlite3 >/dev/null
 fi
 
 # Playwright, axe-core and binaryen's wasm-opt (Debian's binaryen 108 builds

@@ -50,6 +50,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     });
   });
   process.env.E2E_BASE_URL = address;
+  // For a spec that changes what only time would (lifecycle.spec).
+  process.env.E2E_DATABASE = path.join(dataDir, "varvault.db");
   return async () => {
     child.kill("SIGTERM");
     await new Promise((resolve) => child.once("exit", resolve));

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { test, expect, type Page } from "./fixtures";
 import {
   createVariable,
@@ -50,6 +51,16 @@ async function blockSending(page: Page, workflow: string, secret: string, path: 
   await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
 }
 
+/**
+ * Lets time pass for a secret: its expiry date moves to `day` behind the
+ * app's back (the app refuses a date in the past, rightly).
+ */
+function ageExpiry(name: string, day: string) {
+  const sql = `UPDATE variables SET expires_on = '${day}' WHERE name = '${name}'
+    AND workspace_id = (SELECT id FROM workspaces WHERE slug = '${WS}')`;
+  execFileSync("sqlite3", ["-cmd", ".timeout 5000", process.env.E2E_DATABASE!, sql]);
+}
+
 function isoDay(offsetDays: number): string {
   return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 }
@@ -99,7 +110,21 @@ test("restoring an earlier value from the history makes the block send it", asyn
 
 test("an expired secret shows its badge in the panel and on the chip", async ({ page }) => {
   await signedIn(page, owner);
-  await createSecret(page, "OLD_TOKEN", "an-old-token-value", isoDay(-2));
+  // A date in the past is refused where it was typed.
+  await openVariables(page, WS);
+  await page.getByRole("button", { name: "Create New" }).first().click();
+  const create = page.getByRole("dialog", { name: "Create variable" });
+  await create.getByRole("radio", { name: "Secret" }).check();
+  await create.getByLabel("Name").fill("OLD_TOKEN");
+  await create.getByLabel("Value", { exact: true }).fill("an-old-token-value");
+  await create.getByRole("radio", { name: "Masked" }).check();
+  await create.getByLabel("Expires on").fill(isoDay(-2));
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(create.getByText("Expires on cannot be in the past")).toBeVisible();
+  await create.getByLabel("Expires on").fill(isoDay(3));
+  await create.getByRole("button", { name: "Create" }).click();
+  await expect(create).toBeHidden();
+  ageExpiry("OLD_TOKEN", isoDay(-2));
   await createSecret(page, "SOON_TOKEN", "a-soon-token-value", isoDay(5));
   const old = page.getByRole("row").filter({ hasText: "OLD_TOKEN" });
   await expect(old).toContainText("Expired");

@@ -13,7 +13,8 @@ async fn expiry_dates_are_checked_listed_filtered_and_noted_by_runs() {
     let in_a_year = Day(today.0 + 365).to_iso();
     let mut ids = Vec::new();
     for (name, expires) in [
-        ("OLD_TOKEN", yesterday.as_str()),
+        // Moved to yesterday below: a date in the past cannot be set.
+        ("OLD_TOKEN", in_ten_days.as_str()),
         ("SOON_TOKEN", in_ten_days.as_str()),
         ("LATER_TOKEN", in_a_year.as_str()),
         ("NEVER_TOKEN", ""),
@@ -33,8 +34,16 @@ async fn expiry_dates_are_checked_listed_filtered_and_noted_by_runs() {
         );
         ids.push(v.id);
     }
-    // Bad dates, and dates on plain variables, are refused; nothing stored.
+    // Time passes for OLD_TOKEN (behind the app's back).
+    sqlx::query("UPDATE variables SET expires_on = $1 WHERE name = 'OLD_TOKEN'")
+        .bind(&yesterday)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    // Bad dates, dates in the past, and dates on plain variables, are
+    // refused; nothing stored.
     for (kind, value) in [
+        ("secret", yesterday.as_str()),
         ("secret", "2026-02-30"),
         ("secret", "tomorrow"),
         ("secret", "1999-12-31"),
@@ -52,6 +61,27 @@ async fn expiry_dates_are_checked_listed_filtered_and_noted_by_runs() {
     }
     assert_eq!(
         app.count("SELECT COUNT(*) FROM variables WHERE name = 'BAD'")
+            .await,
+        0
+    );
+
+    // An edit may keep a past date as it was, not set another one.
+    let res = update(
+        &app,
+        &app.client,
+        ids[0],
+        &[("expires_on", &yesterday), ("description", "old")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let day_before = Day(today.0 - 2).to_iso();
+    let res = update(&app, &app.client, ids[0], &[("expires_on", &day_before)]).await;
+    let (status, err) = app_error(res).await;
+    assert_eq!(status, 400);
+    assert_eq!(err.field(), Some("expires_on"));
+    assert_eq!(err.to_string(), "Expires on cannot be in the past");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'secret.expiry_updated'")
             .await,
         0
     );

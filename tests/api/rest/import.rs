@@ -380,14 +380,20 @@ async fn admins_import_a_file_from_the_variables_page_and_editors_cannot() {
         .text()
         .await
         .unwrap();
-    // The button; the dialog's code is loaded on the first click.
+    // The button; the dialog's code is loaded on the first click by the
+    // page's script.
     assert!(
         owner_page.contains(&format!(
-            "<span data-workspace=\"{WORKSPACE}\" class=\"import-env\"><button id=\"import-env-open\""
+            "<span data-workspace=\"{WORKSPACE}\" data-pkg=\"/pkg\" class=\"import-env\"><button id=\"import-env-open\""
         )),
         "{owner_page}"
     );
-    assert!(owner_page.contains("mod.mount_import_env("), "{owner_page}");
+    assert!(
+        owner_page.contains("<script type=\"module\" src=\"/variables.js\""),
+        "{owner_page}"
+    );
+    let script = include_str!("../../../public/variables.js");
+    assert!(script.contains("mod.mount_import_env("));
     let editor_page = app
         .page(&editor, &format!("/w/{WORKSPACE}/variables"))
         .await;

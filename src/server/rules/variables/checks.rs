@@ -8,6 +8,7 @@ use crate::model::{
     Visibility,
 };
 use crate::server::infra::crypto::SecretValue;
+use crate::server::infra::db::now_ms;
 use crate::server::infra::hosts::HostPatterns;
 use crate::server::web::authz::Actor;
 
@@ -64,6 +65,19 @@ pub(super) fn check_expiry(kind: VariableKind, day: Option<Day>) -> Result<Optio
     Ok(day)
 }
 
+/// A date set or changed may not be before today (UTC, the day expiry is
+/// judged by): a secret saved already expired is a slip of the picker.
+/// An edit that leaves a past date as it was keeps it.
+pub(super) fn check_not_past(day: Option<Day>, today: Day) -> Result<(), AppError> {
+    match day {
+        Some(day) if day < today => Err(AppError::invalid(
+            "expires_on",
+            "Expires on cannot be in the past",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A value of `kind` as its rules allow it.
 pub(super) fn check_value(kind: VariableKind, value: &str) -> Result<(), String> {
     match kind {
@@ -109,6 +123,7 @@ pub(super) fn check_new(actor: &Actor, input: NewVariable) -> Result<Checked, Ap
     check_value(input.kind, input.value.expose()).map_err(|m| AppError::invalid("value", m))?;
     let description = check_description(&input.description)?;
     let expires_on = check_expiry(input.kind, input.expires_on)?;
+    check_not_past(expires_on, Day::of_ms(now_ms()))?;
     let (visibility, allowed_hosts) = match input.kind {
         VariableKind::Plain => (None, HostPatterns::default()),
         VariableKind::Secret => {

@@ -5,14 +5,14 @@
 //! caller's transaction.
 
 use super::checks::{
-    check_description, check_expiry, check_hosts, check_new, check_value, Checked,
+    check_description, check_expiry, check_hosts, check_new, check_not_past, check_value, Checked,
 };
 use super::{commit_view, id_by_name, locked, require_writer, slot, NewVariable, VariableChanges};
 use crate::error::AppError;
 use crate::model::{Day, ValueVersion, VariableId, VariableKind, VariableView, WorkspaceId};
 use crate::server::infra::crypto::{Keyring, SecretValue};
 use crate::server::infra::db::variables::{self as rows, NewRow, VariableRecord};
-use crate::server::infra::db::{runs, versions, workspaces, Db, DbError};
+use crate::server::infra::db::{now_ms, runs, versions, workspaces, Db, DbError};
 use crate::server::rules::audit::{self, Action, Target};
 use crate::server::web::authz::Actor;
 use sqlx::AnyConnection;
@@ -253,7 +253,11 @@ pub async fn update(
     let kind = record.kind;
     require_writer(actor, kind)?;
     let description = check_description(&changes.description)?;
-    let expires_on = check_expiry(kind, changes.expires_on)?.map(Day::to_iso);
+    let day = check_expiry(kind, changes.expires_on)?;
+    let expires_on = day.map(Day::to_iso);
+    if expires_on != record.expires_on {
+        check_not_past(day, Day::of_ms(now_ms()))?;
+    }
     let target = Target::variable(record.kind, id, &record.name);
     let who = actor.who();
     let mut audits: Vec<(Action, Option<String>)> = Vec::new();
