@@ -60,13 +60,18 @@ test("an owner sees in the audit log that an editor revealed a secret", async ({
   await expect(page.getByRole("heading", { name: "Audit log", level: 1 })).toBeVisible();
   const entries = page.getByRole("list", { name: "Audit entries" }).getByRole("listitem");
   await expect(entries.first()).toContainText("Signed in");
-  await expect(page.getByText(`${editor.email}: Secret revealed secret AUDITED_TOKEN`)).toBeVisible();
+  // As a person would write it, with the member's display name.
+  await expect(page.getByText(`${editor.name} revealed AUDITED_TOKEN`)).toBeVisible();
 
   await page.getByLabel("Action").selectOption({ label: "Secret revealed" });
   await page.getByRole("searchbox", { name: "Search by name" }).fill("audited");
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL(/action=secret\.revealed/);
   await expect(entries).toHaveCount(1);
-  await expect(entries.first()).toContainText(editor.email);
+  await expect(entries.first()).toContainText(editor.name);
+  // The display name finds them too.
+  await page.getByRole("searchbox", { name: "Search by name" }).fill("audrey");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(entries).toHaveCount(1);
   await expect(page.getByText("audited-value-1")).toHaveCount(0);
 });

@@ -85,7 +85,7 @@ test("restoring an earlier value from the history makes the block send it", asyn
   // The Edit panel lists the versions (SPEC §9), never a value unasked.
   await page.getByRole("button", { name: "Edit LIFE_TOKEN" }).click();
   const versions = edit.getByRole("region", { name: "Versions" });
-  await expect(versions.getByRole("row", { name: /Version 2 \(current\)/ })).toContainText(owner.email);
+  await expect(versions.getByRole("row", { name: /Version 2 \(current\)/ })).toContainText(owner.name);
   const v1 = versions.getByRole("row", { name: /^Version 1/ });
   await expect(v1).toContainText("••••••••");
   expect(await seriousA11yIssues(page, "dialog")).toEqual([]);

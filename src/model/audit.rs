@@ -107,11 +107,16 @@ pub struct AuditEntryView {
     pub at: i64,
     /// A member's email or an access token's name; none for the operator.
     pub actor: Option<String>,
+    /// The acting member's display name (none for a token, the operator or
+    /// an account since deleted).
+    pub actor_name: Option<String>,
     /// Whether `actor` names an access token.
     pub by_token: bool,
     pub action: String,
     pub target_kind: Option<String>,
     pub target_name: Option<String>,
+    /// A member target's display name.
+    pub target_display: Option<String>,
     pub client_addr: Option<String>,
     pub detail: Option<String>,
 }

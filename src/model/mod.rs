@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod audit_sentence;
 pub(crate) mod codes;
 mod ids;
 mod lifecycle;

@@ -28,6 +28,15 @@ pub fn utc_minutes(ms: i64) -> String {
     )
 }
 
+/// Now, in milliseconds since the epoch, for pages rendered on the server.
+#[cfg(feature = "ssr")]
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 /// `2026-11-26T22:41:17Z`: a `<time datetime>` value.
 pub fn iso_utc(ms: i64) -> String {
     let rem = ms.div_euclid(1000).rem_euclid(86_400);

@@ -278,6 +278,11 @@ async fn editors_get_no_entries_and_the_page_says_so() {
     );
     let owner_html = app.get("/w/acme-support/audit").await.text().await.unwrap();
     assert!(owner_html.contains("Member added"), "{owner_html}");
+    // A sentence with display names, not codes and emails.
+    assert!(
+        owner_html.contains("Olive Owner added Test editor as editor"),
+        "{owner_html}"
+    );
 }
 
 #[tokio::test]

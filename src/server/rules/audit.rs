@@ -190,10 +190,12 @@ pub async fn page(db: &Db, actor: &Actor, filter: AuditFilter) -> Result<AuditPa
                 id: r.id,
                 at: r.at,
                 actor: r.actor_email,
+                actor_name: r.actor_name,
                 by_token: r.by_token,
                 action: r.action,
                 target_kind: r.target_kind,
                 target_name: r.target_name,
+                target_display: r.target_display,
                 client_addr: r.client_addr,
                 detail: r.detail,
             })

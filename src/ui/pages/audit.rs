@@ -4,8 +4,8 @@
 
 use crate::api::audit::list_audit;
 use crate::error::AppError;
-use crate::model::{audit_action_label, AuditAction, AuditEntryView, AuditPage as Page};
-use crate::ui::format::{urlencode, utc_minutes};
+use crate::model::{audit_action_label, AuditAction, AuditPage as Page};
+use crate::ui::format::{now_ms, time_ago, urlencode};
 use crate::ui::layout::workspace_slug;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -72,36 +72,18 @@ fn page_link(slug: &str, q: &Query, cursor: (&str, i64)) -> String {
     format!("/w/{slug}/audit?{}", params.join("&"))
 }
 
-fn describe(e: &AuditEntryView) -> String {
-    let who = match (&e.actor, e.by_token) {
-        (Some(name), true) => format!("Token {name}"),
-        (Some(email), false) => email.clone(),
-        (None, _) => "The operator (CLI)".to_string(),
-    };
-    let what = audit_action_label(&e.action);
-    let target = match (&e.target_kind, &e.target_name) {
-        (Some(kind), Some(name)) => format!(" {kind} {name}"),
-        _ => String::new(),
-    };
-    let detail = e
-        .detail
-        .as_ref()
-        .map(|d| format!(" ({d})"))
-        .unwrap_or_default();
-    format!("{who}: {what}{target}{detail}")
-}
-
 #[component]
 fn AuditView(page: Page, query: Query, slug: String) -> impl IntoView {
+    let now = now_ms();
     let rows = page
         .entries
         .iter()
         .map(|e| {
             view! {
                 <li class="audit-entry">
-                    <time class="muted small mono">{utc_minutes(e.at)}</time>
+                    <span class="muted small">{time_ago(e.at, now)}</span>
                     <span class="audit-action badge">{audit_action_label(&e.action).to_string()}</span>
-                    <span class="audit-text">{describe(e)}</span>
+                    <span class="audit-text">{e.sentence()}</span>
                     <span class="muted small">{e.client_addr.clone().map(|a| format!("from {a}"))}</span>
                 </li>
             }

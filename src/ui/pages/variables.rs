@@ -9,7 +9,7 @@ use crate::model::{
     VariablesPage as Page, Visibility,
 };
 use crate::ui::components::reveal::{lock_icon, DOTS};
-use crate::ui::format::{time_ago, urlencode, utc_minutes};
+use crate::ui::format::{now_ms, time_ago, urlencode, utc_minutes};
 use crate::ui::islands::variables::{RevealCell, VariableActions};
 use crate::ui::layout::workspace_slug;
 use leptos::prelude::*;
@@ -203,13 +203,6 @@ fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
         </div>
     }
     .into_any()
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// The badges of a secret's life: expiry, then failing runs.

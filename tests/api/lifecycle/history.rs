@@ -20,7 +20,12 @@ async fn a_restored_version_is_the_exact_old_value_and_is_what_the_block_sends()
 
     let page = history(&app, &app.client, secret.id).await;
     assert_eq!(page.current.version.0, 3);
-    assert_eq!(page.current.set_by.as_deref(), Some(OWNER_EMAIL));
+    // Who set it, by display name (SPEC's Versions table, like the list).
+    assert_eq!(page.current.set_by.as_deref(), Some("Olive Owner"));
+    assert!(page
+        .versions
+        .iter()
+        .all(|v| v.set_by.as_deref() == Some("Olive Owner")));
     let listed: Vec<i64> = page.versions.iter().map(|v| v.version.0).collect();
     assert_eq!(listed, [2, 1], "earlier values, newest first");
     assert!(page.versions.iter().all(|v| v.value.is_none()));
@@ -111,7 +116,7 @@ async fn plain_variables_keep_their_values_and_editors_restore_them() {
     let page = history(&app, &editor, plain.id).await;
     assert_eq!(page.versions.len(), 1);
     assert_eq!(page.versions[0].value.as_deref(), Some("eu"));
-    assert_eq!(page.current.set_by.as_deref(), Some("ed@example.com"));
+    assert_eq!(page.current.set_by.as_deref(), Some("Test editor"));
     assert!(page.can_restore && !page.can_reveal);
     let res = restore(&app, &editor, plain.id, 1).await;
     assert_eq!(res.status(), 200);

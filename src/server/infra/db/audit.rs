@@ -70,9 +70,13 @@ pub struct AuditRecord {
     /// The actor was an access token (`actor_email` is then its name).
     pub by_token: bool,
     pub actor_email: Option<String>,
+    /// The acting member's display name, while the account exists.
+    pub actor_name: Option<String>,
     pub action: String,
     pub target_kind: Option<String>,
     pub target_name: Option<String>,
+    /// A member target's display name, while the account exists.
+    pub target_display: Option<String>,
     pub client_addr: Option<String>,
     pub detail: Option<String>,
 }
@@ -105,13 +109,18 @@ pub async fn page<'e>(
     };
     let pattern = super::like_contains(filter.name.trim());
     let rows = sqlx::query(&format!(
-        "SELECT id, at, actor_kind, actor_email, action, target_kind, target_name, client_addr, detail \
-         FROM audit_log WHERE workspace_id = $1 \
-         AND ($2 IS NULL OR action = $2) \
-         AND (LOWER(COALESCE(target_name, '')) LIKE $3 ESCAPE '\\' \
-              OR LOWER(COALESCE(actor_email, '')) LIKE $3 ESCAPE '\\') \
-         AND ($4 IS NULL OR id < $4) AND ($5 IS NULL OR id > $5) \
-         ORDER BY id {order} LIMIT $6"
+        "SELECT a.id, a.at, a.actor_kind, a.actor_email, au.display_name AS actor_name, a.action, \
+         a.target_kind, a.target_name, tu.display_name AS target_display, a.client_addr, a.detail \
+         FROM audit_log a \
+         LEFT JOIN users au ON au.id = a.actor_id AND a.actor_kind = 'user' \
+         LEFT JOIN users tu ON tu.id = a.target_id AND a.target_kind = 'user' \
+         WHERE a.workspace_id = $1 \
+         AND ($2 IS NULL OR a.action = $2) \
+         AND (LOWER(COALESCE(a.target_name, '')) LIKE $3 ESCAPE '\\' \
+              OR LOWER(COALESCE(a.actor_email, '')) LIKE $3 ESCAPE '\\' \
+              OR LOWER(COALESCE(au.display_name, '')) LIKE $3 ESCAPE '\\') \
+         AND ($4 IS NULL OR a.id < $4) AND ($5 IS NULL OR a.id > $5) \
+         ORDER BY a.id {order} LIMIT $6"
     ))
     .bind(workspace_id)
     .bind(filter.action.as_deref())
@@ -128,9 +137,11 @@ pub async fn page<'e>(
                 at: r.try_get("at")?,
                 by_token: r.try_get::<String, _>("actor_kind")? == "token",
                 actor_email: r.try_get("actor_email")?,
+                actor_name: r.try_get("actor_name")?,
                 action: r.try_get("action")?,
                 target_kind: r.try_get("target_kind")?,
                 target_name: r.try_get("target_name")?,
+                target_display: r.try_get("target_display")?,
                 client_addr: r.try_get("client_addr")?,
                 detail: r.try_get("detail")?,
             })

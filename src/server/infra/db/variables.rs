@@ -39,7 +39,9 @@ macro_rules! select_from {
             $ciphertext,
             " AS ciphertext, v.key_version, v.value_version, v.description, v.allowed_hosts, \
              v.updated_at, u.display_name AS updated_by_name, v.last_used_at, v.value_set_at, \
-             v.value_set_by, v.expires_on FROM variables v LEFT JOIN users u ON u.id = v.updated_by"
+             COALESCE(sb.display_name, v.value_set_by) AS value_set_by, v.expires_on \
+             FROM variables v LEFT JOIN users u ON u.id = v.updated_by \
+             LEFT JOIN users sb ON sb.email = v.value_set_by"
         )
     };
 }

@@ -70,8 +70,12 @@ pub async fn list<'e>(
     variable_id: VariableId,
 ) -> Result<Vec<VersionRecord>, DbError> {
     Ok(sqlx::query_as(
-        "SELECT id, variable_id, value_version, plain_value, NULL AS ciphertext, key_version, \
-         set_at, set_by FROM variable_versions WHERE variable_id = $1 ORDER BY value_version DESC",
+        // Who set it by display name while the account exists (stored: the
+        // email, or a token's or the CLI's label).
+        "SELECT vv.id, vv.variable_id, vv.value_version, vv.plain_value, NULL AS ciphertext, \
+         vv.key_version, vv.set_at, COALESCE(u.display_name, vv.set_by) AS set_by \
+         FROM variable_versions vv LEFT JOIN users u ON u.email = vv.set_by \
+         WHERE vv.variable_id = $1 ORDER BY vv.value_version DESC",
     )
     .bind(variable_id)
     .fetch_all(ex)
