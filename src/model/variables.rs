@@ -140,6 +140,32 @@ impl VariableName {
     pub fn key(&self) -> String {
         self.0.to_ascii_lowercase()
     }
+
+    /// Where the name sorts in natural order: see [`natural_sort_key`].
+    pub fn sort_key(&self) -> String {
+        natural_sort_key(&self.key())
+    }
+}
+
+/// A name key's place in natural order, `TOKEN_2` before `TOKEN_10`: each
+/// run of digits is written as its length (two digits) then the number
+/// without leading zeros, so byte order is number order. `TOKEN_2` and
+/// `TOKEN_02` get the same key: lists break the tie by the name key.
+/// Digits still sort before `_` and letters, as in plain byte order.
+pub fn natural_sort_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 8);
+    let mut rest = key;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let run = &rest[start..];
+        let end = run.find(|c: char| !c.is_ascii_digit()).unwrap_or(run.len());
+        let number = run[..end].trim_start_matches('0');
+        let number = if number.is_empty() { "0" } else { number };
+        out.push_str(&format!("{:02}{number}", number.len()));
+        rest = &run[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl std::fmt::Display for VariableName {
@@ -191,6 +217,51 @@ pub fn split_host_patterns(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod variable_rule_tests {
     use super::*;
+
+    #[test]
+    fn names_sort_in_natural_order() {
+        let mut names = [
+            "TOKEN_10",
+            "TOKEN_2",
+            "TOKEN_02",
+            "TOKEN_1B",
+            "TOKEN_",
+            "TOKENS",
+            "A",
+            "TOKEN_0",
+            "TOKEN_9",
+            "TOKEN_100",
+            "V1_10",
+            "V1_9",
+            "V10_1",
+            "X1234567890123456789012345",
+        ]
+        .map(|n| VariableName::parse(n).unwrap());
+        names.sort_by_key(|n| (n.sort_key(), n.key()));
+        let sorted: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+        assert_eq!(
+            sorted,
+            [
+                "A",
+                "TOKEN_",
+                "TOKEN_0",
+                "TOKEN_1B",
+                "TOKEN_02",
+                "TOKEN_2",
+                "TOKEN_9",
+                "TOKEN_10",
+                "TOKEN_100",
+                "TOKENS",
+                "V1_9",
+                "V1_10",
+                "V10_1",
+                "X1234567890123456789012345"
+            ]
+        );
+        // A key holds only what a name may: lists may compare it as bytes.
+        assert_eq!(natural_sort_key("token_007"), "token_017");
+        assert_eq!(natural_sort_key("a0b00"), "a010b010");
+    }
 
     #[test]
     fn names_follow_the_rule() {

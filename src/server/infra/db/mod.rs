@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod data_keys;
 pub mod meta;
+pub mod natural_order;
 pub mod reminders;
 pub mod runs;
 pub mod sessions;
@@ -256,17 +257,20 @@ impl Db {
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
         match migrator.run(&self.pool).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {}
             // SQLite has no migration lock: two processes starting on a new
             // file race, and the loser fails on a table the winner made.
             // Once the winner has committed, a second run finds its work.
             Err(first) if self.backend == Backend::Sqlite => {
                 tracing::info!(error = %first, "migrations raced another process; running them again");
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                Ok(migrator.run(&self.pool).await?)
+                migrator.run(&self.pool).await?;
             }
-            Err(err) => Err(err.into()),
+            Err(err) => return Err(err.into()),
         }
+        // What a migration needs from the app (keys SQL cannot compute).
+        natural_order::backfill(self).await?;
+        Ok(())
     }
 
     /// Answers whether the database responds to a trivial query.

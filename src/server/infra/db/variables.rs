@@ -72,11 +72,11 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Variab
     let now = now_ms();
     let placeholder: Option<Vec<u8>> = row.key_version.map(|_| Vec::new());
     Ok(sqlx::query_scalar(
-        "INSERT INTO variables (workspace_id, name, name_key, kind, visibility, plain_value, \
-         ciphertext, key_version, value_version, description, allowed_hosts, created_at, \
-         created_by, updated_at, updated_by, value_set_at, value_set_by, expires_on) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, $11, $12, $11, $13, $14) \
-         RETURNING id",
+        "INSERT INTO variables (workspace_id, name, name_key, sort_key, kind, visibility, \
+         plain_value, ciphertext, key_version, value_version, description, allowed_hosts, \
+         created_at, created_by, updated_at, updated_by, value_set_at, value_set_by, expires_on) \
+         VALUES ($1, $2, $3, $15, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, $11, $12, $11, $13, \
+         $14) RETURNING id",
     )
     .bind(row.workspace_id)
     .bind(row.name.as_str())
@@ -92,6 +92,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Variab
     .bind(row.actor_id)
     .bind(row.actor_label)
     .bind(row.expires_on)
+    .bind(row.name.sort_key())
     .fetch_one(conn)
     .await?)
 }
@@ -325,15 +326,28 @@ pub async fn page<'e>(
             n = crate::model::FAILING_AFTER
         ));
     }
+    // Natural order (`TOKEN_2` before `TOKEN_10`), ties by name key; a
+    // cursor is a name key, whose natural key is computed from it.
     let backwards = q.before.is_some() && q.after.is_none();
-    match (backwards, q.after, q.before) {
-        (true, _, Some(before)) => arg(&mut sql, " AND v.name_key < ?", before.to_string()),
-        (false, Some(after), _) => arg(&mut sql, " AND v.name_key > ?", after.to_string()),
-        _ => {}
+    let cursor = match (backwards, q.after, q.before) {
+        (true, _, Some(before)) => Some(("<", before)),
+        (false, Some(after), _) => Some((">", after)),
+        _ => None,
+    };
+    if let Some((op, key)) = cursor {
+        let n = texts.len();
+        // A row value: both databases walk the index from it.
+        sql.push_str(&format!(
+            " AND (v.sort_key, v.name_key) {op} (${}, ${})",
+            n + 2,
+            n + 3
+        ));
+        texts.push(crate::model::natural_sort_key(key));
+        texts.push(key.to_string());
     }
     let order = if backwards { "DESC" } else { "ASC" };
     sql.push_str(&format!(
-        " ORDER BY v.name_key {order} LIMIT {}",
+        " ORDER BY v.sort_key {order}, v.name_key {order} LIMIT {}",
         q.limit + 1
     ));
     let mut query = sqlx::query_as::<_, VariableRecord>(&sql).bind(workspace_id);

@@ -351,7 +351,7 @@ pub async fn search_secrets<'e>(
     let pattern = super::like_contains(search);
     let rows: Vec<(VariableId, String, Visibility)> = sqlx::query_as(
         "SELECT id, name, visibility FROM variables WHERE workspace_id = $1 AND kind = 'secret' \
-         AND name_key LIKE $2 ESCAPE '\\' ORDER BY name_key LIMIT $3",
+         AND name_key LIKE $2 ESCAPE '\\' ORDER BY sort_key, name_key LIMIT $3",
     )
     .bind(ws)
     .bind(pattern)

@@ -69,7 +69,8 @@ impl From<VariableView> for Variable {
     }
 }
 
-/// A page of variables in name order.
+/// A page of variables in natural name order: runs of digits compare as
+/// numbers (`TOKEN_2` before `TOKEN_10`), then names as text, any case.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct VariablePage {
     pub variables: Vec<Variable>,

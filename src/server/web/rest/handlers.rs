@@ -65,7 +65,8 @@ fn parse_filter(text: Option<&str>) -> Result<ListFilter, AppError> {
     .ok_or_else(|| AppError::invalid("filter", "filter must be one of: all, expiring, failing"))
 }
 
-/// Lists variables, a page of 50 (scope `variables:read`).
+/// Lists variables, a page of 50 in natural name order (`TOKEN_2` before
+/// `TOKEN_10`) (scope `variables:read`).
 #[utoipa::path(get, path = "/api/v1/variables", params(ListParams), tag = "variables",
     responses((status = 200, body = VariablePage),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
