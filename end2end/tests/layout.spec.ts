@@ -75,6 +75,19 @@ const PLANS: Record<string, Plan> = {
       dialog("edit-plain", "Edit LAYOUT_REGION"),
       dialog("delete", "Delete LAYOUT_REGION"),
       dialog("import", "Import .env"),
+      {
+        name: "import-preview",
+        open: async (page) => {
+          await page.getByRole("button", { name: "Import .env" }).click();
+          const d = page.getByRole("dialog", { name: "Import .env" });
+          const lines = Array.from({ length: 12 }, (_, i) => `LAYOUT_IMPORTED_WITH_A_LONG_NAME_${i}=value-${i}`);
+          await d.getByLabel("Paste .env").fill(lines.join("\n"));
+          await d.getByRole("radio", { name: "Variable" }).check();
+          await d.getByRole("button", { name: "Preview" }).click();
+          await expect(d.getByRole("table", { name: "Preview" })).toBeVisible();
+          return "dialog[open]";
+        },
+      },
     ],
   },
   "/w/{ws}/variables/{id}/history": { url: (ids) => `/w/${WS}/variables/${ids.secret}/history` },
@@ -84,7 +97,24 @@ const PLANS: Record<string, Plan> = {
   },
   "/w/{ws}/audit": { url: () => `/w/${WS}/audit` },
   "/w/{ws}/settings": { url: () => `/w/${WS}/settings` },
-  "/w/{ws}/tokens": { url: () => `/w/${WS}/tokens`, states: [dialog("create", "Create token")] },
+  "/w/{ws}/tokens": {
+    url: () => `/w/${WS}/tokens`,
+    states: [
+      dialog("create", "Create token"),
+      {
+        name: "created",
+        open: async (page) => {
+          await page.getByRole("button", { name: "Create token" }).click();
+          const d = page.getByRole("dialog", { name: "Create token" });
+          await d.getByLabel("Token name").fill(`layout pipeline ${Date.now()}`);
+          await d.getByRole("checkbox", { name: /secrets:write/ }).check();
+          await d.getByRole("button", { name: "Create", exact: true }).click();
+          await expect(page.getByRole("textbox", { name: "New token" })).toBeVisible();
+          return "dialog[open]";
+        },
+      },
+    ],
+  },
   "/w/{ws}/workflows": {
     url: () => `/w/${WS}/workflows`,
     states: [dialog("new", "New workflow"), dialog("delete", "Delete Layout tickets")],

@@ -266,7 +266,8 @@ fn preview_table(lines: Vec<ImportLine>) -> impl IntoView {
         .collect_view();
     view! {
         <p role="status">{summary}</p>
-        <div class="table-wrap import-preview">
+        // Focusable: the preview scrolls inside the dialog.
+        <div class="table-wrap import-preview" tabindex="0" role="group" aria-label="Preview lines">
             <table class="table" aria-label="Preview">
                 <thead>
                     <tr><th scope="col">"Line"</th><th scope="col">"Name"</th><th scope="col">"Result"</th></tr>
