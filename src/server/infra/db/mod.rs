@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+mod variable_pages;
 pub mod variables;
 pub mod versions;
 pub mod withheld;
