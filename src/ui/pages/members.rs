@@ -115,8 +115,8 @@ fn MembersTable(
                         {m.is_you.then(|| view! { <span class="muted">" (you)"</span> })}
                         {paused}
                     </td>
-                    <td>{m.email.clone()}</td>
-                    <td>{role_cell}</td>
+                    <td data-label="Email">{m.email.clone()}</td>
+                    <td data-label="Role"><div>{role_cell}</div></td>
                     <td class="actions">{remove}</td>
                 </tr>
             }
@@ -129,7 +129,8 @@ fn MembersTable(
         </div>
         {notice}
         <div class="table-wrap card">
-            <table class="table">
+            // A card per member on a phone.
+            <table class="table cards">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>

@@ -119,11 +119,13 @@ fn TokensView(
                         <strong>{t.name.clone()}</strong>
                         <div class="mono small muted">{format!("{}…", t.prefix)}</div>
                     </td>
-                    <td class="mono small">{scopes}</td>
-                    <td class="small">{networks}</td>
-                    <td class="small">
-                        {state_of(&t, now)}
-                        <div class="muted">{used}</div>
+                    <td data-label="Scopes" class="mono small">{scopes}</td>
+                    <td data-label="Networks" class="small">{networks}</td>
+                    <td data-label="State" class="small">
+                        <div>
+                            {state_of(&t, now)}
+                            <div class="muted">{used}</div>
+                        </div>
                     </td>
                     <td class="actions">{revoke}</td>
                 </tr>
@@ -140,7 +142,8 @@ fn TokensView(
         </p>
         {notice}
         <div class="table-wrap card">
-            <table class="table">
+            // A card per token on a phone.
+            <table class="table cards">
                 <thead>
                     <tr>
                         <th scope="col">"Token"</th>

@@ -174,7 +174,7 @@ fn VariablesView(workspace: String, page: Page, query: Query) -> impl IntoView {
         // What a search replaces in place (`public/variables.js`).
         <div class="variables-results">
         <div class="table-wrap card">
-            <table class="table variables-table">
+            <table class="table variables-table cards">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>
