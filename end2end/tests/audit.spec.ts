@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { ensureOwner, owner, signedIn, waitForHydration } from "./helpers";
+import { addMember, ensureOwner, owner, signedIn, waitForHydration } from "./helpers";
 
 // Its own workspace, so other specs find theirs as they left it.
 const WS = "audit-team";
@@ -28,15 +28,7 @@ test("an owner sees in the audit log that an editor revealed a secret", async ({
   await panel.getByRole("button", { name: "Create" }).click();
   await expect(panel).toBeHidden();
 
-  await page.goto(`/w/${WS}/members`);
-  await waitForHydration(page);
-  await page.getByRole("button", { name: "Add member" }).click();
-  const add = page.getByRole("dialog", { name: "Add member" });
-  await add.getByLabel("Email", { exact: true }).fill(editor.email);
-  await add.getByLabel("Name", { exact: true }).fill(editor.name);
-  await add.getByLabel("Initial password").fill(editor.password);
-  await add.getByRole("button", { name: "Add member" }).click();
-  await expect(add).toBeHidden();
+  await addMember(page, WS, editor);
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
 

@@ -87,6 +87,25 @@ export async function createVariable(page: Page, v: NewVariable) {
   await expect(panel).toBeHidden();
 }
 
+/** Adds a member from the workspace's Members page (as an owner or admin). */
+export async function addMember(
+  page: Page,
+  workspace: string,
+  who: { email: string; name: string; password: string },
+  role?: "admin" | "editor",
+) {
+  await gotoPage(page, `/w/${workspace}/members`);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Add member" }).click();
+  const add = page.getByRole("dialog", { name: "Add member" });
+  await add.getByLabel("Email", { exact: true }).fill(who.email);
+  await add.getByLabel("Name", { exact: true }).fill(who.name);
+  await add.getByLabel("Initial password").fill(who.password);
+  if (role) await add.getByLabel("Role").selectOption(role);
+  await add.getByRole("button", { name: "Add member" }).click();
+  await expect(add).toBeHidden();
+}
+
 /** The serious and critical axe findings of the page (or of `within`). */
 export async function seriousA11yIssues(page: Page, within?: string): Promise<string[]> {
   const axe = new AxeBuilder({ page });

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { test, expect, type Page } from "./fixtures";
-import { ensureOwner, owner, gotoPage, seriousA11yIssues, signedIn, waitForHydration } from "./helpers";
+import { addMember, ensureOwner, owner, gotoPage, seriousA11yIssues, signedIn, waitForHydration } from "./helpers";
 
 // Every page, and every panel, dialog and picker on it, at 1280×800 and at
 // 390×844, light and dark, checked for what tests by role and name cannot
@@ -272,15 +272,7 @@ test("the spec has a plan for every page of the router, and the pages have data"
   await edit.getByRole("button", { name: "Save" }).click();
   await expect(edit).toBeHidden();
 
-  await gotoPage(page, `/w/${WS}/members`);
-  await waitForHydration(page);
-  await page.getByRole("button", { name: "Add member" }).click();
-  const add = page.getByRole("dialog", { name: "Add member" });
-  await add.getByLabel("Email", { exact: true }).fill(editor.email);
-  await add.getByLabel("Name", { exact: true }).fill(editor.name);
-  await add.getByLabel("Initial password").fill(editor.password);
-  await add.getByRole("button", { name: "Add member" }).click();
-  await expect(add).toBeHidden();
+  await addMember(page, WS, editor);
 
   await gotoPage(page, `/w/${WS}/workflows`);
   await waitForHydration(page);

@@ -1,5 +1,6 @@
 import { test, expect, type Page } from "./fixtures";
 import {
+  addMember,
   createVariable as create,
   ensureOwner,
   expectNoSeriousA11yIssues,
@@ -234,16 +235,7 @@ test("keyboard only: create and delete", async ({ page }) => {
 
 test("an editor creates plain variables only and cannot touch secrets", async ({ page }) => {
   await signedIn(page, owner);
-  await page.goto(`/w/${WORKSPACE}/members`);
-  await waitForHydration(page);
-  await page.getByRole("button", { name: "Add member" }).click();
-  const add = page.getByRole("dialog", { name: "Add member" });
-  await add.getByLabel("Email", { exact: true }).fill(editor.email);
-  await add.getByLabel("Name", { exact: true }).fill(editor.name);
-  await add.getByLabel("Initial password").fill(editor.password);
-  await add.getByLabel("Role").selectOption("editor");
-  await add.getByRole("button", { name: "Add member" }).click();
-  await expect(add).toBeHidden();
+  await addMember(page, WORKSPACE, editor, "editor");
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
 
