@@ -1,7 +1,8 @@
 //! `/w/{ws}/variables`: the Variables panel (SPEC §4), rendered on the
-//! server a page of 50 rows at a time: the search and the filter are a
-//! plain GET form and the pages plain links (keyset by name), so they cost
-//! no WASM; the eyes and the row actions are islands.
+//! server a page of 50 rows at a time, names in natural order: the search
+//! and the filter are a GET form (which `public/variables.js` answers in
+//! place, without a page load) and the pages plain links (keyset), so they
+//! cost no WASM; the eyes and the row actions are islands.
 
 use crate::api::variables::list_variables;
 use crate::model::{
