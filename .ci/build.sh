@@ -39,10 +39,10 @@ for bundle in $bundles; do
   stamp="$pkg/.built-$bundle"
   want_stamp="$wasm_profile $sources"
   if [ "$(cat "$stamp" 2>/dev/null)" = "$want_stamp" ] && [ -f "$out" ]; then
-    echo "==> browser bundle $bundle: up to date"
+    echo "==> [${SECONDS}s] browser bundle $bundle: up to date"
     continue
   fi
-  echo "==> browser bundle $bundle ($wasm_profile)"
+  echo "==> [${SECONDS}s] browser bundle $bundle ($wasm_profile)"
   cargo build --lib --target wasm32-unknown-unknown --no-default-features \
     --features "bundle-$bundle" --profile "$wasm_profile"
   wasm="target/wasm32-unknown-unknown/$wasm_dir/varvault.wasm"
@@ -63,7 +63,7 @@ for bundle in $bundles; do
 done
 rm -f "$pkg"/varvault.js "$pkg"/varvault.wasm "$pkg"/varvault.*.gz "$pkg"/varvault.*.br "$pkg"/.built-from
 
-echo "==> styles and public files"
+echo "==> [${SECONDS}s] styles and public files"
 # Minified (esbuild, as the glue JS): comments and spaces cost every page
 # bytes that the first-load budgets do not have.
 esbuild --minify --log-level=warning style/main.css --outfile="$pkg/varvault.css"
@@ -75,11 +75,11 @@ done
 
 # Served as they are by the static file handler when the browser accepts
 # them: brotli and gzip made by a crate, not whichever tools are installed.
-echo "==> compressed copies"
+echo "==> [${SECONDS}s] compressed copies"
 cargo build -q -p precompress --release
 target/release/precompress "$pkg"/*.js "$pkg"/*.wasm "$pkg"/*.css "$site"/*.js
 
 if [ "$build_server" = 1 ]; then
-  echo "==> server ($server_profile)"
+  echo "==> [${SECONDS}s] server ($server_profile)"
   cargo build --bin varvault --features ssr --profile "$server_profile"
 fi

@@ -9,17 +9,17 @@ cd "$root"
 
 bash .ci/setup.sh
 
-echo "==> cargo fmt --check"
+echo "==> [${SECONDS}s] cargo fmt --check"
 cargo fmt --all --check
 
-echo "==> clippy (server, browser)"
+echo "==> [${SECONDS}s] clippy (server, browser)"
 cargo clippy --features ssr --all-targets -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features \
   --features "$(sed -n 's/^\(bundle-[a-z]*\) = .*/\1/p' Cargo.toml | paste -sd, -)" -- -D warnings
 
 bash .ci/build.sh --site-only
 
-echo "==> cargo test on SQLite (unit + integration)"
+echo "==> [${SECONDS}s] cargo test on SQLite (unit + integration)"
 VARVAULT_TEST_POSTGRES_URL= cargo test --features ssr
 
 pg_url="${VARVAULT_TEST_POSTGRES_URL:-}"
@@ -28,7 +28,7 @@ if [ -n "$pg_url" ]; then
     echo "PostgreSQL at $pg_url does not answer (CI=true: failing, not skipping)" >&2
     exit 1
   fi
-  echo "==> integration tests on PostgreSQL"
+  echo "==> [${SECONDS}s] integration tests on PostgreSQL"
   # Each test creates its own database (vvtest_*); drop those of earlier runs.
   psql -q -d "$pg_url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'vvtest\_%'" |
     while read -r db; do psql -q -d "$pg_url" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
@@ -38,7 +38,7 @@ elif [ "${CI:-}" = true ]; then
   exit 1
 fi
 
-echo "==> clients that leave mid-request (wrk, a few seconds)"
+echo "==> [${SECONDS}s] clients that leave mid-request (wrk, a few seconds)"
 bash bench/wrk-disconnect.sh "$root/target/debug/varvault"
 if [ -n "$pg_url" ]; then
   wrk_db="vvtest_wrk_$$"
@@ -47,6 +47,6 @@ if [ -n "$pg_url" ]; then
   psql -q -d "$pg_url" -c "DROP DATABASE IF EXISTS \"$wrk_db\" WITH (FORCE)"
 fi
 
-echo "==> Playwright (Chromium)"
+echo "==> [${SECONDS}s] Playwright (Chromium)"
 # target/debug/varvault was built by `cargo test` above, with the same features.
 (cd end2end && VARVAULT_BIN="$root/target/debug/varvault" npx playwright test)
