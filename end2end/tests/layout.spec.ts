@@ -6,8 +6,8 @@ import { addMember, ensureOwner, owner, gotoPage, seriousA11yIssues, signedIn, w
 // Every page, and every panel, dialog and picker on it, at 1280×800 and at
 // 390×844, light and dark, checked for what tests by role and name cannot
 // see: sideways scrolling, boxes past their dialog or the screen, clipped
-// text, `hidden` elements with a box, a dialog's primary action out of
-// view, and axe's serious findings. A screenshot of each state is saved in
+// text, controls drawn over each other, `hidden` elements with a box, a
+// dialog's primary action out of view, and axe's serious findings. A screenshot of each state is saved in
 // the test's output folder (test-results/).
 //
 // The pages are the router's own (`varvault routes`): a page added to the
@@ -164,6 +164,19 @@ async function layoutProblems(page: Page, within: string | null): Promise<string
     };
     const container = within ? document.querySelector(within) : null;
     const bounds = container ? container.getBoundingClientRect() : new DOMRect(0, 0, vw, Number.MAX_SAFE_INTEGER);
+    // A dialog or a picker must itself fit the screen.
+    if (container && (bounds.left < -1 || bounds.right > vw + 1)) {
+      problems.push(`${within} past the screen (${Math.round(bounds.left)}..${Math.round(bounds.right)} in 0..${vw})`);
+    }
+    // Controls in the flow of the page must not be drawn over each other
+    // (an overlay, such as the open menu, the picker or a dialog's sticky
+    // actions, may cover them).
+    const overlaid = (el: Element) => {
+      for (let e: Element | null = el; e && e !== container; e = e.parentElement) {
+        if (["absolute", "fixed", "sticky"].includes(getComputedStyle(e).position)) return true;
+      }
+      return false;
+    };
     const scope = container ?? document.body;
     const inDialog = (el: Element) => !!el.closest("dialog[open]");
     for (const el of scope.querySelectorAll("*")) {
@@ -194,6 +207,19 @@ async function layoutProblems(page: Page, within: string | null): Promise<string
       const ownScroll = ["auto", "scroll"].includes(s.overflowX);
       if (!control && !ellipsised && !ownScroll && s.overflowX !== "visible" && el.scrollWidth > el.clientWidth + 1) {
         problems.push(`text clipped (${el.scrollWidth} px in ${el.clientWidth}): ${describe(el)}`);
+      }
+    }
+    const controls = [...scope.querySelectorAll("button, input:not([type=hidden]), select, textarea, a[href]")].filter(
+      (el) => el.getClientRects().length > 0 && !visuallyHidden(el) && !overlaid(el) && (container || !inDialog(el)),
+    );
+    for (let i = 0; i < controls.length; i++) {
+      for (let j = i + 1; j < controls.length; j++) {
+        const [a, b] = [controls[i], controls[j]];
+        if (a.contains(b) || b.contains(a)) continue;
+        const [ra, rb] = [a.getBoundingClientRect(), b.getBoundingClientRect()];
+        const x = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+        const y = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+        if (x > 2 && y > 2) problems.push(`controls drawn over each other: ${describe(a)} and ${describe(b)}`);
       }
     }
     if (container) {

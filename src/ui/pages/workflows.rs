@@ -73,7 +73,11 @@ fn WorkflowList(
                             {w.name.clone()}
                         </a>
                         <span class="muted small">
-                            {format!("{} blocks · updated {}", w.blocks, utc_minutes(w.updated_at))}
+                            {match w.blocks {
+                                1 => "1 block".to_string(),
+                                n => format!("{n} blocks"),
+                            }}
+                            {format!(" · updated {}", utc_minutes(w.updated_at))}
                         </span>
                         <form method="post" action="/api/rename_workflow" class="inline-form">
                             <input type="hidden" name="workspace" value=workspace.clone() />
