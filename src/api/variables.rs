@@ -27,6 +27,7 @@ pub async fn list_variables(
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         let request = variables::ListRequest {
+            kind: None,
             search,
             filter,
             after,
@@ -59,6 +60,7 @@ pub async fn create_variable(
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
     #[server(default)] expires_on: String,
+    #[server(default)] agents_anywhere: String,
 ) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
         use crate::server::{infra::crypto::SecretValue, rules::variables, web::authz::RequestCtx};
@@ -66,6 +68,7 @@ pub async fn create_variable(
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         let input = variables::NewVariable {
+            agents_anywhere: ticked(&agents_anywhere),
             kind,
             name: variables::parse_name(&name)?,
             value,
@@ -89,6 +92,7 @@ pub async fn update_variable(
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
     #[server(default)] expires_on: String,
+    #[server(default)] agents_anywhere: String,
 ) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
         use crate::server::{infra::crypto::SecretValue, rules::variables, web::authz::RequestCtx};
@@ -96,6 +100,7 @@ pub async fn update_variable(
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         let changes = variables::VariableChanges {
+            agents_anywhere: Some(ticked(&agents_anywhere)),
             value: Some(value),
             allowed_hosts: variables::parse_hosts(&allowed_hosts)?,
             description,
@@ -105,6 +110,12 @@ pub async fn update_variable(
         variables::update(&ctx.state.db, &ctx.state.keyring, &actor, id, changes, keep).await
     })
     .await
+}
+
+/// A checkbox's field: sent (as `on`, or `true`) only when ticked.
+#[cfg(feature = "ssr")]
+fn ticked(field: &str) -> bool {
+    matches!(field, "on" | "true")
 }
 
 #[server(prefix = "/api", endpoint = "delete_variable")]

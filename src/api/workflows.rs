@@ -144,8 +144,8 @@ pub async fn run_block(workspace: String, id: BlockId) -> Result<RunResult, AppE
     crate::api::respond(async move {
         let (ctx, m) = actor(&workspace).await?;
         let state = &ctx.state;
-        use crate::server::rules::api_block::{in_flight, run, Engine};
-        let result = run(Engine::of(state), &m, id).await;
+        use crate::server::rules::api_block::{in_flight, run, Engine, Via};
+        let result = run(Engine::of(state), &m, id, Via::Editor).await;
         if let Err(AppError::Unavailable(message)) = &result {
             if message == in_flight::BUSY {
                 if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

@@ -36,6 +36,7 @@ audit_actions! {
     SecretHostsUpdated => "secret.allowed_hosts_updated", "Secret allowed hosts updated";
     SecretDescriptionUpdated => "secret.description_updated", "Secret description updated";
     SecretExpiryUpdated => "secret.expiry_updated", "Secret expiry date updated";
+    SecretAgentPlacementUpdated => "secret.agent_placement_updated", "Secret agent placement updated";
     SecretVersionRestored => "secret.version_restored", "Secret version restored";
     SecretRevealed => "secret.revealed", "Secret revealed";
     SecretUsed => "secret.used", "Secret used";

@@ -55,6 +55,9 @@ impl AuditEntryView {
                 "" | "none" => format!("{who} removed {target}'s expiry date"),
                 day => format!("{who} set {target} to expire on {day}"),
             },
+            A::SecretAgentPlacementUpdated => {
+                format!("{who} let agents put {target} {detail}")
+            }
             A::SecretRevealed => with_detail(format!("{who} revealed {target}")),
             A::SecretUsed => match detail.as_str() {
                 "" => format!("{who} sent {target}"),

@@ -67,6 +67,11 @@ pub enum Scope {
     SecretsWrite,
     #[serde(rename = "audit:read")]
     AuditRead,
+    /// An AI agent over MCP (`/mcp`): list names and plain values, and
+    /// send secrets in API calls. No more than an editor may; never a
+    /// value of a secret, never a change.
+    #[serde(rename = "agent:use")]
+    AgentUse,
 }
 
 impl Scope {
@@ -77,6 +82,8 @@ impl Scope {
                 | (Scope::VariablesWrite, Permission::WritePlain)
                 | (Scope::SecretsWrite, Permission::WriteSecrets)
                 | (Scope::AuditRead, Permission::ReadAudit)
+                | (Scope::AgentUse, Permission::ReadVariables)
+                | (Scope::AgentUse, Permission::UseWorkflows)
         )
     }
 }
@@ -87,6 +94,7 @@ codes!(Scope {
     VariablesWrite = "variables:write",
     SecretsWrite = "secrets:write",
     AuditRead = "audit:read",
+    AgentUse = "agent:use",
 });
 
 #[cfg(test)]
@@ -123,7 +131,6 @@ mod tests {
                 Permission::RevealSecret,
                 Permission::ManageMembers,
                 Permission::ManageWorkspace,
-                Permission::UseWorkflows,
                 Permission::ResumeRuns,
             ] {
                 assert!(!scope.grants(p), "{scope:?} grants {p:?}");
@@ -131,10 +138,32 @@ mod tests {
             assert_eq!(Scope::parse(scope.as_str()), Some(scope));
         }
         assert_eq!(Scope::parse("secrets:read"), None);
-        // Each scope grants exactly one permission.
+        // Each scope but agent:use grants exactly one permission; only
+        // agent:use runs API calls.
         for scope in Scope::ALL {
-            let n = Permission::ALL.iter().filter(|p| scope.grants(**p)).count();
-            assert_eq!(n, 1, "{scope:?}");
+            let granted: Vec<_> = Permission::ALL
+                .iter()
+                .filter(|p| scope.grants(**p))
+                .collect();
+            if scope == Scope::AgentUse {
+                assert_eq!(
+                    granted,
+                    [&Permission::ReadVariables, &Permission::UseWorkflows]
+                );
+            } else {
+                assert_eq!(granted.len(), 1, "{scope:?}");
+                assert!(!scope.grants(Permission::UseWorkflows), "{scope:?}");
+            }
+        }
+    }
+
+    /// An agent's token has no more than an editor's rights.
+    #[test]
+    fn agent_use_is_within_an_editors_rights() {
+        for p in Permission::ALL {
+            if Scope::AgentUse.grants(p) {
+                assert!(Role::Editor.grants(p), "{p:?}");
+            }
         }
     }
 }

@@ -68,6 +68,9 @@ pub struct VariableView {
     pub last_used_at: Option<i64>,
     /// A secret's expiry date, `YYYY-MM-DD` (UTC).
     pub expires_on: Option<String>,
+    /// Agents (MCP) may put this secret in the URL or the body, not only
+    /// in a header value.
+    pub agents_anywhere: bool,
 }
 
 /// Which rows the Variables page lists.

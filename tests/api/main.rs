@@ -20,6 +20,7 @@ mod health;
 mod instances;
 mod lifecycle;
 mod limits;
+mod mcp;
 mod members;
 mod page_weight;
 mod pages;

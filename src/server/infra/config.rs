@@ -36,6 +36,10 @@ pub struct Config {
     /// `VARVAULT_SECRET_HISTORY`: how many earlier values of each variable
     /// are kept for restore (default 20; 0 keeps none).
     pub secret_history: u32,
+    /// `VARVAULT_MCP_MAX_BODY`: bytes of an answer's body an agent gets
+    /// from `http_request` and `run_block` (default 64 KiB), with a note
+    /// when cut.
+    pub mcp_max_body: usize,
     /// `VARVAULT_ALLOW_PRIVATE_NETWORKS=true`: API blocks may call private,
     /// loopback and link-local addresses (off by default).
     pub allow_private_networks: bool,
@@ -143,6 +147,10 @@ pub struct EnvSettings {
     #[arg(long, env = "VARVAULT_SECRET_HISTORY", value_name = "VARVAULT_SECRET_HISTORY",
           default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=1000))]
     secret_history: u32,
+    /// Bytes of an answer's body an MCP client gets.
+    #[arg(long, env = "VARVAULT_MCP_MAX_BODY", value_name = "VARVAULT_MCP_MAX_BODY",
+          default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024))]
+    mcp_max_body: u64,
     /// Let API blocks call private, loopback and link-local addresses.
     #[arg(long, env = "VARVAULT_ALLOW_PRIVATE_NETWORKS",
           value_name = "VARVAULT_ALLOW_PRIVATE_NETWORKS", default_value = "false",
@@ -278,6 +286,7 @@ impl Config {
             master_key,
             audit_retention_days: s.audit_retention_days,
             secret_history: s.secret_history,
+            mcp_max_body: s.mcp_max_body as usize,
             allow_private_networks: s.allow_private_networks,
             outbound_timeout: std::time::Duration::from_secs(s.outbound_timeout_seconds),
             shutdown_grace: std::time::Duration::from_secs(s.shutdown_grace_seconds),

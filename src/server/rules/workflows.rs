@@ -222,12 +222,26 @@ fn clean_rows(list: &[KeyValue]) -> Vec<KeyValue> {
         .collect()
 }
 
-pub async fn save_block(db: &Db, actor: &Actor, input: BlockInput) -> Result<BlockView, AppError> {
-    let ws = builder_ws(actor)?;
-    let existing = rows::block(db.pool(), ws, input.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let name = clean_name(&input.name, "name", "Block name")?;
+/// A block's request fields, as a saved block or an agent's request
+/// (`agents::http_request`) holds them.
+pub struct Fields {
+    pub method: HttpMethod,
+    pub url: String,
+    pub query: Vec<KeyValue>,
+    pub headers: Vec<KeyValue>,
+    pub body: String,
+}
+
+/// What a block may hold (sizes, rows, header names, placeholders that
+/// name existing secrets and variables, at most one secret per field),
+/// for every block saved and every request an agent sends: the fields
+/// cleaned (empty rows dropped, names and URL trimmed) and their
+/// references.
+pub async fn check_fields(
+    db: &Db,
+    ws: WorkspaceId,
+    input: Fields,
+) -> Result<(Fields, Vec<(RefKind, String)>), AppError> {
     let url = input.url.trim().to_string();
     if url.len() > URL_MAX_BYTES {
         return Err(AppError::invalid("url", "URL must be at most 8 KiB"));
@@ -269,15 +283,39 @@ pub async fn save_block(db: &Db, actor: &Actor, input: BlockInput) -> Result<Blo
         refs.extend(check_field(db, ws, &mut seen, (&field, &label), &kv.value).await?);
     }
     refs.extend(check_field(db, ws, &mut seen, ("body", "Body"), &input.body).await?);
+    let fields = Fields {
+        method: input.method,
+        url,
+        query,
+        headers,
+        body: input.body,
+    };
+    Ok((fields, refs))
+}
+
+pub async fn save_block(db: &Db, actor: &Actor, input: BlockInput) -> Result<BlockView, AppError> {
+    let ws = builder_ws(actor)?;
+    let existing = rows::block(db.pool(), ws, input.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = clean_name(&input.name, "name", "Block name")?;
+    let fields = Fields {
+        method: input.method,
+        url: input.url,
+        query: input.query,
+        headers: input.headers,
+        body: input.body,
+    };
+    let (f, refs) = check_fields(db, ws, fields).await?;
 
     let mut tx = db.begin_write().await?;
     let update = BlockUpdate {
         name: &name,
-        method: input.method.as_str(),
-        url: &url,
-        query: &query,
-        headers: &headers,
-        body: &input.body,
+        method: f.method.as_str(),
+        url: &f.url,
+        query: &f.query,
+        headers: &f.headers,
+        body: &f.body,
     };
     rows::update_block(&mut tx, input.id, &update, actor.user_id()).await?;
     rows::set_refs(&mut tx, ws, input.id, &refs).await?;

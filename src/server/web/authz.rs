@@ -215,6 +215,21 @@ pub struct TokenCaller {
     _proof: (),
 }
 
+impl TokenCaller {
+    /// The token as an AI agent over MCP: it must hold `agent:use`, and
+    /// acts with that scope only, whatever else it holds (no more than an
+    /// editor may; never a change to the workspace).
+    pub fn as_agent(self) -> Result<TokenCaller, AppError> {
+        if !self.scopes.contains(&Scope::AgentUse) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(TokenCaller {
+            scopes: vec![Scope::AgentUse],
+            ..self
+        })
+    }
+}
+
 /// Whoever acts in a workspace: a member through the UI, or an access
 /// token (SPEC §10). The rules of variables, workflows and the audit log
 /// take an `Actor` and ask it what it may do.

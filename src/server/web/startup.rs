@@ -114,6 +114,7 @@ impl Application {
             session: config.session,
             setup_token_required,
             secret_history: config.secret_history,
+            mcp_max_body: config.mcp_max_body,
         });
 
         let leptos_options = LeptosOptions::builder()
@@ -298,7 +299,9 @@ fn router(state: AppState, requests: TaskTracker, bench_ceiling: bool) -> Router
     // nothing there) and no origin check (no cookie to ride on).
     let api = Router::new()
         .nest("/api/v1", crate::server::web::rest::router())
-        .layer(middleware::from_fn(edge::server_fn_responses));
+        .layer(middleware::from_fn(edge::server_fn_responses))
+        // MCP for AI agents: bearer tokens only, its own origin check.
+        .merge(crate::server::web::mcp::router(&state));
     let router = api
         .merge(app)
         .layer(CompressionLayer::new())

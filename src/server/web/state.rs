@@ -25,6 +25,8 @@ pub struct Settings {
     pub setup_token_required: bool,
     /// Earlier values kept per variable (`VARVAULT_SECRET_HISTORY`).
     pub secret_history: u32,
+    /// Bytes of an answer's body an MCP client gets (`VARVAULT_MCP_MAX_BODY`).
+    pub mcp_max_body: usize,
 }
 
 #[derive(Clone, Debug, FromRef)]

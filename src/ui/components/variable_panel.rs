@@ -129,6 +129,7 @@ fn PanelBody(
         .map(|v| v.description.clone())
         .unwrap_or_default();
     let initial_expires = editing.as_ref().and_then(|v| v.expires_on.clone());
+    let initial_anywhere = editing.as_ref().is_some_and(|v| v.agents_anywhere);
     let name_ref = NodeRef::<leptos::html::Input>::new();
     let secret_ref = NodeRef::<leptos::html::Input>::new();
     let plain_ref = NodeRef::<leptos::html::Textarea>::new();
@@ -145,6 +146,7 @@ fn PanelBody(
     let hosts_ref = NodeRef::<leptos::html::Textarea>::new();
     let description_ref = NodeRef::<leptos::html::Input>::new();
     let expires_ref = NodeRef::<leptos::html::Input>::new();
+    let anywhere_ref = NodeRef::<leptos::html::Input>::new();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -165,6 +167,10 @@ fn PanelBody(
             String::new()
         };
         let vis = visibility.get_untracked();
+        let a = match anywhere_ref.get() {
+            Some(b) if b.checked() && k == VariableKind::Secret => "on".to_string(),
+            _ => String::new(),
+        };
         if k == VariableKind::Secret && !is_edit && vis.is_none() {
             errors.set(FieldErrors {
                 visibility: Some("Choose a visibility: Masked or Restricted".into()),
@@ -177,10 +183,10 @@ fn PanelBody(
         let ws = workspace.get_untracked();
         leptos::task::spawn_local(async move {
             let result = match edit_id {
-                Some(id) => update_variable(ws, id, v, h, d, e).await,
+                Some(id) => update_variable(ws, id, v, h, d, e, a).await,
                 None => {
                     let vis = if k == VariableKind::Secret { vis } else { None };
-                    create_variable(ws, k, n, v, vis, h, d, e).await
+                    create_variable(ws, k, n, v, vis, h, d, e, a).await
                 }
             };
             pending.set(false);
@@ -355,6 +361,18 @@ fn PanelBody(
                     }}
                 </small>
                 {field_error("var-hosts-error", hosts_error)}
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        node_ref=anywhere_ref
+                        checked=initial_anywhere
+                        aria-describedby="var-anywhere-hint"
+                    />
+                    "Agents may place it in the URL or body"
+                </label>
+                <small id="var-anywhere-hint" class="muted">
+                    "Otherwise an AI agent (MCP) may put it only in a header value."
+                </small>
             </div>
             <div class="field" hidden=move || !is_secret()>
                 <label for="var-expires">"Expires on"</label>

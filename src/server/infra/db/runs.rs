@@ -22,7 +22,7 @@ pub struct RunRecord {
 pub async fn record(
     conn: &mut AnyConnection,
     secrets: &[VariableId],
-    block_id: BlockId,
+    block_id: Option<BlockId>,
     block_name: &str,
     status: Option<u16>,
     at: i64,

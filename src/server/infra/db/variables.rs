@@ -29,6 +29,9 @@ pub struct VariableRecord {
     pub value_set_at: Option<i64>,
     pub value_set_by: Option<String>,
     pub expires_on: Option<String>,
+    /// 1 when an owner or admin let agents put this secret in the URL or
+    /// the body, not only in a header value.
+    pub agents_anywhere: i64,
 }
 
 /// Every column but the ciphertext, which `SELECT` adds.
@@ -39,7 +42,8 @@ macro_rules! select_from {
             $ciphertext,
             " AS ciphertext, v.key_version, v.value_version, v.description, v.allowed_hosts, \
              v.updated_at, u.display_name AS updated_by_name, v.last_used_at, v.value_set_at, \
-             COALESCE(sb.display_name, v.value_set_by) AS value_set_by, v.expires_on \
+             COALESCE(sb.display_name, v.value_set_by) AS value_set_by, v.expires_on, \
+             v.agents_anywhere \
              FROM variables v LEFT JOIN users u ON u.id = v.updated_by \
              LEFT JOIN users sb ON sb.email = v.value_set_by"
         )
@@ -65,6 +69,7 @@ pub struct NewRow<'a> {
     /// Who set the value, as the history shows it.
     pub actor_label: &'a str,
     pub expires_on: Option<&'a str>,
+    pub agents_anywhere: bool,
 }
 
 /// Inserts a row; a name taken in any case is a unique violation.
@@ -74,9 +79,10 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Variab
     Ok(sqlx::query_scalar(
         "INSERT INTO variables (workspace_id, name, name_key, sort_key, kind, visibility, \
          plain_value, ciphertext, key_version, value_version, description, allowed_hosts, \
-         created_at, created_by, updated_at, updated_by, value_set_at, value_set_by, expires_on) \
+         created_at, created_by, updated_at, updated_by, value_set_at, value_set_by, expires_on, \
+         agents_anywhere) \
          VALUES ($1, $2, $3, $15, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, $11, $12, $11, $13, \
-         $14) RETURNING id",
+         $14, $16) RETURNING id",
     )
     .bind(row.workspace_id)
     .bind(row.name.as_str())
@@ -93,6 +99,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Variab
     .bind(row.actor_label)
     .bind(row.expires_on)
     .bind(row.name.sort_key())
+    .bind(i64::from(row.agents_anywhere))
     .fetch_one(conn)
     .await?)
 }
@@ -221,6 +228,19 @@ pub async fn set_details(
     sqlx::query("UPDATE variables SET description = $1, allowed_hosts = $2 WHERE id = $3")
         .bind(description)
         .bind(allowed_hosts)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_agents_anywhere(
+    conn: &mut AnyConnection,
+    id: VariableId,
+    anywhere: bool,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE variables SET agents_anywhere = $1 WHERE id = $2")
+        .bind(i64::from(anywhere))
         .bind(id)
         .execute(conn)
         .await?;

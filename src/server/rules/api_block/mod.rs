@@ -15,7 +15,9 @@ mod send;
 pub mod withhold;
 
 use crate::error::AppError;
-use crate::model::{BlockId, Permission, RunResult, VariableKind, Visibility, SECRET_MIN_BYTES};
+use crate::model::{
+    BlockId, KeyValue, Permission, RunResult, VariableKind, Visibility, SECRET_MIN_BYTES,
+};
 use crate::server::infra::crypto::keyring::ValueSlot;
 use crate::server::infra::crypto::{Keyring, SecretValue};
 use crate::server::infra::db::workflows as blocks;
@@ -87,20 +89,78 @@ pub fn usable_secret(
     Ok(allowed)
 }
 
+/// Who asked for a run: a member in the workflow editor, or an AI agent
+/// over MCP, whose secrets are held to more (`agent_checks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Editor,
+    Mcp,
+}
+
+/// One request to run: a saved block's fields, or an agent's request
+/// (`block` none), checked like a block's by `workflows::check_fields`.
+pub struct Outgoing {
+    pub block: Option<BlockId>,
+    /// The block's name (or what an agent's request is called), as the
+    /// secrets' health shows it.
+    pub name: String,
+    pub via: Via,
+    pub method: String,
+    pub url: String,
+    pub query: Vec<KeyValue>,
+    pub headers: Vec<KeyValue>,
+    pub body: String,
+}
+
+impl Outgoing {
+    pub fn of_block(block: blocks::BlockRecord, via: Via) -> Outgoing {
+        Outgoing {
+            block: Some(block.id),
+            name: block.name,
+            via,
+            method: block.method,
+            url: block.url,
+            query: block.query,
+            headers: block.headers,
+            body: block.body,
+        }
+    }
+
+    /// Where a secret was sent from, as the audit log says it.
+    pub fn source(&self) -> String {
+        match (self.block, self.via) {
+            (Some(_), Via::Editor) => format!("API block {}", self.name),
+            (Some(_), Via::Mcp) => format!("API block {} via MCP", self.name),
+            (None, _) => format!("{} via MCP", self.name),
+        }
+    }
+}
+
 /// Runs block `block_id` for `actor`.
 pub async fn run(
     engine: Engine<'_>,
     actor: &Actor,
     block_id: BlockId,
+    via: Via,
+) -> Result<RunResult, AppError> {
+    actor.require(Permission::UseWorkflows)?;
+    let block = blocks::block(engine.db.pool(), actor.workspace().id, block_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    run_outgoing(engine, actor, Outgoing::of_block(block, via)).await
+}
+
+/// Runs `block`: a saved block's fields or an agent's request.
+pub async fn run_outgoing(
+    engine: Engine<'_>,
+    actor: &Actor,
+    block: Outgoing,
 ) -> Result<RunResult, AppError> {
     actor.require(Permission::UseWorkflows)?;
     // Held until the run ends, whichever way.
     let _slot = engine.in_flight.take(&withhold::caller_key(actor))?;
     withhold::ensure_running(engine.db, actor).await?;
     let ws = actor.workspace().id;
-    let block = blocks::block(engine.db.pool(), ws, block_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     for (i, kv) in block.headers.iter().enumerate() {
         if let Some(refusal) = rules::header_name_refusal(i + 1, kv.name.trim()) {
             return Err(refuse(refusal));
@@ -130,12 +190,44 @@ pub async fn run(
         })
 }
 
+/// What an agent's run must meet beyond a block's (issue 27): whoever
+/// injects a prompt into the agent steers it, so a secret goes only to
+/// hosts an owner or admin named, and only in a header value unless one
+/// of them allowed the URL and the body too (a multi-tenant host would
+/// let the agent write the value into something others read).
+fn agent_checks(
+    name: &str,
+    allowed: &HostPatterns,
+    anywhere: bool,
+    block: &Outgoing,
+) -> Result<(), AppError> {
+    if allowed.is_empty() {
+        return Err(refuse(format!(
+            "{name} has no allowed hosts; agents may use only secrets bound to hosts. \
+             Nothing was sent."
+        )));
+    }
+    if anywhere {
+        return Ok(());
+    }
+    let mut outside: Vec<&str> = vec![&block.url, &block.body];
+    outside.extend(block.query.iter().map(|kv| kv.value.as_str()));
+    let named = fill::names(&outside, RefKind::Secret)?;
+    if named.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return Err(refuse(format!(
+            "{name} may stand only in a header value when an agent sends it; an owner or \
+             admin can tick \"Agents may place it in the URL or body\" on it. Nothing was sent."
+        )));
+    }
+    Ok(())
+}
+
 /// Everything the block refers to, from every field, each name looked up
 /// once; secrets decrypted and checked.
 async fn load_values(
     engine: Engine<'_>,
     actor: &Actor,
-    block: &blocks::BlockRecord,
+    block: &Outgoing,
 ) -> Result<Values, AppError> {
     let ws = actor.workspace().id;
     let mut fields: Vec<&str> = vec![&block.url, &block.body];
@@ -177,6 +269,9 @@ async fn load_values(
                 AppError::Internal
             })?;
         let allowed = usable_secret(&r.name, r.visibility, &value, &r.allowed_hosts)?;
+        if block.via == Via::Mcp {
+            agent_checks(&r.name, &allowed, r.agents_anywhere != 0, block)?;
+        }
         values.secrets.insert(
             name.to_ascii_lowercase(),
             UsedSecret {

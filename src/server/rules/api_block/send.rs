@@ -4,10 +4,9 @@
 
 use super::answer::{self, Screened};
 use super::fill::{self, Values};
-use super::{placement, refuse, rules, withhold, Engine};
+use super::{placement, refuse, rules, withhold, Engine, Outgoing};
 use crate::error::AppError;
 use crate::model::{Day, Expiry, RunResult, VariableId, VariableKind};
-use crate::server::infra::db::workflows as blocks;
 use crate::server::infra::db::{now_ms, runs};
 use crate::server::infra::outbound::{self, Refusal, ResolveError, SELF_CALL};
 use crate::server::rules::audit::{self, Action, Target};
@@ -30,7 +29,7 @@ fn refused_destination(refusal: Refusal) -> AppError {
 /// The request, filled and checked, not yet sent.
 fn build(
     engine: Engine<'_>,
-    block: &blocks::BlockRecord,
+    block: &Outgoing,
     values: &Values,
     mut url: url::Url,
 ) -> Result<reqwest::RequestBuilder, AppError> {
@@ -91,7 +90,7 @@ fn build(
 pub(super) async fn send(
     engine: Engine<'_>,
     actor: &Actor,
-    block: &blocks::BlockRecord,
+    block: &Outgoing,
     values: &Values,
     screen: Arc<Screen>,
 ) -> Result<RunResult, AppError> {
@@ -156,7 +155,7 @@ pub(super) async fn send(
             result.notes = shown.notes;
         }
         Screened::Withheld(seen) => {
-            withhold::record(engine.db, actor, &seen, &block.name).await?;
+            withhold::record(engine.db, actor, &seen, &block.source()).await?;
             result.notes.push(withhold::note(&seen));
         }
     }
@@ -168,7 +167,7 @@ pub(super) async fn send(
 async fn record_use(
     engine: Engine<'_>,
     actor: &Actor,
-    block: &blocks::BlockRecord,
+    block: &Outgoing,
     values: &Values,
     host: &str,
 ) -> Result<(), AppError> {
@@ -177,8 +176,8 @@ async fn record_use(
     }
     let mut tx = engine.db.begin_write().await?;
     let ids: Vec<VariableId> = values.secrets.values().map(|s| s.id).collect();
-    blocks::mark_used(&mut tx, &ids).await?;
-    let detail = format!("API block {} ({host})", block.name);
+    crate::server::infra::db::workflows::mark_used(&mut tx, &ids).await?;
+    let detail = format!("{} ({host})", block.source());
     for s in values.secrets.values() {
         let target = Target::variable(VariableKind::Secret, s.id, &s.name);
         audit::record(
@@ -200,12 +199,12 @@ async fn record_use(
 async fn record_outcome(
     engine: Engine<'_>,
     values: &Values,
-    block: &blocks::BlockRecord,
+    block: &Outgoing,
     status: Option<u16>,
 ) -> Result<(), AppError> {
     let db = engine.db.clone();
     let ids: Vec<VariableId> = values.secrets.values().map(|s| s.id).collect();
-    let (block_id, block_name) = (block.id, block.name.clone());
+    let (block_id, block_name) = (block.block, block.name.clone());
     tokio::spawn(async move {
         let mut tx = db.begin_write().await?;
         runs::record(&mut tx, &ids, block_id, &block_name, status, now_ms()).await?;

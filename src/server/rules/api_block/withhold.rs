@@ -48,7 +48,8 @@ pub async fn ensure_running(db: &Db, actor: &Actor) -> Result<(), AppError> {
 }
 
 /// Records a withheld answer: audited under the caller, and counted.
-pub async fn record(db: &Db, actor: &Actor, seen: &Seen, block: &str) -> Result<(), AppError> {
+/// `source` says where from: "API block NAME", "… via MCP".
+pub async fn record(db: &Db, actor: &Actor, seen: &Seen, source: &str) -> Result<(), AppError> {
     let ws = actor.workspace().id;
     let mut tx = db.begin_write().await?;
     let target = Target::variable(crate::model::VariableKind::Secret, seen.id, &seen.name);
@@ -58,7 +59,7 @@ pub async fn record(db: &Db, actor: &Actor, seen: &Seen, block: &str) -> Result<
         &actor.who(),
         Action::ResponseWithheld,
         Some(&target),
-        Some(format!("API block {block}")),
+        Some(source.to_string()),
     )
     .await?;
     withheld::record(&mut tx, ws, &caller_key(actor), now_ms()).await?;

@@ -24,7 +24,7 @@ pub async fn list(db: &Db, actor: &Actor, req: &ListRequest) -> Result<Variables
     let soon = Day(Day::of_ms(now_ms()).0 + EXPIRING_SOON_DAYS).to_iso();
     let query = ListQuery {
         search: req.search.trim(),
-        kind: None,
+        kind: req.kind,
         expiring_by: (req.filter == ListFilter::Expiring).then_some(soon.as_str()),
         failing: req.filter == ListFilter::Failing,
         after: req.after.as_deref(),

@@ -49,6 +49,8 @@ pub struct NewVariable {
     pub allowed_hosts: HostPatterns,
     pub description: String,
     pub expires_on: Option<Day>,
+    /// A secret's: agents may put it in the URL or body (owners, admins).
+    pub agents_anywhere: bool,
 }
 
 /// What the edit panel saves: it replaces what is stored.
@@ -58,12 +60,16 @@ pub struct VariableChanges {
     pub allowed_hosts: HostPatterns,
     pub description: String,
     pub expires_on: Option<Day>,
+    /// `None` keeps it (a caller that does not know the field).
+    pub agents_anywhere: Option<bool>,
 }
 
 /// Which page of the Variables panel to list.
 #[derive(Debug, Clone, Default)]
 pub struct ListRequest {
     pub search: String,
+    /// Only secrets, or only plain variables (agents list them apart).
+    pub kind: Option<VariableKind>,
     pub filter: ListFilter,
     pub after: Option<String>,
     pub before: Option<String>,
@@ -106,6 +112,7 @@ fn view(record: VariableRecord) -> VariableView {
         used_in: Vec::new(),
         last_used_at: record.last_used_at,
         expires_on: record.expires_on,
+        agents_anywhere: record.agents_anywhere != 0,
     }
 }
 

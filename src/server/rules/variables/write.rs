@@ -180,6 +180,7 @@ pub(super) async fn insert_checked(
         actor_id: actor.user_id(),
         actor_label: &actor.who().label(),
         expires_on: expires_on.as_deref(),
+        agents_anywhere: c.agents_anywhere,
     };
     let id = match rows::insert(conn, &new_row).await {
         Ok(id) => id,
@@ -288,6 +289,21 @@ pub async fn update(
             }
             if description != record.description {
                 audits.push((Action::SecretDescriptionUpdated, None));
+            }
+            let anywhere = record.agents_anywhere != 0;
+            // Where agents may put a secret is an owner's or admin's call,
+            // made in the panel: never a token's.
+            if changes.agents_anywhere.is_some() && actor.user_id().is_none() {
+                return Err(AppError::Forbidden);
+            }
+            if let Some(wanted) = changes.agents_anywhere.filter(|w| *w != anywhere) {
+                rows::set_agents_anywhere(&mut tx, id, wanted).await?;
+                let said = if wanted {
+                    "in a header, the URL or the body"
+                } else {
+                    "in a header value only"
+                };
+                audits.push((Action::SecretAgentPlacementUpdated, Some(said.into())));
             }
             if expires_on != record.expires_on {
                 rows::set_expiry(&mut tx, id, expires_on.as_deref()).await?;

@@ -63,7 +63,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
 }
 
 /// The field serde names in "missing field `x`", if that is the error.
-fn missing_field(text: &str) -> Option<String> {
+pub(crate) fn missing_field(text: &str) -> Option<String> {
     let rest = &text[text.find("missing field `")? + "missing field `".len()..];
     let field = &rest[..rest.find('`')?];
     field

@@ -76,6 +76,7 @@ pub(super) async fn list_variables(
     Params(params): Params<ListParams>,
 ) -> ApiResult<Json<VariablePage>> {
     let request = variables::ListRequest {
+        kind: None,
         search: params.search,
         filter: parse_filter(params.filter.as_deref())?,
         after: params.after,
@@ -124,6 +125,9 @@ pub(super) async fn create_variable(
         allowed_hosts: variables::parse_host_list(&input.allowed_hosts)?,
         description: input.description,
         expires_on: variables::parse_expiry(input.expires_on.as_deref().unwrap_or_default())?,
+        // Only an owner or admin, in the panel, lets agents put a secret
+        // anywhere but a header.
+        agents_anywhere: false,
     };
     let view = variables::create(&state.db, &state.keyring, &actor, new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))

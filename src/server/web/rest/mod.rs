@@ -21,6 +21,7 @@ mod handlers;
 mod openapi;
 mod problem;
 
+pub(crate) use extract::missing_field;
 pub use problem::ApiError;
 
 use crate::error::AppError;

@@ -56,7 +56,12 @@ impl utoipa::Modify for BearerToken {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A workspace access token, vv_…"))
+                    .description(Some(
+                        "A workspace access token, vv_…, with the scopes an endpoint \
+                         names: `variables:read`, `variables:write`, `secrets:write`, \
+                         `audit:read`. `agent:use` (an AI agent over MCP at `/mcp`) \
+                         also reads variables here; no scope reads a secret's value.",
+                    ))
                     .build(),
             ),
         );
