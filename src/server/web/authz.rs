@@ -228,6 +228,13 @@ impl TokenCaller {
             ..self
         })
     }
+
+    /// The token on the REST API: `agent:use` is for `/mcp` only and
+    /// grants nothing there.
+    pub fn off_mcp(mut self) -> TokenCaller {
+        self.scopes.retain(|s| *s != Scope::AgentUse);
+        self
+    }
 }
 
 /// Whoever acts in a workspace: a member through the UI, or an access

@@ -114,6 +114,7 @@ pub fn TokenCreate(workspace: String) -> impl IntoView {
                             {scope_box(Scope::VariablesWrite, "create, set and delete plain variables")}
                             {scope_box(Scope::SecretsWrite, "create, set and delete secrets (never read them)")}
                             {scope_box(Scope::AuditRead, "read the audit log")}
+                            {scope_box(Scope::AgentUse, "an AI agent over MCP: send secrets in API calls, never read them")}
                         </fieldset>
                         <div class="field">
                             <label for="token-expires">"Expires on"</label>

@@ -10,8 +10,9 @@ use varvault::model::{Role, Scope};
 use varvault::server::rules::tokens::{self, NewToken};
 use varvault::server::web::authz::member_of;
 
-// mod exfiltration;
-// mod sdk;
+mod conformance;
+mod exfiltration;
+mod sdk;
 
 pub(crate) const AGENT: &str = "release-bot";
 
@@ -74,6 +75,51 @@ impl Rpc {
         let value: Value = serde_json::from_str(&text).unwrap();
         (text, value)
     }
+}
+
+/// One of the official SDK clients, run as an agent would.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Sdk {
+    /// npm `@modelcontextprotocol/sdk`, protocol 2025-11-25.
+    TypeScript,
+    /// PyPI `mcp`, protocol 2026-07-28.
+    Python,
+}
+
+/// Runs `sdk`'s client (`end2end/mcp/client.mjs`, `tests/mcp/client.py`)
+/// with `calls` against `/mcp`: what it printed, parsed, and its whole
+/// output as text (for the oracle).
+pub(crate) async fn run_sdk(app: &TestApp, token: &str, sdk: Sdk, calls: Value) -> (Value, String) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let plan = json!({"url": app.url("/mcp"), "token": token, "calls": calls});
+    let mut command = match sdk {
+        Sdk::TypeScript => {
+            let mut c = std::process::Command::new("node");
+            c.arg(format!("{root}/end2end/mcp/client.mjs"));
+            c
+        }
+        Sdk::Python => {
+            let mut c = std::process::Command::new(format!("{root}/target/mcp-python/bin/python"));
+            c.arg(format!("{root}/tests/mcp/client.py"));
+            c
+        }
+    };
+    command.env("MCP_PLAN", plan.to_string());
+    // In a thread of its own: the app serves it on this test's runtime.
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| {
+            panic!("{sdk:?} client did not start (bash .ci/setup.sh installs it): {e}")
+        });
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "{sdk:?} client failed: {stderr}\n{stdout}"
+    );
+    let value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    (value, format!("{stdout}\n{stderr}"))
 }
 
 /// The text a tool answered, and whether it is an error.

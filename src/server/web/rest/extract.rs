@@ -129,6 +129,6 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or(AppError::Internal)?;
         let client = client_addr(peer, &parts.headers, &state.settings.trusted_proxies);
         let token = authz::token_caller(&state.db, presented, client).await?;
-        Ok(Caller(Actor::Token(token)))
+        Ok(Caller(Actor::Token(token.off_mcp())))
     }
 }

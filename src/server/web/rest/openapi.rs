@@ -59,8 +59,8 @@ impl utoipa::Modify for BearerToken {
                     .description(Some(
                         "A workspace access token, vv_…, with the scopes an endpoint \
                          names: `variables:read`, `variables:write`, `secrets:write`, \
-                         `audit:read`. `agent:use` (an AI agent over MCP at `/mcp`) \
-                         also reads variables here; no scope reads a secret's value.",
+                         `audit:read`. `agent:use` is for AI agents over MCP at `/mcp` \
+                         and grants nothing here. No scope reads a secret's value.",
                     ))
                     .build(),
             ),
