@@ -103,7 +103,7 @@ fn clap_failure(err: clap::Error) -> ExitCode {
 fn main() -> ExitCode {
     // First, before any thread: each thread may get a malloc arena.
     varvault::server::infra::memory::limit_arenas();
-    telemetry::init();
+    telemetry::init(std::env::args().nth(1).as_deref() == Some("remote"));
     let command = varvault::server::infra::config::ignore_empty_env(Cli::command());
     let matches = match command.try_get_matches() {
         Ok(matches) => matches,

@@ -60,7 +60,6 @@ pub async fn create_variable(
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
     #[server(default)] expires_on: String,
-    #[server(default)] agents_anywhere: String,
 ) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
         use crate::server::{infra::crypto::SecretValue, rules::variables, web::authz::RequestCtx};
@@ -68,7 +67,6 @@ pub async fn create_variable(
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         let input = variables::NewVariable {
-            agents_anywhere: ticked(&agents_anywhere),
             kind,
             name: variables::parse_name(&name)?,
             value,
@@ -92,7 +90,6 @@ pub async fn update_variable(
     #[server(default)] allowed_hosts: String,
     #[server(default)] description: String,
     #[server(default)] expires_on: String,
-    #[server(default)] agents_anywhere: String,
 ) -> Result<VariableView, AppError> {
     crate::api::respond(async move {
         use crate::server::{infra::crypto::SecretValue, rules::variables, web::authz::RequestCtx};
@@ -100,7 +97,6 @@ pub async fn update_variable(
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         let changes = variables::VariableChanges {
-            agents_anywhere: Some(ticked(&agents_anywhere)),
             value: Some(value),
             allowed_hosts: variables::parse_hosts(&allowed_hosts)?,
             description,
@@ -112,10 +108,22 @@ pub async fn update_variable(
     .await
 }
 
-/// A checkbox's field: sent (as `on`, or `true`) only when ticked.
-#[cfg(feature = "ssr")]
-fn ticked(field: &str) -> bool {
-    matches!(field, "on" | "true")
+/// "Agents may place it in the URL or body": where an AI agent (MCP) may
+/// put a secret. A server function of its own, so only the Variables
+/// page's bundle carries it (the workflow page's is at its size budget).
+#[server(prefix = "/api", endpoint = "set_agent_placement")]
+pub async fn set_agent_placement(
+    workspace: String,
+    id: VariableId,
+    anywhere: bool,
+) -> Result<(), AppError> {
+    crate::api::respond(async move {
+        use crate::server::{rules::variables, web::authz::RequestCtx};
+        let ctx = RequestCtx::get().await?;
+        let actor = ctx.actor(&workspace).await?;
+        variables::set_agent_placement(&ctx.state.db, &actor, id, anywhere).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "delete_variable")]

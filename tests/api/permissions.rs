@@ -76,6 +76,11 @@ fn matrix() -> Vec<(&'static str, [Expect; 5])> {
             "delete_variable",
             [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
         ),
+        // Where agents may put a secret: whoever may write secrets.
+        (
+            "set_agent_placement",
+            [Ok, Ok, Forbidden, Forbidden, Unauthenticated],
+        ),
         ("reveal_secret", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
         ("get_variable", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
         ("variable_history", [Ok, Ok, Ok, Forbidden, Unauthenticated]),
@@ -209,6 +214,11 @@ fn args(
             ("workspace", s(WORKSPACE)),
             ("id", s(secret)),
             ("value", format!("new value {n}")),
+        ],
+        "set_agent_placement" => vec![
+            ("workspace", s(WORKSPACE)),
+            ("id", s(secret)),
+            ("anywhere", s(if n % 2 == 0 { "true" } else { "false" })),
         ],
         "delete_variable" | "reveal_secret" | "get_variable" | "variable_history" => {
             vec![("workspace", s(WORKSPACE)), ("id", s(secret))]

@@ -25,7 +25,6 @@ fn plain(name: &str, value: &str) -> NewVariable {
         allowed_hosts: Default::default(),
         description: String::new(),
         expires_on: None,
-        agents_anywhere: false,
     }
 }
 
@@ -38,7 +37,6 @@ fn secret(name: &str, visibility: Visibility) -> NewVariable {
         allowed_hosts: variables::parse_hosts("api.example.com").expect("hosts"),
         description: String::new(),
         expires_on: None,
-        agents_anywhere: false,
     }
 }
 

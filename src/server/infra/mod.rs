@@ -12,4 +12,5 @@ pub mod memory;
 pub mod outbound;
 pub(crate) mod password;
 pub mod remote;
+mod remote_mcp;
 pub mod telemetry;

@@ -44,16 +44,20 @@ pub enum RemoteAction {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Speak MCP over standard input and output, for an AI agent on this
+    /// machine: each message goes to VARVAULT_URL's /mcp with the token
+    /// (which needs the agent:use scope).
+    Mcp,
 }
 
-struct Remote {
-    base: String,
-    token: String,
-    client: reqwest::Client,
+pub(crate) struct Remote {
+    pub(crate) base: String,
+    pub(crate) token: String,
+    pub(crate) client: reqwest::Client,
 }
 
 impl Remote {
-    fn from_env() -> Result<Remote, String> {
+    pub(crate) fn from_env() -> Result<Remote, String> {
         let token = std::env::var("VARVAULT_TOKEN")
             .ok()
             .filter(|t| !t.trim().is_empty())
@@ -190,6 +194,7 @@ fn read_value() -> Result<String, String> {
 /// `workspace` when one is named; the error is the line to print.
 pub async fn run(workspace: Option<&str>, action: RemoteAction) -> Result<(), String> {
     let remote = Remote::from_env()?;
+
     if let Some(wanted) = workspace {
         let answer = remote
             .call(reqwest::Method::GET, "/workspace", None)
@@ -202,6 +207,7 @@ pub async fn run(workspace: Option<&str>, action: RemoteAction) -> Result<(), St
         }
     }
     match action {
+        RemoteAction::Mcp => return super::remote_mcp::serve(&remote).await,
         RemoteAction::Set { name } => {
             let value = read_value()?;
             let answer = remote

@@ -4,13 +4,19 @@
 
 use tracing_subscriber::EnvFilter;
 
-pub fn init() {
+/// `to_stderr` for a client (`varvault remote`): its standard output is
+/// for what it answers (MCP messages, for `remote mcp`), never a log line.
+pub fn init(to_stderr: bool) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"))
         .add_directive("rmcp=info".parse().expect("a valid directive"));
     // try_init: tests start several apps in one process.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = if to_stderr {
+        builder.with_writer(std::io::stderr).try_init()
+    } else {
+        builder.try_init()
+    };
 }

@@ -16,14 +16,17 @@ mod sdk;
 
 pub(crate) const AGENT: &str = "release-bot";
 
-/// A token of `WORKSPACE` made by the owner.
-pub(crate) async fn token(app: &TestApp, name: &str, scopes: &[Scope]) -> String {
-    let id = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+async fn owner_id(app: &TestApp) -> varvault::model::UserId {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(OWNER_EMAIL)
         .fetch_one(app.db.pool())
         .await
-        .unwrap();
-    let owner = member_of(&app.db, id, WORKSPACE, Role::Owner, "test")
+        .unwrap()
+}
+
+/// A token of `WORKSPACE` made by the owner.
+pub(crate) async fn token(app: &TestApp, name: &str, scopes: &[Scope]) -> String {
+    let owner = member_of(&app.db, owner_id(app).await, WORKSPACE, Role::Owner, "test")
         .await
         .unwrap();
     let new = NewToken {
@@ -90,8 +93,13 @@ pub(crate) enum Sdk {
 /// with `calls` against `/mcp`: what it printed, parsed, and its whole
 /// output as text (for the oracle).
 pub(crate) async fn run_sdk(app: &TestApp, token: &str, sdk: Sdk, calls: Value) -> (Value, String) {
-    let root = env!("CARGO_MANIFEST_DIR");
     let plan = json!({"url": app.url("/mcp"), "token": token, "calls": calls});
+    run_plan(sdk, plan).await
+}
+
+/// Runs `sdk`'s client with `plan` (see the clients' comments).
+pub(crate) async fn run_plan(sdk: Sdk, plan: Value) -> (Value, String) {
+    let root = env!("CARGO_MANIFEST_DIR");
     let mut command = match sdk {
         Sdk::TypeScript => {
             let mut c = std::process::Command::new("node");
@@ -201,6 +209,43 @@ async fn only_an_agent_token_gets_past_the_door_and_before_its_body_is_read() {
     let answer = String::from_utf8_lossy(&answer[..n]);
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
 
+    // A token held to other networks is refused from here.
+    let elsewhere = tokens::create(
+        &app.db,
+        &member_of(
+            &app.db,
+            owner_id(&app).await,
+            WORKSPACE,
+            Role::Owner,
+            "test",
+        )
+        .await
+        .unwrap(),
+        NewToken {
+            name: "elsewhere".into(),
+            scopes: vec![Scope::AgentUse],
+            expires_at: None,
+            allowed_networks: "10.0.0.0/8".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let res = post(Some(elsewhere.token.expose())).send().await.unwrap();
+    assert_eq!(res.status(), 403, "off its networks");
+
+    // Expired, then revoked: refused like an unknown token.
+    sqlx::query("UPDATE access_tokens SET expires_at = 1 WHERE name = $1")
+        .bind(AGENT)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(post(Some(&agent)).send().await.unwrap().status(), 401);
+    sqlx::query("UPDATE access_tokens SET expires_at = NULL WHERE name = $1")
+        .bind(AGENT)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(post(Some(&agent)).send().await.unwrap().status(), 200);
     // Revoked: refused like an unknown token.
     sqlx::query("UPDATE access_tokens SET revoked_at = 1 WHERE name = $1")
         .bind(AGENT)
@@ -340,12 +385,11 @@ async fn an_agent_sends_a_secret_it_never_sees_and_only_in_a_header() {
     let res = scene
         .app
         .call(
-            "update_variable",
+            "set_agent_placement",
             &[
                 ("workspace", WORKSPACE),
                 ("id", &id.to_string()),
-                ("allowed_hosts", "127.0.0.1"),
-                ("agents_anywhere", "on"),
+                ("anywhere", "true"),
             ],
         )
         .await;

@@ -102,3 +102,38 @@ async fn the_typescript_sdk_on_2025_11_25() {
 async fn the_python_sdk_on_2026_07_28() {
     an_agent_uses_a_secret_through(Sdk::Python).await;
 }
+
+/// A local agent starts `varvault remote mcp`, which forwards to `/mcp`
+/// with the token from its environment: the same tools, the same rules.
+#[tokio::test]
+async fn a_local_agent_over_stdio_through_varvault_remote_mcp() {
+    let mut scene = Scene::new().await;
+    let agent = token(&scene.app, AGENT, &[Scope::AgentUse]).await;
+    let echo = format!("http://{}/echo", scene.good);
+    scene.typed.push("{{secret:TOKEN}}".into());
+    let plan = json!({
+        "stdio": {
+            "command": env!("CARGO_BIN_EXE_varvault"),
+            "args": ["remote", "mcp"],
+            "env": {"VARVAULT_URL": scene.app.url(""), "VARVAULT_TOKEN": agent,
+                    "RUST_LOG": "debug", "PATH": std::env::var("PATH").unwrap()},
+        },
+        "calls": [
+            {"tool": "http_request", "arguments": {"method": "GET", "url": echo,
+                "headers": [{"name": "Authorization", "value": "Bearer {{secret:TOKEN}}"}]}},
+            {"tool": "http_request", "arguments": {"method": "POST", "url": echo, "body": "{{secret:TOKEN}}"}},
+        ],
+    });
+    let (out, text) = super::run_plan(Sdk::TypeScript, plan).await;
+    scene.check(&text, "the stdio client's output");
+    assert_eq!(out["tools"].as_array().unwrap().len(), 6, "{out}");
+    assert_eq!(out["calls"][0]["structured"]["status"], 200, "{out}");
+    assert_eq!(out["calls"][1]["isError"], true, "{out}");
+    let hits = scene.good_up.hits();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        hits[0].1["authorization"].to_str().unwrap(),
+        format!("Bearer {}", scene.canary)
+    );
+    scene.finish().await;
+}

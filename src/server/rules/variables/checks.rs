@@ -116,7 +116,6 @@ pub(super) struct Checked {
     pub allowed_hosts: HostPatterns,
     pub description: String,
     pub expires_on: Option<Day>,
-    pub agents_anywhere: bool,
 }
 
 pub(super) fn check_new(actor: &Actor, input: NewVariable) -> Result<Checked, AppError> {
@@ -141,6 +140,5 @@ pub(super) fn check_new(actor: &Actor, input: NewVariable) -> Result<Checked, Ap
         allowed_hosts,
         description,
         expires_on,
-        agents_anywhere: input.kind == VariableKind::Secret && input.agents_anywhere,
     })
 }

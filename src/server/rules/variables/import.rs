@@ -200,7 +200,6 @@ pub async fn import(
                         allowed_hosts: req.allowed_hosts.clone(),
                         description: String::new(),
                         expires_on: None,
-                        agents_anywhere: false,
                     },
                 )?;
                 insert_checked(&mut tx, keyring, actor, &checked).await?;

@@ -19,7 +19,7 @@ pub use checks::{parse_expiry, parse_host_list, parse_hosts, parse_name};
 pub use history::{history, restore, reveal};
 pub use import::{import, ImportRequest, IMPORT_MAX};
 pub use list::{get, get_by_name, id_by_name, list, PAGE_SIZE};
-pub use write::{create, delete, set_value, update, WORKSPACE_SECRET_BYTES};
+pub use write::{create, delete, set_agent_placement, set_value, update, WORKSPACE_SECRET_BYTES};
 
 use crate::error::AppError;
 use crate::model::{Day, ListFilter, VariableName};
@@ -49,8 +49,6 @@ pub struct NewVariable {
     pub allowed_hosts: HostPatterns,
     pub description: String,
     pub expires_on: Option<Day>,
-    /// A secret's: agents may put it in the URL or body (owners, admins).
-    pub agents_anywhere: bool,
 }
 
 /// What the edit panel saves: it replaces what is stored.
@@ -60,8 +58,6 @@ pub struct VariableChanges {
     pub allowed_hosts: HostPatterns,
     pub description: String,
     pub expires_on: Option<Day>,
-    /// `None` keeps it (a caller that does not know the field).
-    pub agents_anywhere: Option<bool>,
 }
 
 /// Which page of the Variables panel to list.

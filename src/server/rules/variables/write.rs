@@ -180,7 +180,7 @@ pub(super) async fn insert_checked(
         actor_id: actor.user_id(),
         actor_label: &actor.who().label(),
         expires_on: expires_on.as_deref(),
-        agents_anywhere: c.agents_anywhere,
+        agents_anywhere: false,
     };
     let id = match rows::insert(conn, &new_row).await {
         Ok(id) => id,
@@ -290,21 +290,6 @@ pub async fn update(
             if description != record.description {
                 audits.push((Action::SecretDescriptionUpdated, None));
             }
-            let anywhere = record.agents_anywhere != 0;
-            // Where agents may put a secret is an owner's or admin's call,
-            // made in the panel: never a token's.
-            if changes.agents_anywhere.is_some() && actor.user_id().is_none() {
-                return Err(AppError::Forbidden);
-            }
-            if let Some(wanted) = changes.agents_anywhere.filter(|w| *w != anywhere) {
-                rows::set_agents_anywhere(&mut tx, id, wanted).await?;
-                let said = if wanted {
-                    "in a header, the URL or the body"
-                } else {
-                    "in a header value only"
-                };
-                audits.push((Action::SecretAgentPlacementUpdated, Some(said.into())));
-            }
             if expires_on != record.expires_on {
                 rows::set_expiry(&mut tx, id, expires_on.as_deref()).await?;
                 let day = expires_on.clone().unwrap_or_else(|| "none".into());
@@ -320,6 +305,52 @@ pub async fn update(
         audit::record(&mut tx, ws, &who, action, Some(&target), detail).await?;
     }
     commit_view(tx, ws, id).await
+}
+
+/// Where AI agents (MCP) may put secret `id`: a header value only, or the
+/// URL and body too. An owner's or admin's call, made in the panel: never
+/// a token's (one may create secrets, but not widen what agents do).
+pub async fn set_agent_placement(
+    db: &Db,
+    actor: &Actor,
+    id: VariableId,
+    anywhere: bool,
+) -> Result<(), AppError> {
+    if actor.user_id().is_none() {
+        return Err(AppError::Forbidden);
+    }
+    let ws = actor.workspace().id;
+    let (mut tx, record) = locked(db, ws, id).await?;
+    require_writer(actor, VariableKind::Secret)?;
+    if record.kind != VariableKind::Secret {
+        return Err(AppError::invalid(
+            "id",
+            "Only a secret has an agent placement",
+        ));
+    }
+    if (record.agents_anywhere != 0) == anywhere {
+        return Ok(());
+    }
+    rows::set_agents_anywhere(&mut tx, id, anywhere).await?;
+    rows::touch(&mut tx, id, actor.user_id()).await?;
+    let said = if anywhere {
+        "in a header, the URL or the body"
+    } else {
+        "in a header value only"
+    };
+    let target = Target::variable(record.kind, id, &record.name);
+    let action = Action::SecretAgentPlacementUpdated;
+    audit::record(
+        &mut tx,
+        ws,
+        &actor.who(),
+        action,
+        Some(&target),
+        Some(said.into()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn delete(db: &Db, actor: &Actor, id: VariableId) -> Result<(), AppError> {

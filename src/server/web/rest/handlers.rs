@@ -127,7 +127,6 @@ pub(super) async fn create_variable(
         expires_on: variables::parse_expiry(input.expires_on.as_deref().unwrap_or_default())?,
         // Only an owner or admin, in the panel, lets agents put a secret
         // anywhere but a header.
-        agents_anywhere: false,
     };
     let view = variables::create(&state.db, &state.keyring, &actor, new).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
