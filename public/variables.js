@@ -2,7 +2,8 @@
 // inline script). Four things the page's WASM bundle does not carry:
 //   1. search and filters update the table in place (no page load);
 //   2. "Import .env" loads its own bundle on the first click;
-//   3. an Edit panel's "Version history" link becomes its Versions region;
+//   3. an Edit panel's "Version history" link becomes its Versions region
+//      (and, for a secret, the "AI agents" one);
 //   4. `?new=NAME` (the link an AI agent's request_secret gives) opens the
 //      create panel with the name, and Secret, filled in: nothing else.
 // New rows and regions come from the server's HTML for the same URL; their
@@ -98,13 +99,16 @@ if (importButton) {
 const fill = async (link) => {
   link.dataset.versions = "";
   try {
-    const part = (await fetchPage(link.href)).getElementById("versions");
-    if (!part || !link.isConnected) return;
-    part.removeAttribute("id");
-    const node = document.importNode(part, true);
-    link.closest("form").after(node);
+    const page = await fetchPage(link.href);
+    const parts = ["agents", "versions"].map((id) => page.getElementById(id)).filter(Boolean);
+    if (!parts.length || !link.isConnected) return;
+    for (const part of parts) {
+      part.removeAttribute("id");
+      const node = document.importNode(part, true);
+      link.closest("form").after(node);
+      hydrate(node);
+    }
     link.remove();
-    hydrate(node);
   } catch (_) {}
 };
 new MutationObserver(() =>

@@ -109,21 +109,31 @@ pub async fn update_variable(
 }
 
 /// "Agents may place it in the URL or body": where an AI agent (MCP) may
-/// put a secret. A server function of its own, so only the Variables
-/// page's bundle carries it (the workflow page's is at its size budget).
+/// put a secret. Sent by a plain form of the history page's region (which
+/// the Edit panel shows too): no browser bundle carries it, and the answer
+/// to the form is a redirect to that page saying what happened.
 #[server(prefix = "/api", endpoint = "set_agent_placement")]
 pub async fn set_agent_placement(
     workspace: String,
     id: VariableId,
-    anywhere: bool,
+    #[server(default)] anywhere: bool,
 ) -> Result<(), AppError> {
-    crate::api::respond(async move {
+    let page = format!(
+        "/w/{}/variables/{id}/history",
+        url::form_urlencoded::byte_serialize(workspace.as_bytes()).collect::<String>()
+    );
+    let result = crate::api::respond(async move {
         use crate::server::{rules::variables, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
         let actor = ctx.actor(&workspace).await?;
         variables::set_agent_placement(&ctx.state.db, &actor, id, anywhere).await
     })
-    .await
+    .await;
+    crate::api::form_redirect(&match &result {
+        Ok(()) => format!("{page}?placement=saved"),
+        Err(err) => format!("{page}?placement={}", err.code()),
+    });
+    result
 }
 
 #[server(prefix = "/api", endpoint = "delete_variable")]

@@ -69,7 +69,8 @@ pub struct VariableView {
     /// A secret's expiry date, `YYYY-MM-DD` (UTC).
     pub expires_on: Option<String>,
     /// Agents (MCP) may put this secret in the URL or the body, not only
-    /// in a header value.
+    /// in a header value. (Left out when false: every row's props carry it.)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub agents_anywhere: bool,
 }
 

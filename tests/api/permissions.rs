@@ -218,7 +218,10 @@ fn args(
         "set_agent_placement" => vec![
             ("workspace", s(WORKSPACE)),
             ("id", s(secret)),
-            ("anywhere", s(if n % 2 == 0 { "true" } else { "false" })),
+            (
+                "anywhere",
+                s(if n.is_multiple_of(2) { "true" } else { "false" }),
+            ),
         ],
         "delete_variable" | "reveal_secret" | "get_variable" | "variable_history" => {
             vec![("workspace", s(WORKSPACE)), ("id", s(secret))]

@@ -114,7 +114,7 @@ fn listed(v: VariableView, today: Day, health: Option<String>) -> Listed {
         }
         other => (other, None),
     };
-    let agents = secret.then(|| match (v.allowed_hosts.is_empty(), v.agents_anywhere) {
+    let agents = secret.then_some(match (v.allowed_hosts.is_empty(), v.agents_anywhere) {
         (true, _) => "not usable by agents: it has no allowed hosts",
         (false, false) => "usable in a header value only",
         (false, true) => "usable in a header value, the URL or the body",

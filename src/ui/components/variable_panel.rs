@@ -1,8 +1,6 @@
 //! The side panel that creates or edits a variable (SPEC §4). The server
 //! checks the rules; its answer shows next to the field it concerns.
 
-#[cfg(any(feature = "bundle-vars", feature = "ssr"))]
-use crate::api::variables::set_agent_placement;
 use crate::api::variables::{create_variable, update_variable};
 use crate::error::AppError;
 use crate::model::{VariableKind, VariableView, Visibility, NAME_MAX_CHARS};
@@ -59,24 +57,6 @@ fn field_error(id: &'static str, error: Signal<Option<String>>) -> impl IntoView
         })
     }
 }
-
-/// "Agents may place it in the URL or body" is offered on the Variables
-/// page, where owners and admins manage secrets, and compiled out of the
-/// workflow page's bundle, which is at its size budget (its panel leaves
-/// the setting as it is).
-#[cfg(any(feature = "bundle-vars", feature = "ssr"))]
-fn agent_placement_box(checked: bool, node: NodeRef<leptos::html::Input>) -> impl IntoView {
-    // Unticked, an AI agent (MCP) may put it in a header value only.
-    view! {
-        <label class="check">
-            <input type="checkbox" node_ref=node checked=checked />
-            "Agents may place it in the URL or body"
-        </label>
-    }
-}
-
-#[cfg(not(any(feature = "bundle-vars", feature = "ssr")))]
-fn agent_placement_box(_: bool, _: NodeRef<leptos::html::Input>) -> impl IntoView {}
 
 #[component]
 pub fn VariablePanel(
@@ -149,7 +129,6 @@ fn PanelBody(
         .map(|v| v.description.clone())
         .unwrap_or_default();
     let initial_expires = editing.as_ref().and_then(|v| v.expires_on.clone());
-    let initial_anywhere = editing.as_ref().is_some_and(|v| v.agents_anywhere);
     let name_ref = NodeRef::<leptos::html::Input>::new();
     let secret_ref = NodeRef::<leptos::html::Input>::new();
     let plain_ref = NodeRef::<leptos::html::Textarea>::new();
@@ -166,7 +145,6 @@ fn PanelBody(
     let hosts_ref = NodeRef::<leptos::html::Textarea>::new();
     let description_ref = NodeRef::<leptos::html::Input>::new();
     let expires_ref = NodeRef::<leptos::html::Input>::new();
-    let anywhere_ref = NodeRef::<leptos::html::Input>::new();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -187,9 +165,6 @@ fn PanelBody(
             String::new()
         };
         let vis = visibility.get_untracked();
-        // Without the box (the workflow page's panel) the setting stays.
-        #[cfg(any(feature = "bundle-vars", feature = "ssr"))]
-        let a = anywhere_ref.get().is_some_and(|b| b.checked());
         if k == VariableKind::Secret && !is_edit && vis.is_none() {
             errors.set(FieldErrors {
                 visibility: Some("Choose a visibility: Masked or Restricted".into()),
@@ -202,19 +177,11 @@ fn PanelBody(
         let ws = workspace.get_untracked();
         leptos::task::spawn_local(async move {
             let result = match edit_id {
-                Some(id) => update_variable(ws.clone(), id, v, h, d, e).await,
+                Some(id) => update_variable(ws, id, v, h, d, e).await,
                 None => {
                     let vis = if k == VariableKind::Secret { vis } else { None };
-                    create_variable(ws.clone(), k, n, v, vis, h, d, e).await
+                    create_variable(ws, k, n, v, vis, h, d, e).await
                 }
-            };
-            // Then where agents may put it, if that changed (Variables page).
-            #[cfg(any(feature = "bundle-vars", feature = "ssr"))]
-            let result = match result {
-                Ok(saved) if saved.kind == VariableKind::Secret && a != initial_anywhere => {
-                    set_agent_placement(ws, saved.id, a).await.map(|_| saved)
-                }
-                other => other,
             };
             pending.set(false);
             match result {
@@ -388,7 +355,6 @@ fn PanelBody(
                     }}
                 </small>
                 {field_error("var-hosts-error", hosts_error)}
-                {agent_placement_box(initial_anywhere, anywhere_ref)}
             </div>
             <div class="field" hidden=move || !is_secret()>
                 <label for="var-expires">"Expires on"</label>

@@ -24,7 +24,8 @@ pub fn HistoryPage() -> impl IntoView {
         .and_then(|id| id.parse().ok())
         .map(VariableId);
     let q = use_query_map().get_untracked();
-    let notice = notice(q.get("restored"), q.get("failed"));
+    let notice =
+        notice(q.get("restored"), q.get("failed")).or_else(|| placement_notice(q.get("placement")));
     view! {
         <Title text="Version history" />
         <Suspense fallback=|| view! { <p class="muted">"Loading the history…"</p> }>
@@ -60,6 +61,51 @@ fn notice(restored: Option<String>, failed: Option<String>) -> Option<(bool, Str
         _ => "The version could not be restored. Nothing changed.",
     };
     Some((false, text.to_string()))
+}
+
+/// What the last "Agents may place it…" form did, chosen by code.
+fn placement_notice(code: Option<String>) -> Option<(bool, String)> {
+    let text = match code.as_deref()? {
+        "saved" => return Some((true, "Saved where AI agents may put this secret.".into())),
+        "forbidden" => "Only an owner or admin may change this. Nothing changed.",
+        "not_found" => "This variable no longer exists.",
+        _ => "It could not be saved. Nothing changed.",
+    };
+    Some((false, text.to_string()))
+}
+
+/// Where an AI agent (MCP) may put a secret: a plain form for those who
+/// may write secrets, a sentence for the rest. In its own region, which
+/// the Variables page's script also puts in the Edit panel.
+#[component]
+fn AgentPlacement(workspace: String, page: HistoryPage) -> impl IntoView {
+    let v = &page.variable;
+    let anywhere = v.agents_anywhere;
+    let said = if anywhere {
+        "An AI agent (MCP) may put it in a header value, the URL or the body."
+    } else {
+        "An AI agent (MCP) may put it in a header value only."
+    };
+    let control = page.can_restore.then(|| {
+        view! {
+            <form method="post" action="/api/set_agent_placement" class="form">
+                <input type="hidden" name="workspace" value=workspace />
+                <input type="hidden" name="id" value=v.id.to_string() />
+                <label class="check">
+                    <input type="checkbox" name="anywhere" value="true" checked=anywhere />
+                    "Agents may place it in the URL or body"
+                </label>
+                <button class="btn btn-small" type="submit">"Save for agents"</button>
+            </form>
+        }
+    });
+    view! {
+        <section class="agents" id="agents" aria-labelledby="agents-title">
+            <h2 id="agents-title">"AI agents"</h2>
+            <p class="muted small">{said}</p>
+            {control}
+        </section>
+    }
 }
 
 #[component]
@@ -200,5 +246,6 @@ fn HistoryView(
             </table>
         </div>
         </section>
+        {(kind == VariableKind::Secret).then(|| view! { <AgentPlacement workspace=workspace page=page.clone() /> })}
     }
 }

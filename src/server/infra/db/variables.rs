@@ -69,7 +69,6 @@ pub struct NewRow<'a> {
     /// Who set the value, as the history shows it.
     pub actor_label: &'a str,
     pub expires_on: Option<&'a str>,
-    pub agents_anywhere: bool,
 }
 
 /// Inserts a row; a name taken in any case is a unique violation.
@@ -79,10 +78,9 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Variab
     Ok(sqlx::query_scalar(
         "INSERT INTO variables (workspace_id, name, name_key, sort_key, kind, visibility, \
          plain_value, ciphertext, key_version, value_version, description, allowed_hosts, \
-         created_at, created_by, updated_at, updated_by, value_set_at, value_set_by, expires_on, \
-         agents_anywhere) \
+         created_at, created_by, updated_at, updated_by, value_set_at, value_set_by, expires_on) \
          VALUES ($1, $2, $3, $15, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, $11, $12, $11, $13, \
-         $14, $16) RETURNING id",
+         $14) RETURNING id",
     )
     .bind(row.workspace_id)
     .bind(row.name.as_str())
@@ -99,7 +97,6 @@ pub async fn insert(conn: &mut AnyConnection, row: &NewRow<'_>) -> Result<Variab
     .bind(row.actor_label)
     .bind(row.expires_on)
     .bind(row.name.sort_key())
-    .bind(i64::from(row.agents_anywhere))
     .fetch_one(conn)
     .await?)
 }

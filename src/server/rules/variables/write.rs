@@ -180,7 +180,6 @@ pub(super) async fn insert_checked(
         actor_id: actor.user_id(),
         actor_label: &actor.who().label(),
         expires_on: expires_on.as_deref(),
-        agents_anywhere: false,
     };
     let id = match rows::insert(conn, &new_row).await {
         Ok(id) => id,
