@@ -523,3 +523,84 @@ async fn saved_blocks_run_by_id_and_missing_secrets_are_asked_of_a_person() {
     scene.check(&text, "an unknown argument");
     scene.finish().await;
 }
+
+/// "Agents may place it in the URL or body" is a plain form on the
+/// secret's history page, for owners and admins only; a browser's post is
+/// answered with a redirect saying what happened, and the change audited.
+#[tokio::test]
+async fn owners_choose_where_agents_may_put_a_secret_on_its_history_page() {
+    let app = spawn_app().await;
+    app.setup_owner().await;
+    let secret = app
+        .create_ok(&[
+            ("kind", "secret"),
+            ("name", "GH_TOKEN"),
+            ("value", "ghp-secret-value-0042"),
+            ("visibility", "restricted"),
+            ("allowed_hosts", "api.github.com"),
+        ])
+        .await;
+    let editor = app.member("eve@example.com", "editor").await;
+    let path = format!("/w/{WORKSPACE}/variables/{}/history", secret.id);
+    let html = app.get(&path).await.text().await.unwrap();
+    assert!(
+        html.contains(r#"action="/api/set_agent_placement""#),
+        "{html}"
+    );
+    assert!(html.contains("may put it in a header value only"));
+    let html = app.page(&editor, &path).await.text().await.unwrap();
+    assert!(html.contains("may put it in a header value only"));
+    assert!(
+        !html.contains("set_agent_placement"),
+        "no form for an editor"
+    );
+
+    let post = |client: &reqwest::Client, anywhere: Option<&str>| {
+        let mut form = vec![
+            ("workspace", WORKSPACE.to_string()),
+            ("id", secret.id.to_string()),
+        ];
+        if let Some(a) = anywhere {
+            form.push(("anywhere", a.to_string()));
+        }
+        client
+            .post(app.url("/api/set_agent_placement"))
+            .header("origin", app.origin())
+            .header("accept", "text/html")
+            .form(&form)
+            .send()
+    };
+    let res = post(&editor, Some("true")).await.unwrap();
+    assert_eq!(res.status(), 302);
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("?placement=forbidden"));
+    let res = post(&app.client, Some("true")).await.unwrap();
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        format!("{path}?placement=saved")
+    );
+    let html = app
+        .get(&format!("{path}?placement=saved"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("the URL or the body"), "{html}");
+    assert!(html.contains("Saved where AI agents may put this secret."));
+    // Unticked, the box is not sent: back to header values only.
+    post(&app.client, None).await.unwrap();
+    let audit: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT actor_email, detail FROM audit_log WHERE action = 'secret.agent_placement_updated' \
+         ORDER BY id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let details: Vec<_> = audit.iter().map(|(_, d)| d.clone().unwrap()).collect();
+    assert_eq!(
+        details,
+        ["in a header, the URL or the body", "in a header value only"]
+    );
+}
