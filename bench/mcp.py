@@ -23,13 +23,11 @@ import http.client
 import http.server
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import load  # noqa: E402  (the release server and wrk, shared)
@@ -76,18 +74,7 @@ end
     os.unlink(lua.name)
     if "bad answer" in out.stderr:
         sys.exit(out.stderr[:500])
-    return parse(out.stdout)
-
-
-def parse(out):
-    def latency(p):
-        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        sys.exit(f"error answers under load:\n{out}")
-    return rps, latency(50), latency(99)
+    return load.parse_wrk(out.stdout, path)
 
 
 def main():
@@ -138,16 +125,15 @@ def main():
             token = json.loads(server.call("create_token", {
                 "workspace": load.WS, "name": "bench-agent", "scopes": "agent:use"}))["token"]
 
-            cookie_headers = {"Origin": f"http://{server.base}", "Cookie": server.cookie,
-                              "Content-Type": "application/x-www-form-urlencoded"}
             mcp_headers = {"Authorization": f"Bearer {token}",
                            "Content-Type": "application/json",
                            "Accept": "application/json, text/event-stream",
                            "MCP-Protocol-Version": "2025-11-25"}
-            run_body = urllib.parse.urlencode({"workspace": load.WS, "id": block_id})
             rows = {"block": [], "mcp-run": [], "mcp-http": []}
             for _ in range(args.runs):
-                rows["block"].append(load_block(server, run_body, cookie_headers, args))
+                rows["block"].append(load.wrk(server, "POST", "/api/run_block",
+                                              {"workspace": load.WS, "id": block_id},
+                                              args.seconds, args.connections))
                 rows["mcp-run"].append(wrk_json(server, "/mcp", {
                     "jsonrpc": "2.0", "id": 1, "method": "tools/call",
                     "params": {"name": "run_block", "arguments": {"block_id": block_id}}},
@@ -170,22 +156,6 @@ def main():
             if dbname:
                 subprocess.run(["psql", "-q", "-d", args.postgres, "-c",
                                 f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'])
-
-
-def load_block(server, body, headers, args):
-    lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    lua.write('wrk.method = "POST"\n')
-    lua.write(f"wrk.body = {json.dumps(body)}\n")
-    for k, v in headers.items():
-        lua.write(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n")
-    lua.close()
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s",
-         lua.name, f"http://{server.base}/api/run_block"],
-        capture_output=True, text=True, check=True,
-    )
-    os.unlink(lua.name)
-    return parse(out.stdout)
 
 
 if __name__ == "__main__":

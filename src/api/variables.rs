@@ -118,10 +118,7 @@ pub async fn set_agent_placement(
     id: VariableId,
     #[server(default)] anywhere: bool,
 ) -> Result<(), AppError> {
-    let page = format!(
-        "/w/{}/variables/{id}/history",
-        url::form_urlencoded::byte_serialize(workspace.as_bytes()).collect::<String>()
-    );
+    let page = history_path(&workspace, id);
     let result = crate::api::respond(async move {
         use crate::server::{rules::variables, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;
@@ -179,6 +176,13 @@ pub async fn variable_history(workspace: String, id: VariableId) -> Result<Histo
     .await
 }
 
+/// The history page a plain form's answer leads back to.
+#[cfg(feature = "ssr")]
+fn history_path(workspace: &str, id: VariableId) -> String {
+    let slug: String = url::form_urlencoded::byte_serialize(workspace.as_bytes()).collect();
+    format!("/w/{slug}/variables/{id}/history")
+}
+
 /// Makes an earlier value current again. Sent by the history page's plain
 /// form: then the answer is a redirect to that page, saying what happened
 /// (a code, never text from the request).
@@ -188,10 +192,7 @@ pub async fn restore_version(
     id: VariableId,
     version: ValueVersion,
 ) -> Result<VariableView, AppError> {
-    let page = format!(
-        "/w/{}/variables/{id}/history",
-        url::form_urlencoded::byte_serialize(workspace.as_bytes()).collect::<String>()
-    );
+    let page = history_path(&workspace, id);
     let result = crate::api::respond(async move {
         use crate::server::{rules::variables, web::authz::RequestCtx};
         let ctx = RequestCtx::get().await?;

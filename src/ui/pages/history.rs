@@ -88,19 +88,19 @@ fn AgentPlacement(workspace: String, page: HistoryPage) -> impl IntoView {
     };
     let control = page.can_restore.then(|| {
         view! {
-            <form method="post" action="/api/set_agent_placement" class="form">
+            <form method="post" action="/api/set_agent_placement">
                 <input type="hidden" name="workspace" value=workspace />
                 <input type="hidden" name="id" value=v.id.to_string() />
                 <label class="check">
                     <input type="checkbox" name="anywhere" value="true" checked=anywhere />
                     "Agents may place it in the URL or body"
                 </label>
-                <button class="btn btn-small" type="submit">"Save for agents"</button>
+                <button class="btn btn-small" type="submit">"Set for agents"</button>
             </form>
         }
     });
     view! {
-        <section class="agents" id="agents" aria-labelledby="agents-title">
+        <section class="versions agents" id="agents" aria-labelledby="agents-title">
             <h2 id="agents-title">"AI agents"</h2>
             <p class="muted small">{said}</p>
             {control}

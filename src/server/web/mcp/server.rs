@@ -7,7 +7,6 @@ use crate::error::AppError;
 use crate::model::{BlockId, HttpMethod, KeyValue, RunResult, VariableKind};
 use crate::server::rules::agents;
 use crate::server::rules::api_block::Engine;
-use crate::server::rules::audit;
 use crate::server::web::authz::Actor;
 use crate::server::web::state::AppState;
 use rmcp::model::{
@@ -98,23 +97,10 @@ impl ServerHandler for Agents {
     }
 }
 
-/// Each tool call is in the audit log under the token's name.
+/// Each tool call is in the audit log under the token's name, as each
+/// REST call is.
 async fn audit_call(state: &AppState, actor: &Actor, tool: &str) -> Result<(), AppError> {
-    let Actor::Token(token) = actor else {
-        return Err(AppError::Internal);
-    };
-    let mut tx = state.db.begin_write().await?;
-    audit::record(
-        &mut tx,
-        token.workspace.id,
-        &actor.who(),
-        audit::Action::TokenUsed,
-        Some(&audit::Target::token(token.id, &token.name)),
-        Some(format!("via MCP: {tool}")),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    crate::server::web::rest::audit_read(state, actor, &format!("via MCP: {tool}")).await
 }
 
 /// A tool's refusal as the model sees it: the rule, never a value (the

@@ -50,7 +50,11 @@ pub fn router() -> Router<AppState> {
 
 /// Audits a read by a token (its writes are audited by the rules they
 /// go through): every use of a token is in the log under its name.
-async fn audit_read(state: &AppState, actor: &Actor, what: &str) -> Result<(), AppError> {
+pub(crate) async fn audit_read(
+    state: &AppState,
+    actor: &Actor,
+    what: &str,
+) -> Result<(), AppError> {
     let Actor::Token(token) = actor else {
         return Ok(());
     };
