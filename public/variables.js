@@ -123,11 +123,18 @@ if (wanted && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(wanted)) {
     const button = document.querySelector(".page-head .btn-primary");
     if (!button || button.disabled) return tries > 0 && setTimeout(open, 50, tries - 1);
     button.click();
-    requestAnimationFrame(() => {
-      document.querySelector('input[name="kind"][value="secret"]')?.click();
+    // Once: the reload after "Create" must not open it again.
+    const url = new URL(location.href);
+    url.searchParams.delete("new");
+    history.replaceState(history.state, "", url);
+    const fillIn = (frames) => {
       const name = document.getElementById("var-name");
-      if (name) { name.value = wanted; name.focus(); }
-    });
+      if (!name) return frames > 0 && requestAnimationFrame(() => fillIn(frames - 1));
+      document.querySelector('input[name="kind"][value="secret"]')?.click();
+      name.value = wanted;
+      name.focus();
+    };
+    fillIn(60);
   };
   open(200);
 }

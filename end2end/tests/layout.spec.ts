@@ -72,6 +72,17 @@ const PLANS: Record<string, Plan> = {
           return "dialog[open]";
         },
       },
+      {
+        // The "AI agents" region the script puts after Versions, in view.
+        name: "edit-agents",
+        open: async (page) => {
+          await page.getByRole("button", { name: "Edit LAYOUT_MASKED_TOKEN" }).click();
+          const heading = page.getByRole("dialog").getByRole("heading", { name: "AI agents" });
+          await expect(heading).toBeVisible();
+          await heading.scrollIntoViewIfNeeded();
+          return "dialog[open]";
+        },
+      },
       dialog("edit-plain", "Edit LAYOUT_REGION"),
       dialog("delete", "Delete LAYOUT_REGION"),
       dialog("import", "Import .env"),

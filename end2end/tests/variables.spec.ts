@@ -252,3 +252,32 @@ test("an editor creates plain variables only and cannot touch secrets", async ({
   await createVariable(page, { type: "Variable", name: "EDITOR_NOTE", value: "hello" });
   await expect(row(page, "EDITOR_NOTE")).toContainText("by Vera Editor");
 });
+
+test("an agent's request_secret link opens the create panel with only the name; the owner then lets agents put it in a body", async ({ page }) => {
+  await signedIn(page, owner);
+  // A name that is not one is ignored: no panel opens.
+  await page.goto(`/w/${WORKSPACE}/variables?new=%3Cb%3Ex`);
+  await waitForHydration(page);
+  await expect(panel(page)).toHaveCount(0);
+
+  await page.goto(`/w/${WORKSPACE}/variables?new=AGENT_KEY`);
+  await waitForHydration(page);
+  const dialog = panel(page);
+  await expect(dialog.getByLabel("Name")).toHaveValue("AGENT_KEY");
+  await expect(dialog.getByRole("radio", { name: "Secret" })).toBeChecked();
+  await expect(dialog.getByRole("radio", { name: "Restricted" })).not.toBeChecked();
+  await expect(dialog.getByRole("radio", { name: "Masked" })).not.toBeChecked();
+  await dialog.getByLabel("Value", { exact: true }).fill("agent-key-value-0042");
+  await dialog.getByRole("radio", { name: "Restricted" }).check();
+  await dialog.getByLabel("Allowed hosts").fill("api.example.com");
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await expect(row(page, "AGENT_KEY")).toBeVisible();
+
+  await page.getByRole("button", { name: "Edit AGENT_KEY" }).click();
+  const edit = page.getByRole("dialog", { name: "Edit AGENT_KEY" });
+  await expect(edit.getByText("An AI agent (MCP) may put it in a header value only.")).toBeVisible();
+  await edit.getByRole("checkbox", { name: "Agents may place it in the URL or body" }).check();
+  await edit.getByRole("button", { name: "Set for agents" }).click();
+  await expect(page.getByRole("status")).toHaveText("Saved where AI agents may put this secret.");
+  await expect(page.getByText("An AI agent (MCP) may put it in a header value, the URL or the body.")).toBeVisible();
+});
