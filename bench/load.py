@@ -173,7 +173,7 @@ end
 """)
     lua.close()
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua.name,
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua.name,
          f"http://{server.base}{path}"],
         capture_output=True, text=True, check=True,
     ).stdout

@@ -163,7 +163,8 @@ pub(super) async fn send(
     Ok(result)
 }
 
-/// Each secret's use is recorded, and audited, before it leaves.
+/// Each secret's use is recorded, and audited, before it leaves; an
+/// agent's call is audited here too, whatever it sends (one write).
 async fn record_use(
     engine: Engine<'_>,
     actor: &Actor,
@@ -171,13 +172,31 @@ async fn record_use(
     values: &Values,
     host: &str,
 ) -> Result<(), AppError> {
-    if values.secrets.is_empty() {
+    let agent = match actor {
+        Actor::Token(t) if block.via == super::Via::Mcp => Some(t),
+        _ => None,
+    };
+    if values.secrets.is_empty() && agent.is_none() {
         return Ok(());
     }
     let mut tx = engine.db.begin_write().await?;
     let ids: Vec<VariableId> = values.secrets.values().map(|s| s.id).collect();
     crate::server::infra::db::workflows::mark_used(&mut tx, &ids).await?;
     let detail = format!("{} ({host})", block.source());
+    if let Some(token) = agent {
+        let target = Target::token(token.id, &token.name);
+        let ws = actor.workspace().id;
+        let action = Action::TokenUsed;
+        audit::record(
+            &mut tx,
+            ws,
+            &actor.who(),
+            action,
+            Some(&target),
+            Some(detail.clone()),
+        )
+        .await?;
+    }
     for s in values.secrets.values() {
         let target = Target::variable(VariableKind::Secret, s.id, &s.name);
         audit::record(

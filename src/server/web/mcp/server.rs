@@ -82,13 +82,25 @@ impl ServerHandler for Agents {
                 None,
             ));
         }
-        audit_call(&self.state, &actor, &tool.name)
-            .await
-            .map_err(protocol_error)?;
+        // A call that sends is audited by the engine, in the write that
+        // records its secrets' use; the others (and refused sends) here.
+        let sends = tool.name == HTTP_REQUEST || tool.name == RUN_BLOCK;
+        if !sends {
+            audit_call(&self.state, &actor, &tool.name)
+                .await
+                .map_err(protocol_error)?;
+        }
         if tool.name == REQUEST_SECRET {
             return self.request_secret(&actor, &request, &context, args).await;
         }
-        let result = self.run(&actor, &tool.name, args).await?;
+        let result = self.run(&actor, &tool.name, args).await;
+        if sends && !matches!(result, Ok(Ok(_))) {
+            let refused = format!("{} (refused)", tool.name);
+            audit_call(&self.state, &actor, &refused)
+                .await
+                .map_err(protocol_error)?;
+        }
+        let result = result?;
         Ok(match result {
             Ok(value) => CallToolResult::structured(value),
             Err(err) => refused(err)?,
