@@ -72,6 +72,47 @@ test("a token from the Tokens page sets a secret through the CLI until it is rev
   expect(refused.stderr).toContain("error: A valid access token is required");
 });
 
+// An agent:use token made on the Tokens page works from the official MCP
+// client (TypeScript SDK) end to end: it lists, and is held to the rules.
+test("an agent:use token from the Tokens page works from an MCP client", async ({ page }) => {
+  await signedIn(page, owner);
+  await gotoPage(page, `/w/${WS}/tokens`);
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await page.getByRole("button", { name: "Create token" }).click();
+  const dialog = page.getByRole("dialog", { name: "Create token" });
+  await dialog.getByLabel("Token name").fill("release agent");
+  await dialog.getByRole("checkbox", { name: /agent:use/ }).check();
+  await dialog.getByRole("button", { name: "Create", exact: true }).click();
+  const shown = page.getByRole("textbox", { name: "New token" });
+  const token = await shown.inputValue();
+  await page.getByRole("button", { name: "Done" }).click();
+
+  const plan = {
+    url: `${process.env.E2E_BASE_URL}/mcp`,
+    token,
+    calls: [
+      { tool: "list_secrets", arguments: {} },
+      { tool: "http_request", arguments: { method: "GET", url: "https://api.example.com/",
+        headers: [{ name: "Authorization", value: "Bearer {{secret:CI_DEPLOY_KEY}}" }] } },
+    ],
+  };
+  const run = spawnSync("node", [path.join(__dirname, "../mcp/client.mjs")], {
+    encoding: "utf8",
+    env: { ...process.env, MCP_PLAN: JSON.stringify(plan) },
+  });
+  expect(run.status, run.stderr).toBe(0);
+  const out = JSON.parse(run.stdout);
+  expect(out.tools).toContain("http_request");
+  const listed = out.calls[0].structured.items;
+  expect(listed.map((i: { name: string }) => i.name)).toEqual(["CI_DEPLOY_KEY"]);
+  expect(listed[0].agents).toBe("not usable by agents: it has no allowed hosts");
+  expect(out.calls[1].isError).toBe(true);
+  expect(out.calls[1].text).toContain("CI_DEPLOY_KEY has no allowed hosts");
+
+  await page.goto(`/w/${WS}/audit`);
+  await expect(page.getByRole("listitem").filter({ hasText: "Token release agent" }).first()).toBeVisible();
+});
+
 // Import .env from the Variables page: a preview per line, nothing applied
 // while a line is refused, then all of it at once; no value on the page.
 test("an owner imports a .env file after a preview", async ({ page }) => {
