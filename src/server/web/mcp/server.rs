@@ -42,11 +42,11 @@ impl ServerHandler for Agents {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(tools::all()))
+        Ok(ListToolsResult::with_all_items(tools::all().to_vec()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        tools::all().into_iter().find(|t| t.name == name)
+        tools::all().iter().find(|t| t.name == name).cloned()
     }
 
     async fn call_tool(
@@ -64,7 +64,7 @@ impl ServerHandler for Agents {
                 ErrorData::internal_error("internal error", None)
             })?;
         let name = request.name.to_string();
-        let Some(tool) = tools::all().into_iter().find(|t| t.name == name) else {
+        let Some(tool) = tools::all().iter().find(|t| t.name == name) else {
             return Err(ErrorData::invalid_params(
                 "Unknown tool; tools/list names them",
                 None,

@@ -108,8 +108,14 @@ fn tool(name: &'static str, description: &'static str, input: Value, output: Val
     tool
 }
 
-/// Every tool, in the order a model should think of them.
-pub fn all() -> Vec<Tool> {
+/// Every tool, in the order a model should think of them: built once,
+/// not on every call.
+pub fn all() -> &'static [Tool] {
+    static TOOLS: std::sync::OnceLock<Vec<Tool>> = std::sync::OnceLock::new();
+    TOOLS.get_or_init(build)
+}
+
+fn build() -> Vec<Tool> {
     let read_only = |mut t: Tool, world: bool| {
         let mut notes = ToolAnnotations::default();
         notes.read_only_hint = Some(!world);
